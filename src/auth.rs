@@ -1,0 +1,228 @@
+//! The auth stage: who is calling, and which product they may see.
+//!
+//! Credentials come from `X-API-Token` or `Authorization: Bearer`; when both are sent,
+//! `X-API-Token` wins. Every refusal is a 401 whose message says why.
+
+use std::sync::Arc;
+
+use hyper::HeaderMap;
+use hyper::header::AUTHORIZATION;
+use serde_json::{Value, json};
+
+use crate::clock::Timestamp;
+use crate::config::AuthMode;
+use crate::error::ApiError;
+use crate::store::{Kind, Record, State, record_id};
+
+/// The caller of an authenticated route.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Principal {
+    /// The only product this caller may see; `None` sees every product (auth off).
+    pub product: Option<Arc<str>>,
+    /// The stored token used, when it is one the mock knows.
+    pub token_id: Option<Arc<str>>,
+}
+
+impl Principal {
+    /// Whether this caller may see records of `product`.
+    pub fn sees(&self, product: Option<&str>) -> bool {
+        match (&self.product, product) {
+            (None, _) => true,
+            (Some(mine), Some(theirs)) => &**mine == theirs,
+            (Some(_), None) => false,
+        }
+    }
+}
+
+/// A credential as presented, before it is checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Credential<'a> {
+    ApiToken(&'a str),
+    Jwt,
+}
+
+/// Whether `value` has the API token form `prodgy_[A-Za-z0-9_-]+`.
+pub fn is_api_token(value: &str) -> bool {
+    value.strip_prefix("prodgy_").is_some_and(|rest| {
+        !rest.is_empty()
+            && rest
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+    })
+}
+
+fn is_jwt(value: &str) -> bool {
+    let parts: Vec<&str> = value.split('.').collect();
+    parts.len() == 3
+        && parts.iter().all(|p| {
+            !p.is_empty()
+                && p.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'=')
+        })
+}
+
+fn credential(headers: &HeaderMap) -> Result<Credential<'_>, ApiError> {
+    let raw = if let Some(token) = headers.get("x-api-token") {
+        token.to_str().map_err(|_| malformed("X-API-Token"))?.trim()
+    } else if let Some(auth) = headers.get(AUTHORIZATION) {
+        let auth = auth
+            .to_str()
+            .map_err(|_| malformed("Authorization"))?
+            .trim();
+        let (scheme, value) = auth
+            .split_once(' ')
+            .ok_or_else(|| malformed("Authorization"))?;
+        if !scheme.eq_ignore_ascii_case("bearer") {
+            return Err(ApiError::unauthorized(format!(
+                "malformed credentials: Authorization scheme '{scheme}' is not supported; use 'Bearer prodgy_...' or the X-API-Token header"
+            )));
+        }
+        value.trim()
+    } else {
+        return Err(ApiError::unauthorized(
+            "missing credentials: send an API token in the X-API-Token header or as 'Authorization: Bearer prodgy_...'",
+        ));
+    };
+    if is_api_token(raw) {
+        Ok(Credential::ApiToken(raw))
+    } else if is_jwt(raw) {
+        Ok(Credential::Jwt)
+    } else {
+        Err(malformed("the token"))
+    }
+}
+
+fn malformed(what: &str) -> ApiError {
+    ApiError::unauthorized(format!(
+        "malformed token: {what} is not of the form prodgy_<letters and digits> (or a JWT)"
+    ))
+}
+
+/// Checks the caller's credentials under `mode` and counts the call against its token.
+pub fn authenticate(
+    mode: AuthMode,
+    state: &State,
+    headers: &HeaderMap,
+    now: Timestamp,
+) -> Result<Principal, ApiError> {
+    if mode == AuthMode::Off {
+        return Ok(Principal::default());
+    }
+    let default = || Principal {
+        product: state.default_product().map(Arc::from),
+        token_id: None,
+    };
+    match (credential(headers)?, mode) {
+        (Credential::Jwt, AuthMode::Strict) => Err(ApiError::unauthorized(
+            "unknown token: strict auth accepts only API tokens from the fixtures, not JWTs",
+        )),
+        (Credential::Jwt, _) => Ok(default()),
+        (Credential::ApiToken(secret), _) => match state.token_by_secret(secret) {
+            Some(token) => admit(state, &token, now),
+            None if mode == AuthMode::Strict => Err(ApiError::unauthorized(
+                "unknown token: strict auth accepts only tokens present in the fixtures or created through /api/api-tokens",
+            )),
+            None => Ok(default()),
+        },
+    }
+}
+
+/// Admits a known token if its status allows it, expiring it first when its time has passed.
+fn admit(state: &State, token: &Record, now: Timestamp) -> Result<Principal, ApiError> {
+    let id = record_id(token);
+    let status = token
+        .get("status")
+        .and_then(Value::as_str)
+        .unwrap_or("active");
+    let expires_at = token
+        .get("expires_at")
+        .and_then(Value::as_str)
+        .and_then(Timestamp::parse);
+    match status {
+        "revoked" => {
+            return Err(ApiError::unauthorized(format!(
+                "revoked token: API token '{id}' has been revoked"
+            )));
+        }
+        "inactive" => {
+            return Err(ApiError::unauthorized(format!(
+                "inactive token: API token '{id}' is deactivated"
+            )));
+        }
+        "expired" => return Err(expired(id, expires_at)),
+        _ => {}
+    }
+    if let Some(at) = expires_at.filter(|at| *at <= now) {
+        expire(state, id);
+        return Err(expired(id, Some(at)));
+    }
+    state.record_use(id, now);
+    let product = token
+        .get("product_id")
+        .and_then(Value::as_str)
+        .map(Arc::from);
+    Ok(Principal {
+        product,
+        token_id: Some(Arc::from(id)),
+    })
+}
+
+/// Marks token `id` expired; only the call that changes the status reports `true`.
+pub fn expire(state: &State, id: &str) -> bool {
+    let changed = state.update::<()>(Kind::Token, id, |token| {
+        if token.get("status").and_then(Value::as_str) != Some("active") {
+            return Err(());
+        }
+        token.insert("status".into(), json!("expired"));
+        Ok(())
+    });
+    matches!(changed, Ok(Some(_)))
+}
+
+fn expired(id: &str, at: Option<Timestamp>) -> ApiError {
+    let when = at.map(|t| format!(" at {t}")).unwrap_or_default();
+    ApiError::unauthorized(format!("expired token: API token '{id}' expired{when}"))
+}
+
+/// Checks `X-Organization-Id`: when present it must be a UUID.
+pub fn check_organization(headers: &HeaderMap) -> Result<(), ApiError> {
+    let Some(value) = headers.get("x-organization-id") else {
+        return Ok(());
+    };
+    let text = value.to_str().unwrap_or_default();
+    if uuid::Uuid::parse_str(text).is_ok() {
+        return Ok(());
+    }
+    Err(ApiError::bad_request(format!(
+        "header 'X-Organization-Id' must be a UUID such as 6480d1ad-5535-40e1-95b0-05774d3dc4b0, got '{}'",
+        text.chars().take(64).collect::<String>()
+    )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn api_tokens_and_jwts_are_told_apart() {
+        assert!(is_api_token("prodgy_abcDEF123"));
+        assert!(!is_api_token("prodgy_"));
+        assert!(!is_api_token("prodgy_has space"));
+        assert!(is_jwt("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.sig-nature_"));
+        assert!(!is_jwt("not.a"));
+    }
+
+    #[test]
+    fn x_api_token_wins_over_bearer() {
+        let mut headers = HeaderMap::new();
+        headers.insert("x-api-token", "prodgy_first".parse().expect("header"));
+        headers.insert(
+            AUTHORIZATION,
+            "Bearer prodgy_second".parse().expect("header"),
+        );
+        assert_eq!(
+            credential(&headers),
+            Ok(Credential::ApiToken("prodgy_first"))
+        );
+    }
+}

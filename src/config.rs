@@ -1,0 +1,77 @@
+//! Validated, typed settings shared by the library builder and the CLI.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use crate::clock::Timestamp;
+
+/// How strictly credentials are checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum AuthMode {
+    /// Well-formed tokens are accepted; known tokens must be usable (default).
+    #[default]
+    Lenient,
+    /// Only tokens present in the state (fixtures or created through the API) are accepted.
+    Strict,
+    /// No checks at all; the caller sees every product.
+    Off,
+}
+
+/// How log lines are written to stderr.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    #[default]
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// Where the seed data comes from.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum FixtureSource {
+    /// The fixtures compiled into the binary.
+    #[default]
+    Builtin,
+    /// A directory of fixture files that replaces the built-in set.
+    Dir(PathBuf),
+}
+
+/// Everything a running server needs to know, already validated.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// The address to listen on (port 0 picks a free one).
+    pub addr: SocketAddr,
+    /// The seed data.
+    pub fixtures: FixtureSource,
+    /// Scenario names or files, in the order given.
+    pub scenarios: Vec<String>,
+    /// Seed for every generated id, secret and fake value.
+    pub seed: u64,
+    /// Credential checking.
+    pub auth: AuthMode,
+    /// Largest accepted request body, in bytes.
+    pub body_limit: usize,
+    /// Start the clock frozen at this time instead of following wall time.
+    pub frozen_clock: Option<Timestamp>,
+}
+
+/// The default body limit: 25 MiB.
+pub const DEFAULT_BODY_LIMIT: usize = 25 * 1024 * 1024;
+
+/// The default seed.
+pub const DEFAULT_SEED: u64 = 42;
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            fixtures: FixtureSource::Builtin,
+            scenarios: Vec::new(),
+            seed: DEFAULT_SEED,
+            auth: AuthMode::Lenient,
+            body_limit: DEFAULT_BODY_LIMIT,
+            frozen_clock: None,
+        }
+    }
+}

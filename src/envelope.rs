@@ -1,0 +1,294 @@
+//! The only place a handler result or an [`ApiError`] becomes an HTTP response.
+//!
+//! Success is `{"success":true,"message":…,"data":…}` (lists add a top-level `pagination`);
+//! errors are `{"success":false,"error":…,"message":…}` with the exact `error` strings the
+//! API reference fixes.
+
+use std::borrow::Cow;
+use std::convert::Infallible;
+use std::io;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http_body_util::combinators::UnsyncBoxBody;
+use http_body_util::{BodyExt, Full};
+use hyper::header::{ALLOW, CONTENT_TYPE, HeaderValue};
+use hyper::{Response, StatusCode};
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::error::ApiError;
+use crate::store::Record;
+
+/// The body type of every response the mock sends.
+pub type Body = UnsyncBoxBody<Bytes, io::Error>;
+
+/// What a handler returns on success.
+pub enum Reply {
+    /// A single payload under `data`.
+    Data {
+        /// 200 or 201.
+        status: StatusCode,
+        /// The envelope `message`.
+        message: Cow<'static, str>,
+        /// The envelope `data`.
+        data: Payload,
+    },
+    /// A page of a list, with the `pagination` object.
+    List {
+        /// The items of this page.
+        items: Payload,
+        /// Where this page sits in the whole list.
+        pagination: Pagination,
+    },
+    /// A response built elsewhere (event streams, platform challenges).
+    Raw(Response<Body>),
+}
+
+impl Reply {
+    /// 200 with the default message.
+    pub fn ok(data: impl Into<Payload>) -> Self {
+        Self::with(StatusCode::OK, "Operation completed successfully", data)
+    }
+
+    /// 201 with the default message.
+    pub fn created(data: impl Into<Payload>) -> Self {
+        Self::with(StatusCode::CREATED, "Resource created successfully", data)
+    }
+
+    /// Any status and message.
+    pub fn with(
+        status: StatusCode,
+        message: impl Into<Cow<'static, str>>,
+        data: impl Into<Payload>,
+    ) -> Self {
+        Self::Data {
+            status,
+            message: message.into(),
+            data: data.into(),
+        }
+    }
+}
+
+/// The `data` of an envelope: built JSON, or stored records serialized without copying.
+pub enum Payload {
+    /// Any JSON value.
+    Json(Value),
+    /// One stored record.
+    Record(Arc<Record>),
+    /// Several stored records.
+    Records(Vec<Arc<Record>>),
+}
+
+impl Serialize for Payload {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Payload::Json(v) => v.serialize(s),
+            Payload::Record(r) => r.serialize(s),
+            Payload::Records(rs) => s.collect_seq(rs.iter().map(|r| &**r)),
+        }
+    }
+}
+
+impl From<Value> for Payload {
+    fn from(v: Value) -> Self {
+        Payload::Json(v)
+    }
+}
+
+impl From<Arc<Record>> for Payload {
+    fn from(r: Arc<Record>) -> Self {
+        Payload::Record(r)
+    }
+}
+
+impl From<Vec<Arc<Record>>> for Payload {
+    fn from(rs: Vec<Arc<Record>>) -> Self {
+        Payload::Records(rs)
+    }
+}
+
+impl From<Vec<Value>> for Payload {
+    fn from(vs: Vec<Value>) -> Self {
+        Payload::Json(Value::Array(vs))
+    }
+}
+
+/// The documented paging object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Pagination {
+    /// 1-based page number.
+    pub page: u64,
+    /// Items per page.
+    #[serde(rename = "pageSize")]
+    pub page_size: u64,
+    /// Items in the whole (filtered) list.
+    pub total: u64,
+    /// Pages in the whole list.
+    #[serde(rename = "totalPages")]
+    pub total_pages: u64,
+}
+
+#[derive(Serialize)]
+struct Success<'a> {
+    success: bool,
+    message: &'a str,
+    data: &'a Payload,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pagination: Option<Pagination>,
+}
+
+#[derive(Serialize)]
+struct Failure<'a> {
+    success: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<&'a str>,
+    message: &'a str,
+}
+
+/// The documented `error` string for a status.
+pub fn error_name(status: StatusCode) -> &'static str {
+    match status.as_u16() {
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        413 => "Payload Too Large",
+        429 => "Too Many Requests",
+        500 => "Internal Server Error",
+        _ => status.canonical_reason().unwrap_or("Error"),
+    }
+}
+
+/// Turns a handler result into the HTTP response.
+pub fn respond(result: Result<Reply, ApiError>) -> Response<Body> {
+    match result {
+        Ok(reply) => success(reply),
+        Err(error) => failure(&error),
+    }
+}
+
+fn success(reply: Reply) -> Response<Body> {
+    let (status, body) = match reply {
+        Reply::Raw(response) => return response,
+        Reply::Data {
+            status,
+            message,
+            data,
+        } => {
+            let envelope = Success {
+                success: true,
+                message: &message,
+                data: &data,
+                pagination: None,
+            };
+            (status, serde_json::to_vec(&envelope))
+        }
+        Reply::List { items, pagination } => {
+            let message = "Operation completed successfully";
+            let envelope = Success {
+                success: true,
+                message,
+                data: &items,
+                pagination: Some(pagination),
+            };
+            (StatusCode::OK, serde_json::to_vec(&envelope))
+        }
+    };
+    match body {
+        Ok(bytes) => json(status, bytes),
+        Err(e) => failure(&ApiError::internal(format!(
+            "response could not be serialized: {e}"
+        ))),
+    }
+}
+
+/// The error envelope for `error`, with an `Allow` header on 405.
+pub fn failure(error: &ApiError) -> Response<Body> {
+    let name = (!error.bare).then(|| error_name(error.status));
+    let envelope = Failure {
+        success: false,
+        error: name,
+        message: &error.message,
+    };
+    let bytes = serde_json::to_vec(&envelope).unwrap_or_else(|_| b"{\"success\":false}".to_vec());
+    let mut response = json(error.status, bytes);
+    if let Some(allow) = error
+        .allow
+        .as_deref()
+        .and_then(|a| HeaderValue::from_str(a).ok())
+    {
+        response.headers_mut().insert(ALLOW, allow);
+    }
+    response
+}
+
+/// A JSON response with `bytes` as its body.
+pub fn json(status: StatusCode, bytes: Vec<u8>) -> Response<Body> {
+    let mut response = Response::new(full(Bytes::from(bytes)));
+    *response.status_mut() = status;
+    response
+        .headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response
+}
+
+/// A body holding `bytes` in one frame.
+pub fn full(bytes: Bytes) -> Body {
+    Full::new(bytes)
+        .map_err(|never: Infallible| match never {})
+        .boxed_unsync()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    async fn body_json(response: Response<Body>) -> Value {
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .expect("body")
+            .to_bytes();
+        serde_json::from_slice(&bytes).expect("json")
+    }
+
+    #[tokio::test]
+    async fn errors_carry_the_documented_error_string() {
+        let response = respond(Err(ApiError::not_found("agent", "x")));
+        assert_eq!(response.status(), StatusCode::NOT_FOUND);
+        let body = body_json(response).await;
+        assert_eq!(
+            body,
+            json!({"success": false, "error": "Not Found", "message": "agent 'x' not found"})
+        );
+    }
+
+    #[tokio::test]
+    async fn bare_errors_have_no_error_key() {
+        let body = body_json(failure(&ApiError::bad_request("nope").bare())).await;
+        assert_eq!(body, json!({"success": false, "message": "nope"}));
+    }
+
+    #[tokio::test]
+    async fn lists_carry_a_pagination_object() {
+        let pagination = Pagination {
+            page: 1,
+            page_size: 20,
+            total: 0,
+            total_pages: 0,
+        };
+        let body = body_json(respond(Ok(Reply::List {
+            items: Vec::<Value>::new().into(),
+            pagination,
+        })))
+        .await;
+        assert_eq!(
+            body["pagination"],
+            json!({"page": 1, "pageSize": 20, "total": 0, "totalPages": 0})
+        );
+        assert_eq!(body["data"], json!([]));
+    }
+}

@@ -1,0 +1,43 @@
+//! prodgy-mock: a fast, deterministic local emulator of the Prodgy REST API.
+//!
+//! Point any HTTP client at it and it answers every documented `/api` endpoint from
+//! in-memory state seeded from fixture files, with the documented envelope, auth and errors.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! use prodgy_mock::MockServer;
+//!
+//! let server = MockServer::start().await; // 127.0.0.1 on a free port, built-in fixtures
+//! let url = format!("{}/api/agent-base", server.uri());
+//! // GET `url` with the header `X-API-Token: prodgy_AcmeSupportDefaultToken000000001` …
+//! # Ok(()) }
+//! ```
+//!
+//! # Layout
+//! - [`server`]: [`MockServer`] and its builder: listener, accept loop, graceful shutdown.
+//! - `service`: the ordered request stages (route, body, auth, handler, envelope).
+//! - `routes`: the route table, recognition, and one module of handlers per resource.
+//! - `store`: the state handle; DashMap collections behind typed methods.
+//! - [`fixtures`]: loading and validating seed data, with file:line:column errors.
+//! - `auth`: credentials to a [`Principal`](auth::Principal).
+//! - `envelope`: the only place results become HTTP responses.
+//! - [`clock`]: the one server clock tests can advance.
+//! - [`config`] / [`cli`]: typed settings and the raw flags they come from.
+//! - [`error`]: request errors and startup errors with their exit codes.
+
+pub mod auth;
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod envelope;
+pub mod error;
+pub mod fixtures;
+pub mod routes;
+pub mod server;
+mod service;
+pub mod store;
+
+pub use clock::{Clock, Timestamp};
+pub use config::{AuthMode, LogFormat, Settings};
+pub use error::{ApiError, FixtureError, StartError};
+pub use server::{MockServer, MockServerBuilder};

@@ -1,0 +1,208 @@
+//! Agents (`/api/agent-base`): installed AI agents of a workspace, and their executions.
+
+use serde_json::{Value, json};
+
+use super::common::{
+    apply_body, deleted, list, one_of, product_scope, target_product, text, visible,
+};
+use super::request::Fields;
+use super::{Ctx, Req};
+use crate::envelope::Reply;
+use crate::error::ApiError;
+use crate::store::kind::EXECUTION_STATUSES;
+use crate::store::{Kind, Record, Scope};
+
+const IMMUTABLE: &[&str] = &["id", "product_id", "agent_id", "created_at"];
+const COMPUTED: &[&str] = &["updated_at"];
+
+/// `GET /api/agent-base/product/{productId}`
+pub fn of_product(ctx: &Ctx<'_>, req: &Req) -> Result<Reply, ApiError> {
+    let product = req.param("productId");
+    visible(ctx, Kind::Product, product)?;
+    page_of(ctx, req, Some(product))
+}
+
+/// `GET /api/agent-base`: the caller's product (or `?product_id=`).
+pub fn list_all(ctx: &Ctx<'_>, req: &Req) -> Result<Reply, ApiError> {
+    let product = product_scope(ctx, req.query_nonempty("product_id"))?;
+    page_of(ctx, req, product.as_deref())
+}
+
+fn page_of(ctx: &Ctx<'_>, req: &Req, product: Option<&str>) -> Result<Reply, ApiError> {
+    let request = req.page()?;
+    let active = req.query_bool("is_active")?;
+    let parts = [product];
+    let scope = if product.is_some() {
+        Scope::In(&parts)
+    } else {
+        Scope::All
+    };
+    let keep = move |r: &Record| {
+        active.is_none_or(|a| r.get("is_active").and_then(Value::as_bool) == Some(a))
+    };
+    let filter: Option<&dyn Fn(&Record) -> bool> =
+        if active.is_some() { Some(&keep) } else { None };
+    Ok(list(
+        ctx.state
+            .collection(Kind::Agent)
+            .page(scope, filter, request),
+        request,
+        None,
+    ))
+}
+
+/// `POST /api/agent-base/install` and `POST /api/agent-base`
+pub fn install(ctx: &Ctx<'_>, req: &Req) -> Result<Reply, ApiError> {
+    let body = req.json()?;
+    let agent_id = body.required_str("agent_id")?;
+    let product = target_product(ctx, body.opt_str("product_id")?)?;
+    let given = body.opt_object("parameters")?.cloned().unwrap_or_default();
+    let name = body.opt_str("name")?;
+    let catalog = ctx
+        .state
+        .get(Kind::Catalog, agent_id)
+        .ok_or_else(|| ApiError::not_found("catalog agent", agent_id))?;
+    let installed = ctx
+        .state
+        .collection(Kind::Agent)
+        .find(Scope::In(&[Some(&product)]), |a| {
+            text(a, "agent_id") == Some(agent_id)
+        });
+    if let Some(existing) = installed.first() {
+        let id = text(existing, "id").unwrap_or_default();
+        return Err(ApiError::bad_request(format!(
+            "agent '{agent_id}' is already installed in product '{product}' as '{id}'"
+        )));
+    }
+    let mut parameters = catalog
+        .get("parameters")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    parameters.extend(given);
+    let now = ctx.clock.now().to_string();
+    let mut record = json!({
+        "id": ctx.state.new_id(),
+        "product_id": &*product,
+        "agent_id": agent_id,
+        "name": name.unwrap_or_else(|| text(&catalog, "name").unwrap_or(agent_id)),
+        "description": text(&catalog, "description").unwrap_or_default(),
+        "is_active": true,
+        "active_version": "1.0.0",
+        "parameters": parameters,
+        "integrations": [],
+        "created_at": now,
+        "updated_at": now,
+    })
+    .as_object()
+    .cloned()
+    .unwrap_or_default();
+    apply_body(
+        &mut record,
+        &body,
+        &[],
+        &[
+            "agent_id",
+            "product_id",
+            "parameters",
+            "name",
+            "id",
+            "created_at",
+            "updated_at",
+        ],
+    )?;
+    let stored = ctx
+        .state
+        .insert(Kind::Agent, record)
+        .map_err(|d| ApiError::internal(format!("generated id '{}' collided", d.0)))?;
+    Ok(Reply::with(
+        hyper::StatusCode::CREATED,
+        "Agent installed successfully",
+        stored,
+    ))
+}
+
+/// `GET /api/agent-base/{id}`
+pub fn get(ctx: &Ctx<'_>, req: &Req) -> Result<Reply, ApiError> {
+    Ok(Reply::ok(visible(ctx, Kind::Agent, req.param("id"))?))
+}
+
+/// `PUT /api/agent-base/{id}`: a partial update.
+pub fn update(ctx: &Ctx<'_>, req: &Req) -> Result<Reply, ApiError> {
+    let id = req.param("id");
+    visible(ctx, Kind::Agent, id)?;
+    let body = req.json()?;
+    check_update(&body)?;
+    let now = ctx.clock.now().to_string();
+    let updated = ctx.state.update(Kind::Agent, id, |agent| {
+        apply_body(agent, &body, IMMUTABLE, COMPUTED)?;
+        agent.insert("updated_at".into(), json!(now));
+        Ok(())
+    })?;
+    let updated = updated.ok_or_else(|| ApiError::not_found("agent", id))?;
+    Ok(Reply::with(
+        hyper::StatusCode::OK,
+        "Agent updated successfully",
+        updated,
+    ))
+}
+
+fn check_update(body: &serde_json::Map<String, Value>) -> Result<(), ApiError> {
+    if body.contains_key("name") {
+        body.required_str("name")?;
+    }
+    body.opt_str("description")?;
+    body.opt_bool("is_active")?;
+    body.opt_object("parameters")?;
+    body.opt_str("active_version")?;
+    match body.get("integrations") {
+        None => Ok(()),
+        Some(Value::Array(items)) if items.iter().all(Value::is_string) => Ok(()),
+        Some(_) => Err(ApiError::invalid_field(
+            "integrations",
+            "an array of integration ids",
+        )),
+    }
+}
+
+/// `DELETE /api/agent-base/{id}`
+pub fn delete(ctx: &Ctx<'_>, req: &Req) -> Result<Reply, ApiError> {
+    uninstall(ctx, req.param("id"))
+}
+
+/// `DELETE /api/agent-base` with the id in `?id=` or a JSON body.
+pub fn delete_by_query(ctx: &Ctx<'_>, req: &Req) -> Result<Reply, ApiError> {
+    if let Some(id) = req.query_nonempty("id") {
+        return uninstall(ctx, id);
+    }
+    let body = req.json_opt()?.unwrap_or_default();
+    let id = body.required_str("id").map_err(|_| {
+        ApiError::missing_field("id")
+            .with_hint("name the agent with ?id=<agent id> or a JSON body {\"id\": \"…\"}")
+    })?;
+    uninstall(ctx, id)
+}
+
+fn uninstall(ctx: &Ctx<'_>, id: &str) -> Result<Reply, ApiError> {
+    visible(ctx, Kind::Agent, id)?;
+    ctx.state
+        .remove(Kind::Agent, id)
+        .ok_or_else(|| ApiError::not_found("agent", id))?;
+    Ok(deleted(id))
+}
+
+/// `GET /api/agent-base/{id}/executions`, newest last, with `?status=`.
+pub fn executions(ctx: &Ctx<'_>, req: &Req) -> Result<Reply, ApiError> {
+    let id = req.param("id");
+    visible(ctx, Kind::Agent, id)?;
+    let request = req.page()?;
+    let status = one_of(req, "status", EXECUTION_STATUSES)?;
+    let keep = |r: &Record| status.is_none_or(|s| text(r, "status") == Some(s));
+    let filter: Option<&dyn Fn(&Record) -> bool> =
+        if status.is_some() { Some(&keep) } else { None };
+    let page = ctx
+        .state
+        .collection(Kind::Execution)
+        .page(Scope::In(&[Some(id)]), filter, request);
+    Ok(list(page, request, None))
+}

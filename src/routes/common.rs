@@ -1,0 +1,128 @@
+//! Helpers every resource handler shares: visibility, product resolution, list pages and
+//! applying a JSON body to a record.
+
+use std::sync::Arc;
+
+use serde_json::{Map, Value, json};
+
+use super::{Ctx, Req};
+use crate::envelope::{Pagination, Payload, Reply};
+use crate::error::ApiError;
+use crate::store::{Kind, Page, PageRequest, Record};
+
+/// The product that owns `record` of `kind`; `None` for records every product shares
+/// (global integrations, workflow bases without a product).
+pub fn owner(ctx: &Ctx<'_>, kind: Kind, record: &Record) -> Option<Arc<str>> {
+    let field = |r: &Record, f: &str| r.get(f).and_then(Value::as_str).map(Arc::from);
+    match kind {
+        Kind::Execution | Kind::Trigger => {
+            let agent = field(record, "agent_base_id")?;
+            ctx.state
+                .get(Kind::Agent, &agent)
+                .and_then(|a| field(&a, "product_id"))
+        }
+        _ => field(record, "product_id"),
+    }
+}
+
+/// The record of `kind` with `id`, if the caller may see it; 404 otherwise (also for another
+/// product's records, so existence does not leak).
+pub fn visible(ctx: &Ctx<'_>, kind: Kind, id: &str) -> Result<Arc<Record>, ApiError> {
+    let record = ctx
+        .state
+        .get(kind, id)
+        .ok_or_else(|| ApiError::not_found(kind.singular(), id))?;
+    let shared = matches!(kind, Kind::Integration | Kind::Workflow)
+        && record.get("product_id").is_none_or(Value::is_null);
+    if shared || ctx.caller.sees(owner(ctx, kind, &record).as_deref()) {
+        Ok(record)
+    } else {
+        Err(ApiError::not_found(kind.singular(), id))
+    }
+}
+
+/// The product a request acts on: the one named (which must exist and be the caller's), or
+/// the caller's own. `None` only for unrestricted callers that name none.
+pub fn product_scope(ctx: &Ctx<'_>, named: Option<&str>) -> Result<Option<Arc<str>>, ApiError> {
+    match named {
+        Some(id) => visible(ctx, Kind::Product, id).map(|_| Some(Arc::from(id))),
+        None => Ok(ctx.caller.product.clone()),
+    }
+}
+
+/// The product a new record belongs to: the one named, else the caller's; 400 when there is
+/// neither.
+pub fn target_product(ctx: &Ctx<'_>, named: Option<&str>) -> Result<Arc<str>, ApiError> {
+    product_scope(ctx, named)?.ok_or_else(|| {
+        ApiError::bad_request(
+            "missing required field 'product_id': this caller is not bound to a product",
+        )
+    })
+}
+
+/// A list reply for `page`, rendering each item with `render`.
+pub fn list(page: Page, request: PageRequest, render: Option<fn(&Record) -> Value>) -> Reply {
+    let total_pages = page.total.div_ceil(request.size.max(1));
+    let pagination = Pagination {
+        page: request.page,
+        page_size: request.size,
+        total: page.total,
+        total_pages,
+    };
+    let items = match render {
+        None => Payload::Records(page.items),
+        Some(render) => page
+            .items
+            .iter()
+            .map(|r| render(r))
+            .collect::<Vec<_>>()
+            .into(),
+    };
+    Reply::List { items, pagination }
+}
+
+/// Requires the query value `name`, when given, to be one of `allowed`.
+pub fn one_of<'a>(req: &'a Req, name: &str, allowed: &[&str]) -> Result<Option<&'a str>, ApiError> {
+    match req.query_nonempty(name) {
+        Some(v) if !allowed.contains(&v) => Err(ApiError::bad_request(format!(
+            "query parameter '{name}' must be one of {}, got '{v}'",
+            allowed.join(", ")
+        ))),
+        other => Ok(other),
+    }
+}
+
+/// Copies the fields of `body` that are not in `reserved` onto `record`, so clients may
+/// store fields the mock does not know. Fields in `immutable` may be sent back unchanged but
+/// not altered.
+pub fn apply_body(
+    record: &mut Record,
+    body: &Map<String, Value>,
+    immutable: &[&str],
+    reserved: &[&str],
+) -> Result<(), ApiError> {
+    for (key, value) in body {
+        if immutable.contains(&key.as_str()) {
+            if record.get(key) != Some(value) {
+                return Err(ApiError::bad_request(format!(
+                    "field '{key}' cannot be changed"
+                )));
+            }
+            continue;
+        }
+        if !reserved.contains(&key.as_str()) {
+            record.insert(key.clone(), value.clone());
+        }
+    }
+    Ok(())
+}
+
+/// The `data` of a delete: `{"id": …}`.
+pub fn deleted(id: &str) -> Reply {
+    Reply::ok(json!({ "id": id }))
+}
+
+/// The string at `name`, for building records.
+pub fn text<'a>(record: &'a Record, name: &str) -> Option<&'a str> {
+    record.get(name).and_then(Value::as_str)
+}

@@ -1,0 +1,56 @@
+//! Routing and the resource handlers.
+//!
+//! [`table`] lists every operation once; [`router`] recognizes requests from it; each
+//! resource has one module of handlers with the same shape,
+//! `fn(&Ctx, &Req) -> Result<Reply, ApiError>`; [`dispatch`] is the one flat match.
+
+mod agents;
+mod common;
+mod integrations;
+pub mod request;
+pub mod router;
+pub mod table;
+
+pub use request::Req;
+pub use router::{Route, Router};
+pub use table::{Access, BodyKind, Op, ROUTES, RouteDef};
+
+use crate::auth::Principal;
+use crate::clock::Clock;
+use crate::config::Settings;
+use crate::envelope::Reply;
+use crate::error::ApiError;
+use crate::store::State;
+
+/// What a handler may use besides the request.
+#[derive(Debug, Clone, Copy)]
+pub struct Ctx<'a> {
+    /// The state of the caller's namespace.
+    pub state: &'a State,
+    /// The server clock.
+    pub clock: &'a Clock,
+    /// Who is calling.
+    pub caller: &'a Principal,
+    /// Server settings.
+    pub settings: &'a Settings,
+}
+
+/// Runs the handler of `req`'s operation.
+pub async fn dispatch(ctx: &Ctx<'_>, req: &Req) -> Result<Reply, ApiError> {
+    match req.route.def.op {
+        Op::AgentsOfProduct => agents::of_product(ctx, req),
+        Op::AgentsList => agents::list_all(ctx, req),
+        Op::AgentsInstall => agents::install(ctx, req),
+        Op::AgentGet => agents::get(ctx, req),
+        Op::AgentUpdate => agents::update(ctx, req),
+        Op::AgentDelete => agents::delete(ctx, req),
+        Op::AgentsDelete => agents::delete_by_query(ctx, req),
+        Op::AgentExecutions => agents::executions(ctx, req),
+        Op::IntegrationsList => integrations::list_all(ctx, req),
+        Op::IntegrationGet => integrations::get(ctx, req),
+        Op::IntegrationCreate => integrations::create(ctx, req),
+        Op::IntegrationUpdate => integrations::update(ctx, req),
+        Op::IntegrationDelete => integrations::delete(ctx, req),
+        Op::IntegrationsActive => integrations::active(ctx, req),
+    }
+}

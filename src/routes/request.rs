@@ -1,0 +1,195 @@
+//! What a handler sees of a request, with the parsing every handler shares: query
+//! parameters, pagination and the JSON body.
+
+use bytes::Bytes;
+use hyper::HeaderMap;
+use hyper::header::CONTENT_TYPE;
+use serde_json::{Map, Value};
+
+use super::router::Route;
+use crate::error::ApiError;
+use crate::store::PageRequest;
+
+/// A recognized request, ready for its handler.
+#[derive(Debug)]
+pub struct Req {
+    /// The matched route and its path parameters.
+    pub route: Route,
+    /// Query parameters in order (a name may repeat).
+    pub query: Vec<(String, String)>,
+    /// Request headers.
+    pub headers: HeaderMap,
+    /// The body, already read within the limit (empty for streamed routes).
+    pub body: Bytes,
+}
+
+/// Default items per page.
+pub const DEFAULT_PAGE_SIZE: u64 = 20;
+/// Largest page size; larger requests are clamped.
+pub const MAX_PAGE_SIZE: u64 = 100;
+
+impl Req {
+    /// The path parameter `name`.
+    pub fn param(&self, name: &str) -> &str {
+        self.route.param(name)
+    }
+
+    /// The first query parameter called `name`.
+    pub fn query(&self, name: &str) -> Option<&str> {
+        self.query
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The first non-empty query parameter called `name`.
+    pub fn query_nonempty(&self, name: &str) -> Option<&str> {
+        self.query(name).filter(|v| !v.is_empty())
+    }
+
+    /// A boolean query parameter (`true`/`false`), 400 otherwise.
+    pub fn query_bool(&self, name: &str) -> Result<Option<bool>, ApiError> {
+        match self.query_nonempty(name) {
+            None => Ok(None),
+            Some("true") => Ok(Some(true)),
+            Some("false") => Ok(Some(false)),
+            Some(other) => Err(ApiError::bad_request(format!(
+                "query parameter '{name}' must be true or false, got '{other}'"
+            ))),
+        }
+    }
+
+    /// `page`, `pageSize` and `limit` (a synonym; `pageSize` wins), validated.
+    pub fn page(&self) -> Result<PageRequest, ApiError> {
+        let page = self.positive("page")?.unwrap_or(1);
+        let size = match (self.positive("pageSize")?, self.positive("limit")?) {
+            (Some(size), _) | (None, Some(size)) => size,
+            (None, None) => DEFAULT_PAGE_SIZE,
+        };
+        Ok(PageRequest {
+            page,
+            size: size.min(MAX_PAGE_SIZE),
+        })
+    }
+
+    fn positive(&self, name: &str) -> Result<Option<u64>, ApiError> {
+        let Some(raw) = self.query(name) else {
+            return Ok(None);
+        };
+        match raw.parse::<u64>() {
+            Ok(n) if n >= 1 => Ok(Some(n)),
+            _ => Err(ApiError::bad_request(format!(
+                "query parameter '{name}' must be a whole number from 1 to {}, got '{}'",
+                u64::MAX,
+                raw.chars().take(40).collect::<String>()
+            ))),
+        }
+    }
+
+    /// The body as a JSON object; 400 when it is absent, not JSON, or not an object.
+    pub fn json(&self) -> Result<Map<String, Value>, ApiError> {
+        self.json_opt()?.ok_or_else(|| {
+            ApiError::bad_request(
+                "request body is required: send a JSON object with Content-Type: application/json",
+            )
+        })
+    }
+
+    /// The body as a JSON object, or `None` when there is no body.
+    pub fn json_opt(&self) -> Result<Option<Map<String, Value>>, ApiError> {
+        if self.body.iter().all(u8::is_ascii_whitespace) {
+            return Ok(None);
+        }
+        if let Some(kind) = self.headers.get(CONTENT_TYPE) {
+            let kind = kind.to_str().unwrap_or_default();
+            let essence = kind
+                .split(';')
+                .next()
+                .unwrap_or_default()
+                .trim()
+                .to_ascii_lowercase();
+            if essence != "application/json" && !essence.ends_with("+json") {
+                return Err(ApiError::bad_request(format!(
+                    "unsupported Content-Type '{kind}': send the body as application/json"
+                )));
+            }
+        }
+        let value: Value = serde_json::from_slice(&self.body)
+            .map_err(|e| ApiError::bad_request(format!("request body is not valid JSON: {e}")))?;
+        match value {
+            Value::Object(map) => Ok(Some(map)),
+            other => Err(ApiError::bad_request(format!(
+                "request body must be a JSON object, got {}",
+                json_type(&other)
+            ))),
+        }
+    }
+}
+
+/// "a string", "an array", … for messages.
+pub fn json_type(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// Typed reads of body fields, each failing with a 400 that names the field.
+pub trait Fields {
+    /// A required, non-empty string.
+    fn required_str(&self, name: &str) -> Result<&str, ApiError>;
+    /// An optional string (absent or null is `None`).
+    fn opt_str(&self, name: &str) -> Result<Option<&str>, ApiError>;
+    /// An optional boolean.
+    fn opt_bool(&self, name: &str) -> Result<Option<bool>, ApiError>;
+    /// An optional object.
+    fn opt_object(&self, name: &str) -> Result<Option<&Map<String, Value>>, ApiError>;
+}
+
+impl Fields for Map<String, Value> {
+    fn required_str(&self, name: &str) -> Result<&str, ApiError> {
+        match self.get(name) {
+            None | Some(Value::Null) => Err(ApiError::missing_field(name)),
+            Some(Value::String(s)) if s.trim().is_empty() => {
+                Err(ApiError::invalid_field(name, "a non-empty string"))
+            }
+            Some(Value::String(s)) => Ok(s),
+            Some(other) => Err(wrong(name, "a string", other)),
+        }
+    }
+
+    fn opt_str(&self, name: &str) -> Result<Option<&str>, ApiError> {
+        match self.get(name) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s)),
+            Some(other) => Err(wrong(name, "a string", other)),
+        }
+    }
+
+    fn opt_bool(&self, name: &str) -> Result<Option<bool>, ApiError> {
+        match self.get(name) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::Bool(b)) => Ok(Some(*b)),
+            Some(other) => Err(wrong(name, "a boolean", other)),
+        }
+    }
+
+    fn opt_object(&self, name: &str) -> Result<Option<&Map<String, Value>>, ApiError> {
+        match self.get(name) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::Object(o)) => Ok(Some(o)),
+            Some(other) => Err(wrong(name, "an object", other)),
+        }
+    }
+}
+
+fn wrong(name: &str, expected: &str, got: &Value) -> ApiError {
+    ApiError::bad_request(format!(
+        "field '{name}' must be {expected}, got {}",
+        json_type(got)
+    ))
+}

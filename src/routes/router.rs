@@ -1,0 +1,213 @@
+//! Route recognition: `(method, path)` becomes a [`Route`] once, before any handler runs.
+//!
+//! Patterns are split into segments when the router is built; matching a request walks the
+//! table comparing segments, with no regex. Literal segments beat `{param}` segments, so
+//! `/api/agent-base/triggers` never reaches the `{id}` route. A known path with the wrong
+//! method is 405 with `Allow`; an unknown path is 404.
+
+use hyper::{Method, StatusCode};
+use percent_encoding::percent_decode_str;
+
+use super::table::{ROUTES, RouteDef};
+use crate::error::ApiError;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Segment {
+    Literal(&'static str),
+    Param(&'static str),
+}
+
+/// A recognized request: its table row and its decoded path parameters.
+#[derive(Debug, Clone)]
+pub struct Route {
+    /// The matched row.
+    pub def: &'static RouteDef,
+    /// Path parameters by name, percent-decoded.
+    pub params: Vec<(&'static str, String)>,
+}
+
+impl Route {
+    /// The path parameter `name` (empty when the route has none by that name).
+    pub fn param(&self, name: &str) -> &str {
+        self.params
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map_or("", |(_, v)| v.as_str())
+    }
+}
+
+/// The compiled route table.
+#[derive(Debug)]
+pub struct Router {
+    routes: Vec<(&'static RouteDef, Vec<Segment>)>,
+}
+
+impl Default for Router {
+    fn default() -> Self {
+        Self::new(ROUTES)
+    }
+}
+
+impl Router {
+    /// Compiles `table`.
+    pub fn new(table: &'static [RouteDef]) -> Self {
+        let routes = table.iter().map(|def| (def, compile(def.path))).collect();
+        Self { routes }
+    }
+
+    /// Finds the route for `method` and `path`.
+    pub fn recognize(&self, method: &Method, path: &str) -> Result<Route, ApiError> {
+        let trimmed = if path.len() > 1 {
+            path.strip_suffix('/').unwrap_or(path)
+        } else {
+            path
+        };
+        let parts: Vec<&str> = trimmed.split('/').skip(1).collect();
+        let mut best: Option<(u64, &'static str)> = None;
+        let mut found: Option<Route> = None;
+        let mut allowed: Vec<&'static str> = Vec::new();
+        for (def, pattern) in &self.routes {
+            let Some(rank) = rank(pattern, &parts) else {
+                continue;
+            };
+            match best {
+                Some((r, _)) if rank < r => continue,
+                Some((r, p)) if rank == r && p == def.path => {}
+                _ => {
+                    best = Some((rank, def.path));
+                    found = None;
+                    allowed.clear();
+                }
+            }
+            allowed.push(def.method.as_str());
+            if def.method == *method && found.is_none() {
+                found = Some(Route {
+                    def,
+                    params: params(pattern, &parts),
+                });
+            }
+        }
+        match (found, best) {
+            (Some(route), _) => Ok(route),
+            (None, Some(_)) => {
+                let allow = allowed.join(", ");
+                let mut error = ApiError::new(
+                    StatusCode::METHOD_NOT_ALLOWED,
+                    format!("method {method} is not allowed on {trimmed}; allowed: {allow}"),
+                );
+                error.allow = Some(allow);
+                Err(error)
+            }
+            (None, None) => Err(ApiError::new(
+                StatusCode::NOT_FOUND,
+                format!("no route for {method} {trimmed}"),
+            )),
+        }
+    }
+
+    /// Every compiled route, in table order.
+    pub fn routes(&self) -> impl Iterator<Item = &'static RouteDef> + '_ {
+        self.routes.iter().map(|(def, _)| *def)
+    }
+}
+
+fn compile(path: &'static str) -> Vec<Segment> {
+    path.split('/')
+        .skip(1)
+        .map(
+            |s| match s.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+                Some(name) => Segment::Param(name),
+                None => Segment::Literal(s),
+            },
+        )
+        .collect()
+}
+
+/// A score for how specifically `pattern` matches `parts` (higher is more literal, earlier
+/// literals weigh more), or `None` when it does not match.
+fn rank(pattern: &[Segment], parts: &[&str]) -> Option<u64> {
+    if pattern.len() != parts.len() {
+        return None;
+    }
+    let mut score = 0u64;
+    for (segment, part) in pattern.iter().zip(parts) {
+        score <<= 1;
+        match segment {
+            Segment::Literal(lit) if lit == part => score |= 1,
+            Segment::Literal(_) => return None,
+            Segment::Param(_) if part.is_empty() => return None,
+            Segment::Param(_) => {}
+        }
+    }
+    Some(score)
+}
+
+fn params(pattern: &[Segment], parts: &[&str]) -> Vec<(&'static str, String)> {
+    pattern
+        .iter()
+        .zip(parts)
+        .filter_map(|(segment, part)| match segment {
+            Segment::Param(name) => Some((
+                *name,
+                percent_decode_str(part).decode_utf8_lossy().into_owned(),
+            )),
+            Segment::Literal(_) => None,
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn name(router: &Router, method: Method, path: &str) -> Result<&'static str, StatusCode> {
+        router
+            .recognize(&method, path)
+            .map(|r| r.def.name)
+            .map_err(|e| e.status)
+    }
+
+    #[test]
+    fn literal_segments_beat_parameters() {
+        let router = Router::default();
+        assert_eq!(
+            name(&router, Method::GET, "/api/agent-base/abc"),
+            Ok("agents.get")
+        );
+        assert_eq!(
+            name(&router, Method::POST, "/api/agent-base/install"),
+            Ok("agents.install")
+        );
+        assert_eq!(
+            name(&router, Method::GET, "/api/agent-base/abc/executions"),
+            Ok("agents.executions")
+        );
+    }
+
+    #[test]
+    fn wrong_methods_are_405_with_allow_and_unknown_paths_404() {
+        let router = Router::default();
+        let err = router
+            .recognize(&Method::PATCH, "/api/agent-base/abc")
+            .expect_err("405");
+        assert_eq!(err.status, StatusCode::METHOD_NOT_ALLOWED);
+        assert_eq!(err.allow.as_deref(), Some("GET, PUT, DELETE"));
+        assert_eq!(
+            name(&router, Method::GET, "/api/nope"),
+            Err(StatusCode::NOT_FOUND)
+        );
+        assert_eq!(
+            name(&router, Method::GET, "/api/agent-base//executions"),
+            Err(StatusCode::NOT_FOUND)
+        );
+    }
+
+    #[test]
+    fn params_are_percent_decoded_and_a_trailing_slash_is_ignored() {
+        let router = Router::default();
+        let route = router
+            .recognize(&Method::GET, "/api/agent-base/a%20b/")
+            .expect("route");
+        assert_eq!(route.param("id"), "a b");
+    }
+}

@@ -1,0 +1,225 @@
+//! The route table: every operation the mock serves, once.
+//!
+//! The router recognizes requests from this table, and the OpenAPI document is generated
+//! from it, so the two cannot drift.
+
+use hyper::Method;
+
+/// Every operation the mock serves. Dispatch is one flat `match` on this enum.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Op {
+    /// `GET /api/agent-base/product/{productId}`
+    AgentsOfProduct,
+    /// `GET /api/agent-base`
+    AgentsList,
+    /// `POST /api/agent-base/install and POST /api/agent-base`
+    AgentsInstall,
+    /// `GET /api/agent-base/{id}`
+    AgentGet,
+    /// `PUT /api/agent-base/{id}`
+    AgentUpdate,
+    /// `DELETE /api/agent-base/{id}`
+    AgentDelete,
+    /// `DELETE /api/agent-base?id=`
+    AgentsDelete,
+    /// `GET /api/agent-base/{id}/executions`
+    AgentExecutions,
+    /// `GET /api/integrations-base`
+    IntegrationsList,
+    /// `GET /api/integrations-base/{id}`
+    IntegrationGet,
+    /// `POST /api/integrations-base`
+    IntegrationCreate,
+    /// `PUT /api/integrations-base/{id}`
+    IntegrationUpdate,
+    /// `DELETE /api/integrations-base/{id}`
+    IntegrationDelete,
+    /// `GET /api/integrations-base/product/{productId}/active`
+    IntegrationsActive,
+}
+
+/// Who may call a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// An API token or JWT is required.
+    Token,
+    /// A token is optional (inbound webhooks).
+    OptionalToken,
+    /// A platform callback: no Prodgy token is checked.
+    Platform,
+}
+
+/// What body a route reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BodyKind {
+    /// None (a body, if sent, is ignored).
+    None,
+    /// A JSON object.
+    Json,
+    /// `multipart/form-data`, streamed by the handler.
+    Multipart,
+}
+
+/// One row of the table.
+#[derive(Debug, Clone)]
+pub struct RouteDef {
+    /// The operation.
+    pub op: Op,
+    /// A stable dotted name, usable in scenarios and the journal (`agents.get`).
+    pub name: &'static str,
+    /// The HTTP method.
+    pub method: Method,
+    /// The path pattern, with `{param}` segments.
+    pub path: &'static str,
+    /// Who may call it.
+    pub access: Access,
+    /// Its body.
+    pub body: BodyKind,
+    /// One line for docs and OpenAPI.
+    pub summary: &'static str,
+}
+
+const fn route(
+    op: Op,
+    name: &'static str,
+    method: Method,
+    path: &'static str,
+    body: BodyKind,
+    summary: &'static str,
+) -> RouteDef {
+    RouteDef {
+        op,
+        name,
+        method,
+        path,
+        access: Access::Token,
+        body,
+        summary,
+    }
+}
+
+use BodyKind::{Json, None as NoBody};
+
+/// Every route, in checklist order.
+pub const ROUTES: &[RouteDef] = &[
+    route(
+        Op::AgentsOfProduct,
+        "agents.of_product",
+        Method::GET,
+        "/api/agent-base/product/{productId}",
+        NoBody,
+        "List a product's installed agents",
+    ),
+    route(
+        Op::AgentsList,
+        "agents.list",
+        Method::GET,
+        "/api/agent-base",
+        NoBody,
+        "List the agents of a workspace",
+    ),
+    route(
+        Op::AgentsInstall,
+        "agents.install",
+        Method::POST,
+        "/api/agent-base/install",
+        Json,
+        "Install an agent from the catalog",
+    ),
+    route(
+        Op::AgentsInstall,
+        "agents.install_alias",
+        Method::POST,
+        "/api/agent-base",
+        Json,
+        "Install an agent (alternate path)",
+    ),
+    route(
+        Op::AgentGet,
+        "agents.get",
+        Method::GET,
+        "/api/agent-base/{id}",
+        NoBody,
+        "Get an installed agent",
+    ),
+    route(
+        Op::AgentUpdate,
+        "agents.update",
+        Method::PUT,
+        "/api/agent-base/{id}",
+        Json,
+        "Update an installed agent",
+    ),
+    route(
+        Op::AgentDelete,
+        "agents.delete",
+        Method::DELETE,
+        "/api/agent-base/{id}",
+        NoBody,
+        "Uninstall an agent",
+    ),
+    route(
+        Op::AgentsDelete,
+        "agents.delete_by_query",
+        Method::DELETE,
+        "/api/agent-base",
+        Json,
+        "Uninstall an agent named by ?id= or a JSON body",
+    ),
+    route(
+        Op::AgentExecutions,
+        "agents.executions",
+        Method::GET,
+        "/api/agent-base/{id}/executions",
+        NoBody,
+        "List an agent's executions",
+    ),
+    route(
+        Op::IntegrationsList,
+        "integrations.list",
+        Method::GET,
+        "/api/integrations-base",
+        NoBody,
+        "List integrations",
+    ),
+    route(
+        Op::IntegrationGet,
+        "integrations.get",
+        Method::GET,
+        "/api/integrations-base/{id}",
+        NoBody,
+        "Get an integration",
+    ),
+    route(
+        Op::IntegrationCreate,
+        "integrations.create",
+        Method::POST,
+        "/api/integrations-base",
+        Json,
+        "Create an integration",
+    ),
+    route(
+        Op::IntegrationUpdate,
+        "integrations.update",
+        Method::PUT,
+        "/api/integrations-base/{id}",
+        Json,
+        "Update an integration",
+    ),
+    route(
+        Op::IntegrationDelete,
+        "integrations.delete",
+        Method::DELETE,
+        "/api/integrations-base/{id}",
+        NoBody,
+        "Delete an integration",
+    ),
+    route(
+        Op::IntegrationsActive,
+        "integrations.active",
+        Method::GET,
+        "/api/integrations-base/product/{productId}/active",
+        NoBody,
+        "Active integrations of a workspace, after the shadow rule",
+    ),
+];

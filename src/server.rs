@@ -1,0 +1,263 @@
+//! [`MockServer`] and its builder: the listener, the accept loop and graceful shutdown.
+//!
+//! The server binds `127.0.0.1:0` unless told otherwise, so parallel tests never fight over
+//! a port. Dropping a [`MockServer`] stops it; [`MockServer::shutdown`] also waits for
+//! in-flight requests to drain.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto;
+use hyper_util::server::graceful::GracefulShutdown;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::clock::{Clock, Timestamp};
+use crate::config::{AuthMode, FixtureSource, Settings};
+use crate::error::StartError;
+use crate::fixtures::FixtureSet;
+use crate::routes::Router;
+use crate::service::{self, App};
+use crate::store::Store;
+
+/// How long shutdown waits for in-flight requests before closing connections.
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long a client may take to send its request headers.
+const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+/// Largest request head (request line plus headers); larger ones get 431.
+const MAX_HEAD_BYTES: usize = 64 * 1024;
+
+/// Configures and starts a [`MockServer`].
+#[derive(Debug, Default)]
+pub struct MockServerBuilder {
+    settings: Settings,
+    listener: Option<std::net::TcpListener>,
+}
+
+impl MockServerBuilder {
+    /// Seed from a fixtures directory instead of the built-in fixtures.
+    pub fn fixtures_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.settings.fixtures = FixtureSource::Dir(dir.into());
+        self
+    }
+
+    /// Activate a scenario (a built-in name or a file). Repeat to compose.
+    pub fn scenario(mut self, name_or_file: impl Into<String>) -> Self {
+        self.settings.scenarios.push(name_or_file.into());
+        self
+    }
+
+    /// The seed for generated ids, secrets and fake data.
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.settings.seed = seed;
+        self
+    }
+
+    /// How credentials are checked.
+    pub fn auth(mut self, mode: AuthMode) -> Self {
+        self.settings.auth = mode;
+        self
+    }
+
+    /// The largest accepted request body, in bytes.
+    pub fn body_limit(mut self, bytes: usize) -> Self {
+        self.settings.body_limit = bytes;
+        self
+    }
+
+    /// Freeze the server clock at `start`; it then moves only through [`Clock::advance`].
+    pub fn frozen_clock(mut self, start: Timestamp) -> Self {
+        self.settings.frozen_clock = Some(start);
+        self
+    }
+
+    /// Listen on `addr` (default `127.0.0.1:0`).
+    pub fn bind(mut self, addr: SocketAddr) -> Self {
+        self.settings.addr = addr;
+        self
+    }
+
+    /// Serve on an already-bound listener (it must be non-blocking or will be made so).
+    pub fn listener(mut self, listener: std::net::TcpListener) -> Self {
+        self.listener = Some(listener);
+        self
+    }
+
+    /// All settings at once (used by the CLI).
+    pub fn settings(mut self, settings: Settings) -> Self {
+        self.settings = settings;
+        self
+    }
+
+    /// Starts the server, panicking with the reason if it cannot. Meant for tests.
+    pub async fn start(self) -> MockServer {
+        match self.try_start().await {
+            Ok(server) => server,
+            Err(error) => panic!("prodgy-mock failed to start: {error}"),
+        }
+    }
+
+    /// Starts the server: loads fixtures, binds, and serves until shut down.
+    pub async fn try_start(self) -> Result<MockServer, StartError> {
+        let app = Arc::new(build_app(self.settings)?);
+        let listener = match self.listener {
+            Some(std) => {
+                let addr = std.local_addr().map(|a| a.to_string()).unwrap_or_default();
+                std.set_nonblocking(true)
+                    .and_then(|()| TcpListener::from_std(std))
+                    .map_err(|source| StartError::Bind { addr, source })?
+            }
+            None => {
+                let addr = app.settings.addr;
+                TcpListener::bind(addr)
+                    .await
+                    .map_err(|source| StartError::Bind {
+                        addr: addr.to_string(),
+                        source,
+                    })?
+            }
+        };
+        let address = listener.local_addr().map_err(|source| StartError::Bind {
+            addr: "listener".into(),
+            source,
+        })?;
+        let (stop, stopped) = watch::channel(false);
+        let task = tokio::spawn(serve(listener, Arc::clone(&app), stopped));
+        Ok(MockServer {
+            address,
+            app,
+            stop,
+            task: Some(task),
+        })
+    }
+}
+
+fn build_app(settings: Settings) -> Result<App, StartError> {
+    let fixtures = match &settings.fixtures {
+        FixtureSource::Builtin => FixtureSet::builtin()?,
+        FixtureSource::Dir(dir) => FixtureSet::load_dir(dir)?,
+    };
+    if let Some(unknown) = settings.scenarios.iter().find(|s| s.as_str() != "default") {
+        return Err(StartError::Scenario(format!(
+            "unknown scenario '{unknown}': the only scenario available is 'default'"
+        )));
+    }
+    let clock = settings
+        .frozen_clock
+        .map_or_else(Clock::system, Clock::frozen);
+    let store = Store::new(fixtures, settings.seed);
+    Ok(App {
+        settings,
+        router: Router::default(),
+        clock,
+        store,
+    })
+}
+
+/// A running mock. Dropping it stops the server.
+#[derive(Debug)]
+pub struct MockServer {
+    address: SocketAddr,
+    app: Arc<App>,
+    stop: watch::Sender<bool>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl MockServer {
+    /// A builder with the defaults: built-in fixtures, lenient auth, seed 42, `127.0.0.1:0`.
+    pub fn builder() -> MockServerBuilder {
+        MockServerBuilder::default()
+    }
+
+    /// Starts a server with the defaults.
+    pub async fn start() -> MockServer {
+        Self::builder().start().await
+    }
+
+    /// The base URL, e.g. `http://127.0.0.1:49152`. API paths start with `/api`.
+    pub fn uri(&self) -> String {
+        format!("http://{}", self.address)
+    }
+
+    /// The bound socket address.
+    pub fn address(&self) -> &SocketAddr {
+        &self.address
+    }
+
+    /// The server clock: advance it to expire tokens or finish executions without sleeping.
+    pub fn clock(&self) -> &Clock {
+        &self.app.clock
+    }
+
+    /// Puts all state back to the seed.
+    pub fn reset(&self) {
+        self.app.store.reset();
+    }
+
+    /// Stops accepting, waits for in-flight requests (up to a few seconds), then returns.
+    pub async fn shutdown(mut self) {
+        let _ = self.stop.send(true);
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for MockServer {
+    fn drop(&mut self) {
+        let _ = self.stop.send(true);
+    }
+}
+
+async fn serve(listener: TcpListener, app: Arc<App>, mut stopped: watch::Receiver<bool>) {
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(HEADER_TIMEOUT)
+        .max_buf_size(MAX_HEAD_BYTES);
+    let graceful = GracefulShutdown::new();
+    loop {
+        let accepted = tokio::select! {
+            accepted = listener.accept() => accepted,
+            _ = stopped.wait_for(|stop| *stop) => break,
+        };
+        let (stream, peer) = match accepted {
+            Ok(pair) => pair,
+            Err(error) => {
+                tracing::warn!(%error, "accept failed");
+                tokio::time::sleep(Duration::from_millis(10)).await;
+                continue;
+            }
+        };
+        let _ = stream.set_nodelay(true);
+        let app = Arc::clone(&app);
+        let service = service_fn(move |request| {
+            let app = Arc::clone(&app);
+            async move { Ok::<_, std::convert::Infallible>(service::handle(app, request, peer).await) }
+        });
+        let connection = builder
+            .serve_connection(TokioIo::new(stream), service)
+            .into_owned();
+        let connection = graceful.watch(connection);
+        tokio::spawn(async move {
+            if let Err(error) = connection.await {
+                tracing::debug!(%peer, %error, "connection ended with an error");
+            }
+        });
+    }
+    drop(listener);
+    if tokio::time::timeout(DRAIN_TIMEOUT, graceful.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!(
+            "in-flight requests did not finish within {DRAIN_TIMEOUT:?}; closing their connections"
+        );
+    }
+}
