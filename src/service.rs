@@ -10,7 +10,7 @@
 
 use std::net::SocketAddr;
 use std::panic::AssertUnwindSafe;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
 use futures_util::FutureExt;
@@ -24,7 +24,7 @@ use crate::clock::Clock;
 use crate::config::Settings;
 use crate::envelope::{self, Body};
 use crate::error::ApiError;
-use crate::routes::{self, Access, BodyKind, Ctx, Req, Route, Router};
+use crate::routes::{self, Access, BodyKind, Ctx, Req, Router};
 use crate::store::Store;
 
 /// Everything shared by all requests of one server.
@@ -69,9 +69,13 @@ async fn pipeline(app: &App, request: Request<Incoming>, _peer: SocketAddr) -> R
         Ok(route) => route,
         Err(error) => return envelope::failure(&error),
     };
-    let body = match read_body(&route, &parts.headers, body, app.settings.body_limit).await {
-        Ok(body) => body,
-        Err(error) => return envelope::failure(&error),
+    let (body, stream) = if route.def.body == BodyKind::Multipart {
+        (Bytes::new(), Some(body))
+    } else {
+        match read_body(&parts.headers, body, app.settings.body_limit).await {
+            Ok(bytes) => (bytes, None),
+            Err(error) => return envelope::failure(&error),
+        }
     };
     let query = parts.uri.query().map(parse_query).unwrap_or_default();
     let req = Req {
@@ -79,6 +83,7 @@ async fn pipeline(app: &App, request: Request<Incoming>, _peer: SocketAddr) -> R
         query,
         headers: parts.headers,
         body,
+        stream: Mutex::new(stream),
     };
     let state = app.store.state();
     let result = match authorize(app, &state, &req) {
@@ -110,14 +115,10 @@ fn authorize(app: &App, state: &crate::store::State, req: &Req) -> Result<Princi
 /// Reads the whole body within `limit` bytes; 413 beyond it, whether announced by
 /// `Content-Length` or discovered while reading a chunked body.
 async fn read_body(
-    route: &Route,
     headers: &hyper::HeaderMap,
     body: Incoming,
     limit: usize,
 ) -> Result<Bytes, ApiError> {
-    if route.def.body == BodyKind::Multipart {
-        return Ok(Bytes::new());
-    }
     let announced = headers
         .get(CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())

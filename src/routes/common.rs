@@ -15,6 +15,7 @@ use crate::store::{Kind, Page, PageRequest, Record};
 pub fn owner(ctx: &Ctx<'_>, kind: Kind, record: &Record) -> Option<Arc<str>> {
     let field = |r: &Record, f: &str| r.get(f).and_then(Value::as_str).map(Arc::from);
     match kind {
+        Kind::Product => field(record, "id"),
         Kind::Execution | Kind::Trigger => {
             let agent = field(record, "agent_base_id")?;
             ctx.state

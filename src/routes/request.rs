@@ -1,8 +1,11 @@
 //! What a handler sees of a request, with the parsing every handler shares: query
 //! parameters, pagination and the JSON body.
 
+use std::sync::Mutex;
+
 use bytes::Bytes;
 use hyper::HeaderMap;
+use hyper::body::Incoming;
 use hyper::header::CONTENT_TYPE;
 use serde_json::{Map, Value};
 
@@ -21,6 +24,9 @@ pub struct Req {
     pub headers: HeaderMap,
     /// The body, already read within the limit (empty for streamed routes).
     pub body: Bytes,
+    /// The unread body of a [`BodyKind::Multipart`](super::BodyKind::Multipart) route, for
+    /// its handler to stream (with its own limit) through [`Req::take_stream`].
+    pub stream: Mutex<Option<Incoming>>,
 }
 
 /// Default items per page.
@@ -29,6 +35,11 @@ pub const DEFAULT_PAGE_SIZE: u64 = 20;
 pub const MAX_PAGE_SIZE: u64 = 100;
 
 impl Req {
+    /// Takes the unread body stream (only once; `None` for non-streaming routes).
+    pub fn take_stream(&self) -> Option<Incoming> {
+        self.stream.lock().unwrap_or_else(|p| p.into_inner()).take()
+    }
+
     /// The path parameter `name`.
     pub fn param(&self, name: &str) -> &str {
         self.route.param(name)

@@ -1,0 +1,9 @@
+//! End-to-end tests through the public library, each on its own mock on port 0.
+
+mod helpers;
+
+mod agents;
+mod auth;
+mod errors;
+mod fixtures;
+mod integrations;
