@@ -1,0 +1,148 @@
+//! Tests that spawn the real binary, the way harnesses in other languages do.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+
+const BIN: &str = env!("CARGO_BIN_EXE_prodgy-mock");
+
+fn spawn(args: &[&str]) -> (Child, String) {
+    let mut child = Command::new(BIN)
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("binary starts");
+    let stdout = child.stdout.take().expect("stdout piped");
+    let mut line = String::new();
+    BufReader::new(stdout)
+        .read_line(&mut line)
+        .expect("first line");
+    (child, line.trim_end().to_owned())
+}
+
+fn terminate(child: &Child) {
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(status.success());
+}
+
+#[test]
+fn port_zero_prints_the_real_url_first_and_serves_it() {
+    let (mut child, line) = spawn(&["--port", "0"]);
+    let url = line
+        .strip_prefix("prodgy-mock listening on ")
+        .expect("listening line");
+    let port: u16 = url
+        .rsplit(':')
+        .next()
+        .and_then(|p| p.parse().ok())
+        .expect("port");
+    assert!(url.starts_with("http://127.0.0.1:") && port != 0, "{line}");
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let status = runtime.block_on(async {
+        let resp = reqwest::Client::new()
+            .get(format!("{url}/api/agent-base"))
+            .header("X-API-Token", "prodgy_AcmeSupportDefaultToken000000001")
+            .send()
+            .await
+            .expect("sent");
+        resp.status().as_u16()
+    });
+    assert_eq!(status, 200);
+    terminate(&child);
+    assert_eq!(child.wait().expect("exits").code(), Some(0));
+}
+
+#[test]
+fn sigterm_drains_and_exits_zero() {
+    let (mut child, line) = spawn(&["--port", "0"]);
+    assert!(line.starts_with("prodgy-mock listening on"));
+    terminate(&child);
+    assert_eq!(child.wait().expect("exits").code(), Some(0));
+}
+
+#[test]
+fn help_lists_every_flag() {
+    let out = Command::new(BIN).arg("--help").output().expect("runs");
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    for flag in [
+        "--host",
+        "--port",
+        "--fixtures",
+        "--scenario",
+        "--seed",
+        "--auth",
+        "--log-format",
+        "PRODGY_MOCK_PORT",
+    ] {
+        assert!(text.contains(flag), "--help lacks {flag}");
+    }
+}
+
+#[test]
+fn a_bad_flag_exits_2() {
+    let out = Command::new(BIN)
+        .arg("--auth=maybe")
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("maybe"));
+    let out = Command::new(BIN)
+        .args(["--host", "not-an-ip", "--port", "0"])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn a_bad_fixture_directory_exits_3_naming_file_line_and_column() {
+    let dir = std::env::temp_dir().join(format!("prodgy-mock-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    std::fs::write(
+        dir.join("products.json"),
+        "[\n  {\"id\": \"p1\" \"name\": \"x\"}\n]",
+    )
+    .expect("write");
+    let out = Command::new(BIN)
+        .args(["--port", "0", "--fixtures"])
+        .arg(&dir)
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(3));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("products.json:2:15: invalid JSON"),
+        "{stderr}"
+    );
+    assert!(out.stdout.is_empty(), "no listening line on failure");
+}
+
+#[test]
+fn environment_variables_stand_in_for_flags() {
+    let out = Command::new(BIN)
+        .env("PRODGY_MOCK_AUTH", "sometimes")
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    let (mut child, line) = {
+        let mut child = Command::new(BIN)
+            .env("PRODGY_MOCK_PORT", "0")
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("starts");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().expect("piped"))
+            .read_line(&mut line)
+            .expect("line");
+        (child, line)
+    };
+    assert!(
+        line.starts_with("prodgy-mock listening on http://127.0.0.1:") && !line.contains(":4010"),
+        "{line}"
+    );
+    terminate(&child);
+    assert_eq!(child.wait().expect("exits").code(), Some(0));
+}
