@@ -89,11 +89,24 @@ impl FixtureSet {
             let Some(text) = text else { continue };
             let records = parse_file(kind, &path, &text)?;
             let mut seen = HashSet::new();
+            let mut unique_values = HashSet::new();
             for (record, at) in records {
                 if !seen.insert(record_id(&record).to_owned()) {
                     let message =
                         format!("duplicate {} id '{}'", kind.singular(), record_id(&record));
                     return Err(FixtureError::InvalidRecord { at, message });
+                }
+                let field = kind.unique_field();
+                let value = field.and_then(|f| record.get(f)).and_then(Value::as_str);
+                if let (Some(field), Some(value)) = (field, value) {
+                    if !unique_values.insert(value.to_owned()) {
+                        let message = format!(
+                            "{} '{}': field '{field}' value '{value}' is already used by another record",
+                            kind.singular(),
+                            record_id(&record)
+                        );
+                        return Err(FixtureError::InvalidRecord { at, message });
+                    }
                 }
                 located.push((kind, at));
                 set.records[kind.index()].push(record);

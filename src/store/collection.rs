@@ -58,13 +58,13 @@ pub enum Scope<'a> {
     In(&'a [Option<&'a str>]),
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct Row {
     seq: u64,
     record: Arc<Record>,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 struct Index {
     all: BTreeMap<u64, Id>,
     parts: HashMap<Partition, BTreeMap<u64, Id>>,
@@ -74,7 +74,10 @@ struct Index {
 #[derive(Debug)]
 pub struct Collection {
     partition_field: Option<&'static str>,
+    unique_field: Option<&'static str>,
     rows: DashMap<Id, Row>,
+    /// Secondary index: value of `unique_field` → id (token secrets, webhook paths).
+    unique: DashMap<Arc<str>, Id>,
     index: RwLock<Index>,
     next_seq: AtomicU64,
 }
@@ -84,14 +87,41 @@ pub struct Collection {
 pub struct DuplicateId(pub Id);
 
 impl Collection {
-    /// An empty collection, partitioned by `partition_field` when given.
-    pub fn new(partition_field: Option<&'static str>) -> Self {
+    /// An empty collection, partitioned by `partition_field` and looked up by the string
+    /// values of `unique_field`, when given.
+    pub fn new(partition_field: Option<&'static str>, unique_field: Option<&'static str>) -> Self {
         Self {
             partition_field,
+            unique_field,
             rows: DashMap::new(),
+            unique: DashMap::new(),
             index: RwLock::new(Index::default()),
             next_seq: AtomicU64::new(0),
         }
+    }
+
+    /// An independent copy: records are shared (`Arc`), indexes are cloned. O(n).
+    pub fn deep_copy(&self) -> Self {
+        let index = self.read_index().clone();
+        Self {
+            partition_field: self.partition_field,
+            unique_field: self.unique_field,
+            rows: self.rows.clone(),
+            unique: self.unique.clone(),
+            index: RwLock::new(index),
+            next_seq: AtomicU64::new(self.next_seq.load(Ordering::Relaxed)),
+        }
+    }
+
+    /// The record whose unique field equals `value`.
+    pub fn by_unique(&self, value: &str) -> Option<Arc<Record>> {
+        let id = self.unique.get(value).map(|id| Arc::clone(&id))?;
+        self.get(&id)
+    }
+
+    fn unique_of(&self, record: &Record) -> Option<Arc<str>> {
+        let field = self.unique_field?;
+        record.get(field).and_then(Value::as_str).map(Arc::from)
     }
 
     /// The record with `id`.
@@ -129,6 +159,9 @@ impl Collection {
                 });
             }
         }
+        if let Some(value) = self.unique_of(&record) {
+            self.unique.insert(value, Arc::clone(&id));
+        }
         let mut index = self.write_index();
         index.all.insert(seq, Arc::clone(&id));
         index.parts.entry(partition).or_default().insert(seq, id);
@@ -143,7 +176,7 @@ impl Collection {
         id: &str,
         change: impl FnOnce(&mut Record) -> Result<(), E>,
     ) -> Result<Option<Arc<Record>>, E> {
-        let (seq, old_partition, new_partition, record) = {
+        let (seq, old_partition, new_partition, old_unique, record) = {
             let Some(mut row) = self.rows.get_mut(id) else {
                 return Ok(None);
             };
@@ -152,9 +185,19 @@ impl Collection {
             next.insert("id".to_owned(), Value::String(id.to_owned()));
             let old = self.partition_of(&row.record);
             let new = self.partition_of(&next);
+            let old_unique = self.unique_of(&row.record);
             row.record = Arc::new(next);
-            (row.seq, old, new, Arc::clone(&row.record))
+            (row.seq, old, new, old_unique, Arc::clone(&row.record))
         };
+        let new_unique = self.unique_of(&record);
+        if old_unique != new_unique {
+            if let Some(old) = old_unique {
+                self.unique.remove(&old);
+            }
+            if let Some(new) = new_unique {
+                self.unique.insert(new, Arc::from(id));
+            }
+        }
         if old_partition != new_partition {
             let mut index = self.write_index();
             let moved = index
@@ -175,6 +218,9 @@ impl Collection {
     /// Removes and returns the record with `id`.
     pub fn remove(&self, id: &str) -> Option<Arc<Record>> {
         let (_, row) = self.rows.remove(id)?;
+        if let Some(value) = self.unique_of(&row.record) {
+            self.unique.remove(&value);
+        }
         let partition = self.partition_of(&row.record);
         let mut index = self.write_index();
         index.all.remove(&row.seq);
@@ -342,7 +388,7 @@ mod tests {
 
     #[test]
     fn pages_follow_creation_order_within_and_across_partitions() {
-        let c = Collection::new(Some("product_id"));
+        let c = Collection::new(Some("product_id"), None);
         for (id, p) in [
             ("a", Some("p1")),
             ("b", None),
@@ -365,7 +411,7 @@ mod tests {
 
     #[test]
     fn updates_move_records_between_partitions_and_keep_their_place() {
-        let c = Collection::new(Some("product_id"));
+        let c = Collection::new(Some("product_id"), None);
         c.insert(record("a", Some("p1"))).expect("unique");
         c.insert(record("b", Some("p1"))).expect("unique");
         let moved = c.update::<()>("a", |r| {
@@ -381,7 +427,7 @@ mod tests {
 
     #[test]
     fn duplicate_ids_are_refused_and_removal_updates_the_index() {
-        let c = Collection::new(None);
+        let c = Collection::new(None, Some("token"));
         c.insert(record("a", None)).expect("unique");
         assert_eq!(
             c.insert(record("a", None)).err(),

@@ -12,10 +12,10 @@ use super::Record;
 pub enum Kind {
     /// A workspace (the docs say "product" and "workspace" interchangeably).
     Product,
-    /// An API token bound to one product.
-    Token,
     /// An agent of the catalog that can be installed.
     Catalog,
+    /// An API token bound to one product.
+    Token,
     /// An agent installed in a product (`agent-base`).
     Agent,
     /// One run of an agent.
@@ -132,7 +132,7 @@ impl Kind {
         Kind::Document,
     ];
 
-    /// Position in [`Kind::ALL`].
+    /// Position in [`Kind::ALL`] (the declaration order).
     pub fn index(self) -> usize {
         self as usize
     }
@@ -180,6 +180,16 @@ impl Kind {
             Kind::Token | Kind::Agent | Kind::Integration | Kind::Workflow | Kind::Document => {
                 Some("product_id")
             }
+        }
+    }
+
+    /// A field whose string values are unique and looked up directly (token secrets,
+    /// webhook paths).
+    pub fn unique_field(self) -> Option<&'static str> {
+        match self {
+            Kind::Token => Some("token"),
+            Kind::Trigger => Some("custom_path"),
+            _ => None,
         }
     }
 
@@ -439,4 +449,16 @@ pub fn conform(kind: Kind, record: &mut Record) -> Result<(), String> {
     }
     kind.derive(record);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn index_is_the_position_in_all() {
+        for (position, kind) in Kind::ALL.iter().enumerate() {
+            assert_eq!(kind.index(), position, "{kind:?}");
+        }
+    }
 }

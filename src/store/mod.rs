@@ -1,12 +1,17 @@
-//! The state handle: one [`State`] per namespace, each a set of typed collections.
+//! The state handle: the seed, and one [`State`] per namespace built over it.
 //!
-//! DashMap guards never leave this module; callers get `Arc<Record>` snapshots.
+//! The seed's collections are built once ([`Seeded`]) and shared. A namespace's [`State`]
+//! reads them until it first writes to a kind; only then is that one collection copied for
+//! it (copy-on-write per collection). So creating a namespace, and resetting one, costs
+//! nothing however large the seed is. DashMap guards never leave this module; callers get
+//! `Arc<Record>` snapshots.
 
 mod collection;
 pub mod kind;
 
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
 
 use dashmap::DashMap;
 use rand::{Rng, SeedableRng};
@@ -22,6 +27,46 @@ use crate::fixtures::FixtureSet;
 /// A stored record: a JSON object. Fields the mock does not know are kept as they are.
 pub type Record = serde_json::Map<String, Value>;
 
+/// The name of the namespace used by requests without `X-Mock-Namespace`.
+pub const DEFAULT_NAMESPACE: &str = "default";
+
+/// The seed's collections, built once and never written.
+#[derive(Debug)]
+pub struct Seeded {
+    collections: Vec<Collection>,
+    default_product: Option<Id>,
+    fixtures: Arc<FixtureSet>,
+}
+
+impl Seeded {
+    /// Builds the collections of `fixtures`.
+    pub fn new(fixtures: Arc<FixtureSet>) -> Self {
+        let collections: Vec<Collection> = Kind::ALL
+            .iter()
+            .map(|k| Collection::new(k.partition_field(), k.unique_field()))
+            .collect();
+        for kind in Kind::ALL {
+            for record in fixtures.records(kind) {
+                let mut record = record.clone();
+                kind.derive(&mut record);
+                // The fixture loader already refused duplicate ids, so this cannot fail.
+                let _ = collections[kind.index()].insert(record);
+            }
+        }
+        let default_product = fixtures.default_product();
+        Self {
+            collections,
+            default_product,
+            fixtures,
+        }
+    }
+
+    /// The fixture set these collections came from.
+    pub fn fixtures(&self) -> &Arc<FixtureSet> {
+        &self.fixtures
+    }
+}
+
 /// Per-token usage, kept beside the record so counting a call is one atomic bump.
 #[derive(Debug, Default)]
 struct Usage {
@@ -29,42 +74,36 @@ struct Usage {
     last_used_ms: AtomicI64,
 }
 
-/// The state one namespace sees: every collection, the token secret index and usage counters.
+/// The state one namespace sees.
 #[derive(Debug)]
 pub struct State {
-    collections: Vec<Collection>,
-    secrets: DashMap<Arc<str>, Id>,
+    seed: Arc<Seeded>,
+    own: Vec<OnceLock<Collection>>,
     usage: DashMap<Id, Usage>,
-    default_product: Option<Id>,
     rng: Mutex<ChaCha8Rng>,
 }
 
 impl State {
-    /// A state holding exactly the records of `seed`, with ids drawn from `rng_seed`.
-    pub fn from_seed(seed: &FixtureSet, rng_seed: u64) -> Self {
-        let collections = Kind::ALL
-            .iter()
-            .map(|k| Collection::new(k.partition_field()))
-            .collect();
-        let state = Self {
-            collections,
-            secrets: DashMap::new(),
+    /// A state that reads `seed` until it writes; ids are drawn from `rng_seed`.
+    pub fn over(seed: Arc<Seeded>, rng_seed: u64) -> Self {
+        Self {
+            seed,
+            own: Kind::ALL.iter().map(|_| OnceLock::new()).collect(),
             usage: DashMap::new(),
-            default_product: seed.default_product(),
             rng: Mutex::new(ChaCha8Rng::seed_from_u64(rng_seed)),
-        };
-        for kind in Kind::ALL {
-            for record in seed.records(kind) {
-                // The fixture loader already refused duplicate ids, so this cannot fail.
-                let _ = state.insert(kind, record.clone());
-            }
         }
-        state
     }
 
-    /// The collection of `kind`.
+    /// The collection of `kind`, for reading.
     pub fn collection(&self, kind: Kind) -> &Collection {
-        &self.collections[kind.index()]
+        self.own[kind.index()]
+            .get()
+            .unwrap_or(&self.seed.collections[kind.index()])
+    }
+
+    /// This namespace's own copy of `kind`, made on first write.
+    fn writable(&self, kind: Kind) -> &Collection {
+        self.own[kind.index()].get_or_init(|| self.seed.collections[kind.index()].deep_copy())
     }
 
     /// The record of `kind` with `id`.
@@ -72,14 +111,15 @@ impl State {
         self.collection(kind).get(id)
     }
 
-    /// Stores a new record, keeping the token secret index in step.
+    /// The record of `kind` whose unique field (token secret, webhook path) is `value`.
+    pub fn by_unique(&self, kind: Kind, value: &str) -> Option<Arc<Record>> {
+        self.collection(kind).by_unique(value)
+    }
+
+    /// Stores a new record.
     pub fn insert(&self, kind: Kind, mut record: Record) -> Result<Arc<Record>, DuplicateId> {
         kind.derive(&mut record);
-        let stored = self.collection(kind).insert(record)?;
-        if kind == Kind::Token {
-            self.index_secret(&stored);
-        }
-        Ok(stored)
+        self.writable(kind).insert(record)
     }
 
     /// Changes a record through `change`; `Ok(None)` when it does not exist.
@@ -89,66 +129,76 @@ impl State {
         id: &str,
         change: impl FnOnce(&mut Record) -> Result<(), E>,
     ) -> Result<Option<Arc<Record>>, E> {
-        let old_secret = (kind == Kind::Token)
-            .then(|| self.get(kind, id))
-            .flatten()
-            .and_then(|r| secret_of(&r));
-        let updated = self.collection(kind).update(id, |record| {
+        if !self.collection(kind).contains(id) {
+            return Ok(None);
+        }
+        self.writable(kind).update(id, |record| {
             change(record)?;
             kind.derive(record);
             Ok(())
-        })?;
-        if let (Some(record), true) = (&updated, kind == Kind::Token) {
-            if let Some(old) = old_secret.filter(|old| Some(old) != secret_of(record).as_ref()) {
-                self.secrets.remove(&*old);
-            }
-            self.index_secret(record);
-        }
-        Ok(updated)
+        })
     }
 
     /// Removes a record.
     pub fn remove(&self, kind: Kind, id: &str) -> Option<Arc<Record>> {
-        let removed = self.collection(kind).remove(id)?;
-        if let (Kind::Token, Some(secret)) = (kind, secret_of(&removed)) {
-            self.secrets.remove(&*secret);
+        if !self.collection(kind).contains(id) {
+            return None;
         }
-        Some(removed)
+        self.writable(kind).remove(id)
     }
 
     /// The token record whose secret is `secret`.
     pub fn token_by_secret(&self, secret: &str) -> Option<Arc<Record>> {
-        let id = self.secrets.get(secret).map(|id| Arc::clone(&id))?;
-        self.get(Kind::Token, &id)
+        self.by_unique(Kind::Token, secret)
     }
 
     /// Counts one authenticated call made with token `id`.
     pub fn record_use(&self, id: &str, at: Timestamp) {
-        if let Some(usage) = self.usage.get(id) {
+        let bump = |usage: &Usage| {
             usage.count.fetch_add(1, Ordering::Relaxed);
             usage.last_used_ms.store(at.millis(), Ordering::Relaxed);
+        };
+        if let Some(usage) = self.usage.get(id) {
+            bump(&usage);
             return;
         }
-        let usage = self.usage.entry(Arc::from(id)).or_default();
-        usage.count.fetch_add(1, Ordering::Relaxed);
-        usage.last_used_ms.store(at.millis(), Ordering::Relaxed);
+        bump(&self.usage.entry(Arc::from(id)).or_default());
     }
 
-    /// Calls counted for token `id` since the state was seeded, and the last one's time.
+    /// Calls counted for token `id` in this state, and the last one's time.
     pub fn usage_of(&self, id: &str) -> (u64, Option<Timestamp>) {
         self.usage.get(id).map_or((0, None), |u| {
-            (
-                u.count.load(Ordering::Relaxed),
-                Some(Timestamp::from_millis(
-                    u.last_used_ms.load(Ordering::Relaxed),
-                )),
-            )
+            let at = Timestamp::from_millis(u.last_used_ms.load(Ordering::Relaxed));
+            (u.count.load(Ordering::Relaxed), Some(at))
         })
     }
 
     /// The product that lenient-mode tokens unknown to the fixtures are bound to.
     pub fn default_product(&self) -> Option<&str> {
-        self.default_product.as_deref()
+        self.seed.default_product.as_deref()
+    }
+
+    /// Record counts per kind, keyed by the fixture name (`agents`, …).
+    pub fn counts(&self) -> BTreeMap<&'static str, usize> {
+        Kind::ALL
+            .iter()
+            .map(|k| (k.plural(), self.collection(*k).len()))
+            .collect()
+    }
+
+    /// Every record of every kind, in fixture format (`{"agents": [...], ...}`).
+    pub fn export(&self) -> serde_json::Map<String, Value> {
+        Kind::ALL
+            .iter()
+            .map(|k| {
+                let records = self.collection(*k).all();
+                let values = records
+                    .iter()
+                    .map(|r| Value::Object(Record::clone(r)))
+                    .collect();
+                (k.plural().to_owned(), Value::Array(values))
+            })
+            .collect()
     }
 
     /// A fresh UUID (v4 layout) from the seeded generator.
@@ -178,53 +228,130 @@ impl State {
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         draw(&mut rng)
     }
-
-    fn index_secret(&self, token: &Record) {
-        if let Some(secret) = secret_of(token) {
-            self.secrets.insert(secret, Arc::from(record_id(token)));
-        }
-    }
 }
 
-fn secret_of(token: &Record) -> Option<Arc<str>> {
-    token.get("token").and_then(Value::as_str).map(Arc::from)
-}
-
-/// The handle to all state: the validated seed and the live state built from it.
+/// All state: the seed and the namespaces built over it.
 ///
-/// Resetting swaps in a fresh state built from the seed; requests already holding the old
-/// one finish against it.
+/// A namespace is created from the seed the first time it is named, and reset alone.
+/// Resetting swaps in a fresh state; requests already holding the old one finish against it.
 #[derive(Debug)]
 pub struct Store {
-    seed: RwLock<Arc<FixtureSet>>,
-    live: RwLock<Arc<State>>,
+    seed: RwLock<Arc<Seeded>>,
+    namespaces: DashMap<Arc<str>, Arc<State>>,
     rng_seed: u64,
 }
 
 impl Store {
-    /// A store seeded with `seed`; generated ids come from `rng_seed`.
-    pub fn new(seed: FixtureSet, rng_seed: u64) -> Self {
-        let live = Arc::new(State::from_seed(&seed, rng_seed));
+    /// A store seeded with `fixtures`; generated ids come from `rng_seed`.
+    pub fn new(fixtures: FixtureSet, rng_seed: u64) -> Self {
+        let seed = Arc::new(Seeded::new(Arc::new(fixtures)));
         Self {
-            seed: RwLock::new(Arc::new(seed)),
-            live: RwLock::new(live),
+            seed: RwLock::new(seed),
+            namespaces: DashMap::new(),
             rng_seed,
         }
     }
 
-    /// The live state.
+    /// The state of the default namespace.
     pub fn state(&self) -> Arc<State> {
-        Arc::clone(&self.live.read().unwrap_or_else(|p| p.into_inner()))
+        self.namespace(DEFAULT_NAMESPACE)
     }
 
-    /// The seed the state was (or will be) built from.
-    pub fn seed(&self) -> Arc<FixtureSet> {
+    /// The state of namespace `name`, created from the seed on first use.
+    pub fn namespace(&self, name: &str) -> Arc<State> {
+        if let Some(state) = self.namespaces.get(name) {
+            return Arc::clone(&state);
+        }
+        let fresh = || Arc::new(State::over(self.seeded(), self.rng_seed));
+        Arc::clone(&self.namespaces.entry(Arc::from(name)).or_insert_with(fresh))
+    }
+
+    /// The names of the namespaces in use, sorted.
+    pub fn namespace_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self
+            .namespaces
+            .iter()
+            .map(|e| e.key().to_string())
+            .collect();
+        names.sort();
+        names
+    }
+
+    /// The built seed every namespace starts from.
+    pub fn seeded(&self) -> Arc<Seeded> {
         Arc::clone(&self.seed.read().unwrap_or_else(|p| p.into_inner()))
     }
 
-    /// Puts the state back to the seed.
+    /// The fixture set of the seed.
+    pub fn seed(&self) -> Arc<FixtureSet> {
+        Arc::clone(self.seeded().fixtures())
+    }
+
+    /// Replaces the seed. Namespaces created from now on (and after a reset) start from it.
+    pub fn replace_seed(&self, fixtures: FixtureSet) {
+        let seeded = Arc::new(Seeded::new(Arc::new(fixtures)));
+        *self.seed.write().unwrap_or_else(|p| p.into_inner()) = seeded;
+    }
+
+    /// Puts every namespace back to the seed.
     pub fn reset(&self) {
-        let fresh = Arc::new(State::from_seed(&self.seed(), self.rng_seed));
-        *self.live.write().unwrap_or_else(|p| p.into_inner()) = fresh;
+        self.namespaces.clear();
+    }
+
+    /// Puts one namespace back to the seed.
+    pub fn reset_namespace(&self, name: &str) {
+        self.namespaces.remove(name);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn store() -> Store {
+        Store::new(FixtureSet::builtin().expect("builtin"), 1)
+    }
+
+    #[test]
+    fn namespaces_share_the_seed_until_they_write() {
+        let store = store();
+        let (a, b) = (store.namespace("a"), store.namespace("b"));
+        let agents = a.collection(Kind::Agent).len();
+        let record = json!({"id": "new", "product_id": "p", "name": "n"});
+        a.insert(Kind::Agent, record.as_object().cloned().unwrap_or_default())
+            .expect("unique");
+        assert_eq!(a.collection(Kind::Agent).len(), agents + 1);
+        assert_eq!(b.collection(Kind::Agent).len(), agents);
+        assert_eq!(store.state().collection(Kind::Agent).len(), agents);
+        store.reset_namespace("a");
+        assert_eq!(store.namespace("a").collection(Kind::Agent).len(), agents);
+    }
+
+    #[test]
+    fn token_secrets_follow_updates_in_a_namespace_copy() {
+        let store = store();
+        let state = store.namespace("t");
+        let token = state
+            .token_by_secret("prodgy_AcmeSupportDefaultToken000000001")
+            .expect("seeded");
+        let id = record_id(&token).to_owned();
+        let changed = state.update::<()>(Kind::Token, &id, |t| {
+            t.insert("token".into(), json!("prodgy_rotated"));
+            Ok(())
+        });
+        assert!(matches!(changed, Ok(Some(_))));
+        assert!(
+            state
+                .token_by_secret("prodgy_AcmeSupportDefaultToken000000001")
+                .is_none()
+        );
+        assert!(state.token_by_secret("prodgy_rotated").is_some());
+        assert!(
+            store
+                .state()
+                .token_by_secret("prodgy_AcmeSupportDefaultToken000000001")
+                .is_some()
+        );
     }
 }
