@@ -2,19 +2,25 @@
 
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
+use std::time::Duration;
 
-use clap::Parser;
+use clap::{Parser, Subcommand};
 
 use crate::clock::Timestamp;
 use crate::config::{
     AuthMode, DEFAULT_BODY_LIMIT, DEFAULT_SEED, FixtureSource, LogFormat, Settings,
 };
 use crate::error::StartError;
+use crate::journal::DEFAULT_JOURNAL_SIZE;
 
 /// A local emulator of the Prodgy REST API, for client and SDK tests.
 #[derive(Debug, Parser)]
 #[command(name = "prodgy-mock", version, about, long_about = None)]
 pub struct Cli {
+    /// Something other than serving.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
     /// Interface to listen on.
     #[arg(long, env = "PRODGY_MOCK_HOST", default_value = "127.0.0.1")]
     pub host: String,
@@ -55,6 +61,69 @@ pub struct Cli {
     /// Freeze the server clock at this RFC 3339 time; it then moves only when advanced.
     #[arg(long, env = "PRODGY_MOCK_CLOCK", value_name = "RFC3339")]
     pub clock: Option<String>,
+
+    /// Serve the admin API under /__admin (on or off).
+    #[arg(long, env = "PRODGY_MOCK_ADMIN", value_enum, default_value_t = Switch::On)]
+    pub admin: Switch,
+
+    /// How many requests the journal keeps (0 turns it off).
+    #[arg(long, env = "PRODGY_MOCK_JOURNAL_SIZE", default_value_t = DEFAULT_JOURNAL_SIZE, value_name = "N")]
+    pub journal_size: usize,
+
+    /// Once serving, atomically write the base URL to this file.
+    #[arg(long, env = "PRODGY_MOCK_READY_FILE", value_name = "PATH")]
+    pub ready_file: Option<PathBuf>,
+
+    /// Exit (0) when standard input closes, so a parent that dies leaves no orphan.
+    #[arg(long, env = "PRODGY_MOCK_EXIT_ON_STDIN_EOF")]
+    pub exit_on_stdin_eof: bool,
+
+    /// Exit (0) after this long without requests, e.g. 30s, 5m, 1h, 250ms.
+    #[arg(long, env = "PRODGY_MOCK_IDLE_TIMEOUT", value_name = "DURATION", value_parser = parse_duration)]
+    pub idle_timeout: Option<Duration>,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Print the OpenAPI 3.1 document of every emulated endpoint and exit.
+    Openapi,
+}
+
+/// An on/off flag value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Switch {
+    /// Enabled.
+    On,
+    /// Disabled.
+    Off,
+}
+
+/// Parses `30s`, `5m`, `1h`, `250ms`, or a bare number of seconds.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit() && c != '.')
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let value: f64 = number
+        .parse()
+        .map_err(|_| format!("'{text}' is not a duration such as 30s, 5m, 1h or 250ms"))?;
+    let seconds = match unit {
+        "" | "s" => value,
+        "ms" => value / 1000.0,
+        "m" => value * 60.0,
+        "h" => value * 3600.0,
+        other => {
+            return Err(format!(
+                "unknown duration unit '{other}' (use ms, s, m or h)"
+            ));
+        }
+    };
+    if !seconds.is_finite() || seconds <= 0.0 {
+        return Err(format!("'{text}' must be a positive duration"));
+    }
+    Ok(Duration::from_secs_f64(seconds))
 }
 
 impl Cli {
@@ -87,6 +156,23 @@ impl Cli {
             auth: self.auth,
             body_limit: self.body_limit,
             frozen_clock,
+            admin: self.admin == Switch::On,
+            journal_size: self.journal_size,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_take_common_units() {
+        assert_eq!(parse_duration("30s"), Ok(Duration::from_secs(30)));
+        assert_eq!(parse_duration("5m"), Ok(Duration::from_secs(300)));
+        assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
+        assert_eq!(parse_duration("2"), Ok(Duration::from_secs(2)));
+        assert!(parse_duration("0s").is_err());
+        assert!(parse_duration("5 parsecs").is_err());
     }
 }

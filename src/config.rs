@@ -54,6 +54,10 @@ pub struct Settings {
     pub body_limit: usize,
     /// Start the clock frozen at this time instead of following wall time.
     pub frozen_clock: Option<Timestamp>,
+    /// Whether `/__admin` is served.
+    pub admin: bool,
+    /// How many requests the journal keeps (0 turns it off).
+    pub journal_size: usize,
 }
 
 /// The default body limit: 25 MiB.
@@ -72,6 +76,8 @@ impl Default for Settings {
             auth: AuthMode::Lenient,
             body_limit: DEFAULT_BODY_LIMIT,
             frozen_clock: None,
+            admin: true,
+            journal_size: crate::journal::DEFAULT_JOURNAL_SIZE,
         }
     }
 }

@@ -25,6 +25,7 @@
 //! - [`config`] / [`cli`]: typed settings and the raw flags they come from.
 //! - [`error`]: request errors and startup errors with their exit codes.
 
+mod admin;
 pub mod auth;
 pub mod cli;
 pub mod clock;
@@ -32,6 +33,8 @@ pub mod config;
 pub mod envelope;
 pub mod error;
 pub mod fixtures;
+pub mod journal;
+pub mod openapi;
 pub mod routes;
 pub mod server;
 mod service;

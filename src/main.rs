@@ -1,16 +1,37 @@
 //! The `prodgy-mock` binary: parse flags, start the server, print the listening line, serve
-//! until SIGINT or SIGTERM, exit with a documented code.
+//! until SIGINT, SIGTERM, stdin EOF or idle timeout, exit with a documented code.
 
 use std::io::Write;
+use std::path::Path;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::Parser;
-use prodgy_mock::cli::Cli;
+use prodgy_mock::cli::{Cli, Command};
 use prodgy_mock::{LogFormat, MockServer, StartError};
+use tokio::io::AsyncReadExt;
 
-#[tokio::main]
-async fn main() -> ExitCode {
+fn main() -> ExitCode {
     let cli = Cli::parse();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("prodgy-mock: cannot start the async runtime: {error}");
+            return ExitCode::from(1);
+        }
+    };
+    let code = runtime.block_on(serve(cli));
+    // A blocked stdin read (--exit-on-stdin-eof) must not hold the process open.
+    runtime.shutdown_timeout(Duration::from_millis(200));
+    code
+}
+
+async fn serve(cli: Cli) -> ExitCode {
+    if let Some(Command::Openapi) = cli.command {
+        let document = serde_json::to_string_pretty(&prodgy_mock::openapi::document());
+        println!("{}", document.unwrap_or_default());
+        return ExitCode::SUCCESS;
+    }
     init_logging(cli.log_format);
     match run(cli).await {
         Ok(()) => ExitCode::SUCCESS,
@@ -24,14 +45,60 @@ async fn main() -> ExitCode {
 async fn run(cli: Cli) -> Result<(), StartError> {
     let settings = cli.settings()?;
     let server = MockServer::builder().settings(settings).try_start().await?;
+    if let Some(path) = &cli.ready_file {
+        write_ready_file(path, &server.uri())
+            .map_err(|e| StartError::Config(format!("--ready-file {}: {e}", path.display())))?;
+    }
     let mut stdout = std::io::stdout().lock();
     let _ = writeln!(stdout, "prodgy-mock listening on {}", server.uri());
     let _ = stdout.flush();
     drop(stdout);
-    shutdown_signal().await;
-    tracing::info!("shutting down: draining in-flight requests");
+    let reason = tokio::select! {
+        () = shutdown_signal() => "signal",
+        () = stdin_closed(cli.exit_on_stdin_eof) => "standard input closed",
+        () = idle(&server, cli.idle_timeout) => "idle timeout",
+    };
+    tracing::info!(reason, "shutting down: draining in-flight requests");
     server.shutdown().await;
+    if let Some(path) = &cli.ready_file {
+        let _ = std::fs::remove_file(path);
+    }
     Ok(())
+}
+
+/// Writes `url` to `path` atomically: a temporary file beside it, then a rename.
+fn write_ready_file(path: &Path, url: &str) -> std::io::Result<()> {
+    let mut temp = path.as_os_str().to_owned();
+    temp.push(format!(".{}.tmp", std::process::id()));
+    std::fs::write(&temp, format!("{url}\n"))?;
+    std::fs::rename(&temp, path)
+}
+
+async fn stdin_closed(enabled: bool) {
+    if !enabled {
+        return std::future::pending().await;
+    }
+    let mut stdin = tokio::io::stdin();
+    let mut buffer = [0u8; 1024];
+    loop {
+        match stdin.read(&mut buffer).await {
+            Ok(0) | Err(_) => return,
+            Ok(_) => {}
+        }
+    }
+}
+
+async fn idle(server: &MockServer, timeout: Option<Duration>) {
+    let Some(timeout) = timeout else {
+        return std::future::pending().await;
+    };
+    let tick = (timeout / 4).clamp(Duration::from_millis(10), Duration::from_secs(1));
+    loop {
+        tokio::time::sleep(tick).await;
+        if server.idle_for().is_some_and(|idle| idle >= timeout) {
+            return;
+        }
+    }
 }
 
 async fn shutdown_signal() {

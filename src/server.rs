@@ -21,7 +21,6 @@ use crate::clock::{Clock, Timestamp};
 use crate::config::{AuthMode, FixtureSource, Settings};
 use crate::error::StartError;
 use crate::fixtures::FixtureSet;
-use crate::routes::Router;
 use crate::service::{self, App};
 use crate::store::Store;
 
@@ -151,12 +150,7 @@ fn build_app(settings: Settings) -> Result<App, StartError> {
         .frozen_clock
         .map_or_else(Clock::system, Clock::frozen);
     let store = Store::new(fixtures, settings.seed);
-    Ok(App {
-        settings,
-        router: Router::default(),
-        clock,
-        store,
-    })
+    Ok(App::new(settings, clock, store))
 }
 
 /// A running mock. Dropping it stops the server.
@@ -192,6 +186,11 @@ impl MockServer {
     /// The server clock: advance it to expire tokens or finish executions without sleeping.
     pub fn clock(&self) -> &Clock {
         &self.app.clock
+    }
+
+    /// How long no request has been in flight (`None` while one is).
+    pub fn idle_for(&self) -> Option<Duration> {
+        self.app.idle_for()
     }
 
     /// Puts all state back to the seed.

@@ -108,32 +108,41 @@ impl Req {
 
     /// The body as a JSON object, or `None` when there is no body.
     pub fn json_opt(&self) -> Result<Option<Map<String, Value>>, ApiError> {
-        if self.body.iter().all(u8::is_ascii_whitespace) {
-            return Ok(None);
+        json_object(&self.headers, &self.body)
+    }
+}
+
+/// Parses `body` as a JSON object: `None` when it is empty, 400 when the content type is
+/// not JSON, the JSON is malformed, or the value is not an object.
+pub fn json_object(
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<Option<Map<String, Value>>, ApiError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(None);
+    }
+    if let Some(kind) = headers.get(CONTENT_TYPE) {
+        let kind = kind.to_str().unwrap_or_default();
+        let essence = kind
+            .split(';')
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_ascii_lowercase();
+        if essence != "application/json" && !essence.ends_with("+json") {
+            return Err(ApiError::bad_request(format!(
+                "unsupported Content-Type '{kind}': send the body as application/json"
+            )));
         }
-        if let Some(kind) = self.headers.get(CONTENT_TYPE) {
-            let kind = kind.to_str().unwrap_or_default();
-            let essence = kind
-                .split(';')
-                .next()
-                .unwrap_or_default()
-                .trim()
-                .to_ascii_lowercase();
-            if essence != "application/json" && !essence.ends_with("+json") {
-                return Err(ApiError::bad_request(format!(
-                    "unsupported Content-Type '{kind}': send the body as application/json"
-                )));
-            }
-        }
-        let value: Value = serde_json::from_slice(&self.body)
-            .map_err(|e| ApiError::bad_request(format!("request body is not valid JSON: {e}")))?;
-        match value {
-            Value::Object(map) => Ok(Some(map)),
-            other => Err(ApiError::bad_request(format!(
-                "request body must be a JSON object, got {}",
-                json_type(&other)
-            ))),
-        }
+    }
+    let value: Value = serde_json::from_slice(body)
+        .map_err(|e| ApiError::bad_request(format!("request body is not valid JSON: {e}")))?;
+    match value {
+        Value::Object(map) => Ok(Some(map)),
+        other => Err(ApiError::bad_request(format!(
+            "request body must be a JSON object, got {}",
+            json_type(&other)
+        ))),
     }
 }
 
