@@ -36,6 +36,7 @@ const BUILTIN: [(Kind, &str); 9] = [
 #[derive(Debug, Clone, Default)]
 pub struct FixtureSet {
     records: Vec<Vec<Record>>,
+    locations: Vec<Vec<Location>>,
     /// Where the set came from, for logs and health output.
     pub origin: String,
 }
@@ -48,6 +49,56 @@ impl FixtureSet {
             (*kind, path, Some((*text).to_owned()))
         });
         Self::from_sources(sources.collect(), "built-in fixtures".into())
+    }
+
+    /// The fixture set at `path`: a directory of per-kind files, or one JSON file holding
+    /// an object keyed by kind (`{"products": [...], "agents": [...]}`), the format
+    /// `GET /__admin/state` exports.
+    pub fn load(path: &Path) -> Result<Self, FixtureError> {
+        if path.is_file() {
+            Self::load_file(path)
+        } else {
+            Self::load_dir(path)
+        }
+    }
+
+    /// The fixture set in one exported file.
+    pub fn load_file(path: &Path) -> Result<Self, FixtureError> {
+        let unreadable = |source| FixtureError::Unreadable {
+            path: path.to_owned(),
+            source,
+        };
+        let text = std::fs::read_to_string(path).map_err(unreadable)?;
+        let Value::Object(sections) = parse_json(path, &text)? else {
+            let message =
+                "expected a JSON object keyed by kind, e.g. {\"products\": [...]}".to_owned();
+            let at = locate(path, &text, first_token(&text));
+            return Err(FixtureError::InvalidRecord { at, message });
+        };
+        let offsets = element_offsets(&text, 2);
+        let mut set = FixtureSet::empty(path.display().to_string());
+        for (n, (key, value)) in sections.into_iter().enumerate() {
+            let at = locate(path, &text, first_token(&text));
+            let Some(kind) = Kind::ALL.into_iter().find(|k| k.plural() == key) else {
+                let known: Vec<&str> = Kind::ALL.iter().map(|k| k.plural()).collect();
+                let message = format!(
+                    "unknown section '{key}' (expected one of {})",
+                    known.join(", ")
+                );
+                return Err(FixtureError::InvalidRecord { at, message });
+            };
+            let Value::Array(items) = value else {
+                let message = format!(
+                    "section '{key}' must be an array of {} records",
+                    kind.singular()
+                );
+                return Err(FixtureError::InvalidRecord { at, message });
+            };
+            let here = offsets.get(n).map(Vec::as_slice).unwrap_or_default();
+            set.add(kind, conform_all(kind, path, &text, items, here)?)?;
+        }
+        set.check_references()?;
+        Ok(set)
     }
 
     /// The fixture set in `dir`. A missing file means no records of that kind.
@@ -80,40 +131,50 @@ impl FixtureSet {
         sources: Vec<(Kind, PathBuf, Option<String>)>,
         origin: String,
     ) -> Result<Self, FixtureError> {
-        let mut set = FixtureSet {
-            records: vec![Vec::new(); Kind::ALL.len()],
-            origin,
-        };
-        let mut located = Vec::new();
+        let mut set = FixtureSet::empty(origin);
         for (kind, path, text) in sources {
             let Some(text) = text else { continue };
-            let records = parse_file(kind, &path, &text)?;
-            let mut seen = HashSet::new();
-            let mut unique_values = HashSet::new();
-            for (record, at) in records {
-                if !seen.insert(record_id(&record).to_owned()) {
-                    let message =
-                        format!("duplicate {} id '{}'", kind.singular(), record_id(&record));
+            set.add(kind, parse_file(kind, &path, &text)?)?;
+        }
+        set.check_references()?;
+        Ok(set)
+    }
+
+    fn empty(origin: String) -> Self {
+        let records = vec![Vec::new(); Kind::ALL.len()];
+        let locations = vec![Vec::new(); Kind::ALL.len()];
+        FixtureSet {
+            records,
+            locations,
+            origin,
+        }
+    }
+
+    /// Adds `kind`'s records, refusing duplicate ids and duplicate unique values.
+    fn add(&mut self, kind: Kind, records: Vec<(Record, Location)>) -> Result<(), FixtureError> {
+        let mut seen = HashSet::new();
+        let mut unique_values = HashSet::new();
+        for (record, at) in records {
+            if !seen.insert(record_id(&record).to_owned()) {
+                let message = format!("duplicate {} id '{}'", kind.singular(), record_id(&record));
+                return Err(FixtureError::InvalidRecord { at, message });
+            }
+            let field = kind.unique_field();
+            let value = field.and_then(|f| record.get(f)).and_then(Value::as_str);
+            if let (Some(field), Some(value)) = (field, value) {
+                if !unique_values.insert(value.to_owned()) {
+                    let message = format!(
+                        "{} '{}': field '{field}' value '{value}' is already used by another record",
+                        kind.singular(),
+                        record_id(&record)
+                    );
                     return Err(FixtureError::InvalidRecord { at, message });
                 }
-                let field = kind.unique_field();
-                let value = field.and_then(|f| record.get(f)).and_then(Value::as_str);
-                if let (Some(field), Some(value)) = (field, value) {
-                    if !unique_values.insert(value.to_owned()) {
-                        let message = format!(
-                            "{} '{}': field '{field}' value '{value}' is already used by another record",
-                            kind.singular(),
-                            record_id(&record)
-                        );
-                        return Err(FixtureError::InvalidRecord { at, message });
-                    }
-                }
-                located.push((kind, at));
-                set.records[kind.index()].push(record);
             }
+            self.records[kind.index()].push(record);
+            self.locations[kind.index()].push(at);
         }
-        set.check_references(&located)?;
-        Ok(set)
+        Ok(())
     }
 
     /// The seed records of `kind`.
@@ -131,19 +192,15 @@ impl FixtureSet {
         marked.or(products.first()).map(|p| Arc::from(record_id(p)))
     }
 
-    fn check_references(&self, located: &[(Kind, Location)]) -> Result<(), FixtureError> {
+    fn check_references(&self) -> Result<(), FixtureError> {
         let ids: Vec<HashSet<&str>> = self
             .records
             .iter()
             .map(|rs| rs.iter().map(record_id).collect())
             .collect();
-        let mut positions = located.iter();
         for kind in Kind::ALL {
-            for record in self.records(kind) {
-                let at = positions
-                    .next()
-                    .filter(|(k, _)| *k == kind)
-                    .map(|(_, at)| at.clone());
+            let located = self.records(kind).iter().zip(&self.locations[kind.index()]);
+            for (record, at) in located {
                 for (field, target) in kind.references() {
                     let Some(id) = record.get(*field).and_then(Value::as_str) else {
                         continue;
@@ -156,12 +213,10 @@ impl FixtureSet {
                             target.singular(),
                             target.file_name()
                         );
-                        let at = at.unwrap_or_else(|| Location {
-                            path: kind.file_name().into(),
-                            line: 1,
-                            column: 1,
+                        return Err(FixtureError::InvalidRecord {
+                            at: at.clone(),
+                            message,
                         });
-                        return Err(FixtureError::InvalidRecord { at, message });
                     }
                 }
             }
@@ -176,28 +231,46 @@ fn parse_file(
     path: &Path,
     text: &str,
 ) -> Result<Vec<(Record, Location)>, FixtureError> {
-    let value: Value = serde_json::from_str(text).map_err(|e| FixtureError::InvalidJson {
-        at: Location {
-            path: path.to_owned(),
-            line: e.line(),
-            column: e.column(),
-        },
-        message: e
-            .to_string()
+    let value = parse_json(path, text)?;
+    let Value::Array(items) = value else {
+        let message = format!("expected a JSON array of {} records", kind.singular());
+        let at = locate(path, text, first_token(text));
+        return Err(FixtureError::InvalidRecord { at, message });
+    };
+    let offsets = element_offsets(text, 1)
+        .into_iter()
+        .next()
+        .unwrap_or_default();
+    conform_all(kind, path, text, items, &offsets)
+}
+
+/// Parses `text` as JSON, naming the position of a syntax error.
+fn parse_json(path: &Path, text: &str) -> Result<Value, FixtureError> {
+    serde_json::from_str(text).map_err(|e| {
+        let message = e.to_string();
+        let message = message
             .split(" at line")
             .next()
             .unwrap_or_default()
-            .to_owned(),
-    })?;
+            .to_owned();
+        let at = Location {
+            path: path.to_owned(),
+            line: e.line(),
+            column: e.column(),
+        };
+        FixtureError::InvalidJson { at, message }
+    })
+}
+
+/// Conforms each record of `items`; `offsets` are where they start in `text`.
+fn conform_all(
+    kind: Kind,
+    path: &Path,
+    text: &str,
+    items: Vec<Value>,
+    offsets: &[usize],
+) -> Result<Vec<(Record, Location)>, FixtureError> {
     let at = |offset: usize| locate(path, text, offset);
-    let Value::Array(items) = value else {
-        let message = format!("expected a JSON array of {} records", kind.singular());
-        return Err(FixtureError::InvalidRecord {
-            at: at(first_token(text)),
-            message,
-        });
-    };
-    let offsets = element_offsets(text);
     let mut records = Vec::with_capacity(items.len());
     for (n, item) in items.into_iter().enumerate() {
         let here = at(offsets.get(n).copied().unwrap_or(0));
@@ -223,10 +296,13 @@ fn first_token(text: &str) -> usize {
     text.find(|c: char| !c.is_whitespace()).unwrap_or(0)
 }
 
-/// Byte offsets where each element of the top-level array starts. `text` is valid JSON.
-fn element_offsets(text: &str) -> Vec<usize> {
-    let mut offsets = Vec::new();
-    let (mut depth, mut in_string, mut escaped, mut expect_element) = (0usize, false, false, false);
+/// Byte offsets where each element starts, for every array opened at nesting `depth`
+/// (1 = the top-level array; 2 = arrays inside the top-level object), in document order.
+/// `text` is valid JSON.
+fn element_offsets(text: &str, depth: usize) -> Vec<Vec<usize>> {
+    let mut arrays: Vec<Vec<usize>> = Vec::new();
+    let mut stack: Vec<u8> = Vec::new();
+    let (mut in_string, mut escaped, mut expect_element) = (false, false, false);
     for (i, b) in text.bytes().enumerate() {
         if in_string {
             match (escaped, b) {
@@ -238,21 +314,28 @@ fn element_offsets(text: &str) -> Vec<usize> {
             continue;
         }
         if expect_element && !b.is_ascii_whitespace() && b != b']' {
-            offsets.push(i);
+            if let Some(current) = arrays.last_mut() {
+                current.push(i);
+            }
             expect_element = false;
         }
         match b {
             b'"' => in_string = true,
             b'[' | b'{' => {
-                depth += 1;
-                expect_element = depth == 1 && b == b'[';
+                stack.push(b);
+                if b == b'[' && stack.len() == depth {
+                    arrays.push(Vec::new());
+                    expect_element = true;
+                }
             }
-            b']' | b'}' => depth = depth.saturating_sub(1),
-            b',' if depth == 1 => expect_element = true,
+            b']' | b'}' => {
+                stack.pop();
+            }
+            b',' if stack.len() == depth && stack.last() == Some(&b'[') => expect_element = true,
             _ => {}
         }
     }
-    offsets
+    arrays
 }
 
 /// The 1-based line and column of byte `offset` in `text`.
@@ -281,7 +364,7 @@ mod tests {
     #[test]
     fn element_offsets_skip_strings_and_nesting() {
         let text = "[\n  {\"a\": \"],{\"},\n  {\"b\": [1, {\"c\": 2}]}\n]";
-        let offsets = element_offsets(text);
+        let offsets = &element_offsets(text, 1)[0];
         assert_eq!(offsets.len(), 2);
         assert_eq!(&text[offsets[1]..offsets[1] + 4], "{\"b\"");
     }

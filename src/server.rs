@@ -39,7 +39,8 @@ pub struct MockServerBuilder {
 }
 
 impl MockServerBuilder {
-    /// Seed from a fixtures directory instead of the built-in fixtures.
+    /// Seed from a fixtures directory (or an exported state file) instead of the built-in
+    /// fixtures.
     pub fn fixtures_dir(mut self, dir: impl Into<PathBuf>) -> Self {
         self.settings.fixtures = FixtureSource::Dir(dir.into());
         self
@@ -72,6 +73,18 @@ impl MockServerBuilder {
     /// Freeze the server clock at `start`; it then moves only through [`Clock::advance`].
     pub fn frozen_clock(mut self, start: Timestamp) -> Self {
         self.settings.frozen_clock = Some(start);
+        self
+    }
+
+    /// Serve the admin API under `/__admin` (default on).
+    pub fn admin(mut self, enabled: bool) -> Self {
+        self.settings.admin = enabled;
+        self
+    }
+
+    /// How many requests the journal keeps (default 1000; 0 turns it off).
+    pub fn journal_size(mut self, entries: usize) -> Self {
+        self.settings.journal_size = entries;
         self
     }
 
@@ -139,7 +152,7 @@ impl MockServerBuilder {
 fn build_app(settings: Settings) -> Result<App, StartError> {
     let fixtures = match &settings.fixtures {
         FixtureSource::Builtin => FixtureSet::builtin()?,
-        FixtureSource::Dir(dir) => FixtureSet::load_dir(dir)?,
+        FixtureSource::Dir(dir) => FixtureSet::load(dir)?,
     };
     if let Some(unknown) = settings.scenarios.iter().find(|s| s.as_str() != "default") {
         return Err(StartError::Scenario(format!(

@@ -186,7 +186,7 @@ pub fn delete_by_query(ctx: &Ctx<'_>, req: &Req) -> Result<Reply, ApiError> {
 fn uninstall(ctx: &Ctx<'_>, id: &str) -> Result<Reply, ApiError> {
     visible(ctx, Kind::Agent, id)?;
     ctx.state
-        .remove(Kind::Agent, id)
+        .remove_cascading(Kind::Agent, id)
         .ok_or_else(|| ApiError::not_found("agent", id))?;
     Ok(deleted(id))
 }

@@ -147,6 +147,39 @@ impl State {
         self.writable(kind).remove(id)
     }
 
+    /// Removes a record and what depends on it: records that require a reference to it are
+    /// removed too (an agent's executions and triggers); optional references are set to
+    /// null (a workflow base's `agent_base_id`). Returns the removed record.
+    pub fn remove_cascading(&self, kind: Kind, id: &str) -> Option<Arc<Record>> {
+        let removed = self.remove(kind, id)?;
+        for dependent in Kind::ALL {
+            for (field, target) in dependent.references() {
+                if *target != kind {
+                    continue;
+                }
+                let required = dependent
+                    .fields()
+                    .iter()
+                    .any(|f| f.name == *field && f.absent == kind::Absent::Required);
+                let linked = self.collection(dependent).find(Scope::All, |r| {
+                    r.get(*field).and_then(Value::as_str) == Some(id)
+                });
+                for record in linked {
+                    let dependent_id = record_id(&record);
+                    if required {
+                        self.remove_cascading(dependent, dependent_id);
+                    } else {
+                        let _ = self.update::<()>(dependent, dependent_id, |r| {
+                            r.insert((*field).to_owned(), Value::Null);
+                            Ok(())
+                        });
+                    }
+                }
+            }
+        }
+        Some(removed)
+    }
+
     /// The token record whose secret is `secret`.
     pub fn token_by_secret(&self, secret: &str) -> Option<Arc<Record>> {
         self.by_unique(Kind::Token, secret)

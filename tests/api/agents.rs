@@ -329,3 +329,28 @@ async fn unknown_fixture_fields_are_returned_unchanged() {
     let agent = app.get(&format!("/api/agent-base/{SALES}")).await;
     assert_eq!(agent.body["data"]["x_custom_label"], "kept as-is");
 }
+
+#[tokio::test]
+async fn uninstalling_an_agent_removes_its_executions() {
+    let app =
+        TestApp::with(prodgy_mock::MockServer::builder().auth(prodgy_mock::AuthMode::Off)).await;
+    app.call(
+        Method::DELETE,
+        &format!("/api/agent-base/{TRIAGE}"),
+        None,
+        None,
+    )
+    .await;
+    let exported = app
+        .call(Method::GET, "/__admin/state", None, None)
+        .await
+        .body["data"]
+        .clone();
+    let executions = exported["executions"].as_array().expect("array");
+    assert!(executions.iter().all(|e| e["agent_base_id"] != TRIAGE));
+    let workflows = exported["workflows"].as_array().expect("array");
+    assert!(
+        workflows.iter().any(|w| w["agent_base_id"].is_null()),
+        "optional references are cleared"
+    );
+}

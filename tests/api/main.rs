@@ -2,6 +2,7 @@
 
 mod helpers;
 
+mod admin;
 mod agents;
 mod auth;
 mod errors;

@@ -1,0 +1,265 @@
+//! The admin API: health, reset, journal, clock and state export.
+
+use prodgy_mock::MockServer;
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::helpers::*;
+
+impl TestApp {
+    async fn admin(&self, method: Method, path: &str, body: Option<Value>) -> Resp {
+        self.call(method, path, None, body).await
+    }
+}
+
+const TRIAGE: &str = "a9e1f3b5-0001-4c6d-8e7f-100000000001";
+
+#[tokio::test]
+async fn health_reports_readiness_version_counts_and_clock() {
+    let app = TestApp::spawn().await;
+    let health = app.admin(Method::GET, "/__admin/health", None).await;
+    assert_eq!(health.status, 200);
+    let data = &health.body["data"];
+    assert_eq!(data["ready"], true);
+    assert_eq!(data["version"], env!("CARGO_PKG_VERSION"));
+    assert_eq!(data["counts"]["agents"], 4);
+    assert_eq!(data["counts"]["products"], 2);
+    assert_eq!(data["clock"], T0);
+    assert!(data["uptime_seconds"].is_u64());
+}
+
+#[tokio::test]
+async fn reset_puts_state_back_to_the_seed_and_clears_the_journal() {
+    let app = TestApp::spawn().await;
+    app.call(
+        Method::DELETE,
+        &format!("/api/agent-base/{TRIAGE}"),
+        Some(ACME_TOKEN),
+        None,
+    )
+    .await;
+    assert_eq!(app.get("/api/agent-base").await.ids().len(), 2);
+    let reset = app.admin(Method::POST, "/__admin/reset", None).await;
+    assert_eq!(reset.status, 200, "{}", reset.text);
+    assert_eq!(
+        app.admin(Method::GET, "/__admin/requests/count", None)
+            .await
+            .body["data"]["count"],
+        0
+    );
+    assert_eq!(app.get("/api/agent-base").await.ids().len(), 3);
+}
+
+#[tokio::test]
+async fn the_journal_lists_newest_first_with_filters_and_masked_tokens() {
+    let app = TestApp::spawn().await;
+    app.get("/api/agent-base").await;
+    app.get("/api/agent-base/nope").await;
+    app.send(
+        Method::POST,
+        "/api/integrations-base",
+        json!({"title": "Jira"}),
+    )
+    .await;
+    let all = app.admin(Method::GET, "/__admin/requests", None).await;
+    let entries = all.body["data"].as_array().expect("array").clone();
+    assert_eq!(entries.len(), 3);
+    assert_eq!(entries[0]["method"], "POST");
+    assert_eq!(entries[0]["route"], "integrations.create");
+    assert_eq!(entries[0]["status"], 201);
+    assert_eq!(entries[0]["body"], "{\"title\":\"Jira\"}");
+    assert_eq!(entries[2]["path"], "/api/agent-base");
+    let token = entries[2]["headers"]
+        .as_array()
+        .expect("headers")
+        .iter()
+        .find(|h| h[0] == "x-api-token")
+        .expect("token header")
+        .clone();
+    assert_eq!(token[1], "prodgy_A********");
+    assert!(!all.text.contains(ACME_TOKEN));
+
+    let not_found = app
+        .admin(Method::GET, "/__admin/requests?status=404", None)
+        .await;
+    assert_eq!(not_found.body["data"][0]["path"], "/api/agent-base/nope");
+    let by_route = app
+        .admin(Method::GET, "/__admin/requests?route=agents.get", None)
+        .await;
+    assert_eq!(by_route.body["data"].as_array().map(Vec::len), Some(1));
+    let by_method = app
+        .admin(Method::GET, "/__admin/requests/count?method=get", None)
+        .await;
+    assert_eq!(by_method.body["data"]["count"], 2);
+    let by_path = app
+        .admin(
+            Method::GET,
+            "/__admin/requests/count?path=/api/agent-base",
+            None,
+        )
+        .await;
+    assert_eq!(by_path.body["data"]["count"], 1);
+    let bad = app
+        .admin(Method::GET, "/__admin/requests?status=abc", None)
+        .await;
+    assert!(bad.assert_error(400, "Bad Request").contains("'status'"));
+
+    assert_eq!(
+        app.admin(Method::DELETE, "/__admin/requests", None)
+            .await
+            .status,
+        200
+    );
+    assert_eq!(
+        app.admin(Method::GET, "/__admin/requests/count", None)
+            .await
+            .body["data"]["count"],
+        0
+    );
+}
+
+#[tokio::test]
+async fn the_journal_is_a_bounded_ring() {
+    let app = TestApp::with(MockServer::builder().journal_size(5)).await;
+    for page in 1..=12 {
+        app.get(&format!("/api/agent-base?page={page}")).await;
+    }
+    let entries = app.admin(Method::GET, "/__admin/requests", None).await.body["data"].clone();
+    let queries: Vec<&str> = entries
+        .as_array()
+        .expect("array")
+        .iter()
+        .filter_map(|e| e["query"].as_str())
+        .collect();
+    assert_eq!(
+        queries,
+        ["page=12", "page=11", "page=10", "page=9", "page=8"]
+    );
+}
+
+#[tokio::test]
+async fn the_journal_keeps_only_the_start_of_a_large_body() {
+    let app = TestApp::spawn().await;
+    let title = "x".repeat(10_000);
+    app.send(
+        Method::POST,
+        "/api/integrations-base",
+        json!({"title": title}),
+    )
+    .await;
+    let entry = app.admin(Method::GET, "/__admin/requests", None).await.body["data"][0].clone();
+    assert_eq!(entry["body"].as_str().map(str::len), Some(4096));
+    assert_eq!(entry["body_size"], 10_012);
+}
+
+#[tokio::test]
+async fn the_clock_can_be_read_and_advanced() {
+    let app = TestApp::with(MockServer::builder().fixtures_dir("tests/fixtures/expiring")).await;
+    let clock = app.admin(Method::GET, "/__admin/clock", None).await;
+    assert_eq!(
+        (
+            clock.body["data"]["now"].clone(),
+            clock.body["data"]["frozen"].clone()
+        ),
+        (json!(T0), json!(true))
+    );
+    let token = "prodgy_ExpiresAnHourAfterT0xxxxxxxxxxx";
+    assert_eq!(
+        app.call(Method::GET, "/api/agent-base", Some(token), None)
+            .await
+            .status,
+        200
+    );
+    let advanced = app
+        .admin(
+            Method::POST,
+            "/__admin/clock/advance",
+            Some(json!({"seconds": 3600})),
+        )
+        .await;
+    assert_eq!(advanced.body["data"]["now"], "2026-03-05T15:30:00Z");
+    app.call(Method::GET, "/api/agent-base", Some(token), None)
+        .await
+        .assert_error(401, "Unauthorized");
+    let bad = app
+        .admin(
+            Method::POST,
+            "/__admin/clock/advance",
+            Some(json!({"seconds": -1})),
+        )
+        .await;
+    assert!(bad.assert_error(400, "Bad Request").contains("'seconds'"));
+    let missing = app
+        .admin(Method::POST, "/__admin/clock/advance", Some(json!({})))
+        .await;
+    assert!(
+        missing
+            .assert_error(400, "Bad Request")
+            .contains("'seconds'")
+    );
+}
+
+#[tokio::test]
+async fn the_state_export_reloads_into_the_same_state() {
+    let app = TestApp::spawn().await;
+    app.send(
+        Method::POST,
+        "/api/integrations-base",
+        json!({"title": "Exported", "x_extra": [1, 2]}),
+    )
+    .await;
+    app.call(
+        Method::DELETE,
+        &format!("/api/agent-base/{TRIAGE}"),
+        Some(ACME_TOKEN),
+        None,
+    )
+    .await;
+    let exported = app.admin(Method::GET, "/__admin/state", None).await.body["data"].clone();
+    assert_eq!(exported["agents"].as_array().map(Vec::len), Some(3));
+
+    let file = std::env::temp_dir().join(format!("prodgy-mock-export-{}.json", std::process::id()));
+    std::fs::write(&file, serde_json::to_vec_pretty(&exported).expect("json")).expect("write");
+    let again = TestApp::with(MockServer::builder().fixtures_dir(&file)).await;
+    let reexported = again.admin(Method::GET, "/__admin/state", None).await.body["data"].clone();
+    assert_eq!(reexported, exported);
+    let _ = std::fs::remove_file(file);
+}
+
+#[tokio::test]
+async fn a_broken_export_file_is_refused_with_its_position() {
+    let file = std::env::temp_dir().join(format!(
+        "prodgy-mock-bad-export-{}.json",
+        std::process::id()
+    ));
+    std::fs::write(&file, "{\n  \"products\": [\n    {\"id\": \"p1\"}\n  ]\n}").expect("write");
+    let err = MockServer::builder()
+        .fixtures_dir(&file)
+        .try_start()
+        .await
+        .expect_err("refused");
+    assert!(
+        err.to_string()
+            .contains(":3:5: product 'p1' (record #1): missing required field 'name'"),
+        "{err}"
+    );
+    let _ = std::fs::remove_file(file);
+}
+
+#[tokio::test]
+async fn unknown_admin_routes_are_404_and_wrong_methods_405() {
+    let app = TestApp::spawn().await;
+    app.admin(Method::GET, "/__admin/nope", None)
+        .await
+        .assert_error(404, "Not Found");
+    let wrong = app.admin(Method::GET, "/__admin/reset", None).await;
+    wrong.assert_error(405, "Method Not Allowed");
+    assert_eq!(wrong.headers["allow"], "POST");
+}
+
+#[tokio::test]
+async fn admin_off_hides_the_admin_api() {
+    let app = TestApp::with(MockServer::builder().admin(false)).await;
+    let resp = app.admin(Method::GET, "/__admin/health", None).await;
+    resp.assert_error(404, "Not Found");
+}
