@@ -146,3 +146,62 @@ fn environment_variables_stand_in_for_flags() {
     terminate(&child);
     assert_eq!(child.wait().expect("exits").code(), Some(0));
 }
+
+#[test]
+fn ready_file_holds_the_url_once_serving_and_is_removed_on_exit() {
+    let path = std::env::temp_dir().join(format!("prodgy-mock-ready-{}", std::process::id()));
+    let _ = std::fs::remove_file(&path);
+    let (mut child, line) = spawn(&[
+        "--port",
+        "0",
+        "--ready-file",
+        path.to_str().expect("utf-8 path"),
+    ]);
+    let written =
+        std::fs::read_to_string(&path).expect("ready file exists once the line is printed");
+    assert_eq!(
+        format!("prodgy-mock listening on {}", written.trim_end()),
+        line
+    );
+    terminate(&child);
+    assert_eq!(child.wait().expect("exits").code(), Some(0));
+    assert!(!path.exists(), "the ready file is removed on shutdown");
+}
+
+#[test]
+fn closing_stdin_stops_the_server_when_asked() {
+    let mut child = Command::new(BIN)
+        .args(["--port", "0", "--exit-on-stdin-eof"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("starts");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("piped"))
+        .read_line(&mut line)
+        .expect("line");
+    assert!(line.starts_with("prodgy-mock listening on"));
+    drop(child.stdin.take());
+    assert_eq!(child.wait().expect("exits").code(), Some(0));
+}
+
+#[test]
+fn an_idle_server_exits_after_the_idle_timeout() {
+    let (mut child, line) = spawn(&["--port", "0", "--idle-timeout", "200ms"]);
+    assert!(line.starts_with("prodgy-mock listening on"));
+    assert_eq!(child.wait().expect("exits by itself").code(), Some(0));
+    let bad = Command::new(BIN)
+        .args(["--idle-timeout", "soon"])
+        .output()
+        .expect("runs");
+    assert_eq!(bad.status.code(), Some(2));
+}
+
+#[test]
+fn the_openapi_subcommand_prints_the_document() {
+    let out = Command::new(BIN).arg("openapi").output().expect("runs");
+    assert!(out.status.success());
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
+    assert_eq!(doc["openapi"], "3.1.0");
+    assert!(doc["paths"]["/api/agent-base/{id}"]["get"].is_object());
+}

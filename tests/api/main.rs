@@ -8,3 +8,5 @@ mod auth;
 mod errors;
 mod fixtures;
 mod integrations;
+mod namespaces;
+mod openapi;
