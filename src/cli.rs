@@ -88,6 +88,12 @@ pub struct Cli {
 pub enum Command {
     /// Print the OpenAPI 3.1 document of every emulated endpoint and exit.
     Openapi,
+    /// Exit 0 if a running mock answers its health check (for Docker HEALTHCHECK).
+    Healthcheck {
+        /// The mock's base URL.
+        #[arg(long, default_value = "http://127.0.0.1:4010")]
+        url: String,
+    },
 }
 
 /// An on/off flag value.

@@ -27,10 +27,14 @@ fn main() -> ExitCode {
 }
 
 async fn serve(cli: Cli) -> ExitCode {
-    if let Some(Command::Openapi) = cli.command {
-        let document = serde_json::to_string_pretty(&prodgy_mock::openapi::document());
-        println!("{}", document.unwrap_or_default());
-        return ExitCode::SUCCESS;
+    match &cli.command {
+        Some(Command::Openapi) => {
+            let document = serde_json::to_string_pretty(&prodgy_mock::openapi::document());
+            println!("{}", document.unwrap_or_default());
+            return ExitCode::SUCCESS;
+        }
+        Some(Command::Healthcheck { url }) => return healthcheck(url),
+        None => {}
     }
     init_logging(cli.log_format);
     match run(cli).await {
@@ -64,6 +68,41 @@ async fn run(cli: Cli) -> Result<(), StartError> {
         let _ = std::fs::remove_file(path);
     }
     Ok(())
+}
+
+/// GETs `{url}/__admin/health` with a plain HTTP/1.0 request: no client library, no curl
+/// needed in a slim container.
+fn healthcheck(url: &str) -> ExitCode {
+    use std::io::Read;
+    let authority = url.trim_start_matches("http://").trim_end_matches('/');
+    let answer = std::net::TcpStream::connect(authority).and_then(|mut stream| {
+        stream.set_read_timeout(Some(Duration::from_secs(2)))?;
+        write!(
+            stream,
+            "GET /__admin/health HTTP/1.0\r\nHost: {authority}\r\n\r\n"
+        )?;
+        let mut response = String::new();
+        stream.read_to_string(&mut response)?;
+        Ok(response)
+    });
+    match answer {
+        Ok(response)
+            if response.starts_with("HTTP/1.0 200") || response.starts_with("HTTP/1.1 200") =>
+        {
+            ExitCode::SUCCESS
+        }
+        Ok(response) => {
+            eprintln!(
+                "prodgy-mock: unhealthy: {}",
+                response.lines().next().unwrap_or_default()
+            );
+            ExitCode::from(1)
+        }
+        Err(error) => {
+            eprintln!("prodgy-mock: cannot reach {url}: {error}");
+            ExitCode::from(1)
+        }
+    }
 }
 
 /// Writes `url` to `path` atomically: a temporary file beside it, then a rename.

@@ -205,3 +205,21 @@ fn the_openapi_subcommand_prints_the_document() {
     assert_eq!(doc["openapi"], "3.1.0");
     assert!(doc["paths"]["/api/agent-base/{id}"]["get"].is_object());
 }
+
+#[test]
+fn the_healthcheck_subcommand_reports_a_running_mock() {
+    let (mut child, line) = spawn(&["--port", "0"]);
+    let url = line.rsplit(' ').next().expect("url").to_owned();
+    let ok = Command::new(BIN)
+        .args(["healthcheck", "--url", &url])
+        .status()
+        .expect("runs");
+    assert!(ok.success());
+    terminate(&child);
+    assert_eq!(child.wait().expect("exits").code(), Some(0));
+    let down = Command::new(BIN)
+        .args(["healthcheck", "--url", &url])
+        .output()
+        .expect("runs");
+    assert_eq!(down.status.code(), Some(1));
+}
