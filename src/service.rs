@@ -23,7 +23,7 @@ use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
 use hyper::header::CONTENT_LENGTH;
 use hyper::http::request::Parts;
-use hyper::{HeaderMap, Request, Response};
+use hyper::{HeaderMap, Method, Request, Response};
 
 use crate::auth::{self, Principal};
 use crate::clock::Clock;
@@ -88,10 +88,21 @@ pub async fn handle(app: Arc<App>, request: Request<Incoming>, peer: SocketAddr)
     app.in_flight.fetch_add(1, Ordering::AcqRel);
     let method = request.method().clone();
     let path = request.uri().path().to_owned();
-    let response = match AssertUnwindSafe(pipeline(&app, request, peer))
-        .catch_unwind()
-        .await
-    {
+    let response = catch_panics(&method, &path, pipeline(&app, request, peer)).await;
+    let now = i64::try_from(app.started.elapsed().as_millis()).unwrap_or(i64::MAX);
+    app.last_activity_ms.store(now, Ordering::Release);
+    app.in_flight.fetch_sub(1, Ordering::AcqRel);
+    response
+}
+
+/// Runs `answer`; a panic inside becomes a logged 500 envelope instead of a dropped
+/// connection.
+async fn catch_panics(
+    method: &Method,
+    path: &str,
+    answer: impl Future<Output = Response<Body>>,
+) -> Response<Body> {
+    match AssertUnwindSafe(answer).catch_unwind().await {
         Ok(response) => response,
         Err(panic) => {
             let what = panic
@@ -103,11 +114,7 @@ pub async fn handle(app: Arc<App>, request: Request<Incoming>, peer: SocketAddr)
             let message = format!("the mock failed while handling {method} {path}: {what}");
             envelope::failure(&ApiError::internal(message))
         }
-    };
-    let now = i64::try_from(app.started.elapsed().as_millis()).unwrap_or(i64::MAX);
-    app.last_activity_ms.store(now, Ordering::Release);
-    app.in_flight.fetch_sub(1, Ordering::AcqRel);
-    response
+    }
 }
 
 async fn pipeline(app: &App, request: Request<Incoming>, _peer: SocketAddr) -> Response<Body> {
@@ -269,4 +276,27 @@ fn parse_query(query: &str) -> Vec<(String, String)> {
     form_urlencoded::parse(query.as_bytes())
         .into_owned()
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_panicking_handler_becomes_a_500_envelope() {
+        let response = catch_panics(&Method::GET, "/api/x", async { panic!("boom") }).await;
+        assert_eq!(response.status(), hyper::StatusCode::INTERNAL_SERVER_ERROR);
+        let body = response
+            .into_body()
+            .collect()
+            .await
+            .expect("body")
+            .to_bytes();
+        let body: serde_json::Value = serde_json::from_slice(&body).expect("json");
+        assert_eq!(body["error"], "Internal Server Error");
+        assert_eq!(
+            body["message"],
+            "the mock failed while handling GET /api/x: boom"
+        );
+    }
 }
