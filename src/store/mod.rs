@@ -4,6 +4,7 @@
 
 mod collection;
 pub mod kind;
+mod runs;
 
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
@@ -15,6 +16,7 @@ use serde_json::Value;
 
 pub use collection::{Collection, DuplicateId, Id, Page, PageRequest, Partition, Scope, record_id};
 pub use kind::Kind;
+pub use runs::Runs;
 
 use crate::clock::Timestamp;
 use crate::fixtures::FixtureSet;
@@ -37,6 +39,7 @@ pub struct State {
     usage: DashMap<Id, Usage>,
     default_product: Option<Id>,
     rng: Mutex<ChaCha8Rng>,
+    runs: Runs,
 }
 
 impl State {
@@ -52,6 +55,7 @@ impl State {
             usage: DashMap::new(),
             default_product: seed.default_product(),
             rng: Mutex::new(ChaCha8Rng::seed_from_u64(rng_seed)),
+            runs: Runs::default(),
         };
         for kind in Kind::ALL {
             for record in seed.records(kind) {
@@ -65,6 +69,11 @@ impl State {
     /// The collection of `kind`.
     pub fn collection(&self, kind: Kind) -> &Collection {
         &self.collections[kind.index()]
+    }
+
+    /// The timelines of live executions (driven by `crate::engine`).
+    pub fn runs(&self) -> &Runs {
+        &self.runs
     }
 
     /// The record of `kind` with `id`.
