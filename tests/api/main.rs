@@ -7,3 +7,6 @@ mod auth;
 mod errors;
 mod fixtures;
 mod integrations;
+mod sse;
+mod triggers;
+mod workflows;
