@@ -9,4 +9,6 @@ mod fixtures;
 mod integrations;
 mod sse;
 mod triggers;
+mod webhooks;
+mod workflow_bases;
 mod workflows;
