@@ -105,7 +105,7 @@ pub fn settle(state: &State, seed: u64, id: &str, now: Timestamp) -> Option<Sett
     let (timeline, live) = timeline_of(state, &record);
     let view = timeline.replay(now);
     let record = if live {
-        write_back(state, seed, &record, &timeline, &view).unwrap_or(record)
+        write_back(state, seed, &record, &timeline, &view, now).unwrap_or(record)
     } else {
         record
     };
@@ -215,14 +215,40 @@ pub fn event_data(settled: &Settled, event: &Event) -> (&'static str, Value) {
 }
 
 /// Writes the fields `view` decides into the record, when they changed.
+///
+/// The fields are computed again inside the update from the timeline as it is then, so a
+/// concurrent action (recorded before its own write-back) is never overwritten by an older
+/// replay. The runs map is a different map from the executions collection, so reading it
+/// under the record's guard cannot deadlock.
 fn write_back(
     state: &State,
     seed: u64,
     record: &Record,
     timeline: &Timeline,
     view: &View,
+    now: Timestamp,
 ) -> Option<Arc<Record>> {
     let id = crate::store::record_id(record);
+    let fields = derived(seed, id, timeline, view);
+    if fields.iter().all(|(k, v)| record.get(*k) == Some(v)) {
+        return None;
+    }
+    let updated = state.update(Kind::Execution, id, |r| {
+        let fresh = state.runs().get(id);
+        let fields = match &fresh {
+            Some(t) => derived(seed, id, t, &t.replay(now)),
+            None => fields,
+        };
+        for (key, value) in fields {
+            r.insert(key.to_owned(), value);
+        }
+        Ok::<(), Infallible>(())
+    });
+    updated.ok().flatten()
+}
+
+/// The record fields a replay decides.
+fn derived(seed: u64, id: &str, timeline: &Timeline, view: &View) -> [(&'static str, Value); 6] {
     let status = view.status;
     let output = match status {
         Status::Completed => output::output(seed, id, &timeline.nodes),
@@ -235,7 +261,7 @@ fn write_back(
     let duration = status
         .is_terminal()
         .then(|| u64::try_from(view.active.as_millis()).unwrap_or(u64::MAX));
-    let fields = [
+    [
         ("status", json!(status.as_str())),
         ("current_node", json!(timeline.nodes.get(view.node))),
         (
@@ -245,15 +271,5 @@ fn write_back(
         ("duration_ms", json!(duration)),
         ("output", output),
         ("error", error),
-    ];
-    if fields.iter().all(|(k, v)| record.get(*k) == Some(v)) {
-        return None;
-    }
-    let updated = state.update(Kind::Execution, id, |r| {
-        for (key, value) in fields {
-            r.insert(key.to_owned(), value);
-        }
-        Ok::<(), Infallible>(())
-    });
-    updated.ok().flatten()
+    ]
 }
