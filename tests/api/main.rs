@@ -7,6 +7,7 @@ mod auth;
 mod errors;
 mod fixtures;
 mod integrations;
+mod live_fixtures;
 mod sse;
 mod triggers;
 mod webhooks;
