@@ -38,7 +38,7 @@ pub struct Launch<'a> {
     pub trigger_type: &'static str,
     /// The input payload.
     pub input: Map<String, Value>,
-    /// The product the execution belongs to.
+    /// The product the execution belongs to (stored only when there is no agent to tell it).
     pub product: Option<&'a str>,
 }
 
@@ -73,7 +73,6 @@ pub fn start(
         "agent_base_id": field(launch.agent, "id"),
         "workflow_base_id": field(launch.workflow, "id"),
         "trigger_id": field(launch.trigger, "id"),
-        "product_id": launch.product,
         "status": Status::Running.as_str(),
         "trigger_type": launch.trigger_type,
         "input": launch.input,
@@ -91,7 +90,11 @@ pub fn start(
         failure,
         actions: Vec::new(),
     };
-    let record = record.as_object().cloned().unwrap_or_default();
+    let mut record = record.as_object().cloned().unwrap_or_default();
+    if launch.agent.is_none() {
+        // Without an agent, the execution names its product itself (see `routes::common::owner`).
+        record.insert("product_id".into(), json!(launch.product));
+    }
     let stored = state
         .insert(Kind::Execution, record)
         .map_err(|d| ApiError::internal(format!("generated id '{}' collided", d.0)))?;
