@@ -22,6 +22,7 @@
 //! - `auth`: credentials to a [`Principal`](auth::Principal).
 //! - `envelope`: the only place results become HTTP responses.
 //! - [`clock`]: the one server clock tests can advance.
+//! - [`engine`]: executions: started here, their progress derived from the clock.
 //! - [`config`] / [`cli`]: typed settings and the raw flags they come from.
 //! - [`error`]: request errors and startup errors with their exit codes.
 
@@ -30,6 +31,7 @@ pub mod auth;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod engine;
 pub mod envelope;
 pub mod error;
 pub mod fixtures;

@@ -221,6 +221,7 @@ fn type_schema(ty: Ty) -> Value {
         Ty::Array => json!({ "type": "array" }),
         Ty::Strings => json!({ "type": "array", "items": { "type": "string" } }),
         Ty::Count => json!({ "type": "integer", "minimum": 0 }),
+        Ty::OptCount => json!({ "type": ["integer", "null"], "minimum": 0 }),
         Ty::Time => json!({ "type": "string", "format": "date-time" }),
         Ty::OptTime => json!({ "type": ["string", "null"], "format": "date-time" }),
         Ty::OneOf(values) => json!({ "type": "string", "enum": values }),

@@ -157,7 +157,7 @@ async fn pipeline(app: &App, request: Request<Incoming>, _peer: SocketAddr) -> R
 /// Stages 3–7 for an `/api` request.
 async fn api(
     app: &App,
-    state: &State,
+    state: &Arc<State>,
     parts: Parts,
     query: Vec<(String, String)>,
     body: Incoming,

@@ -7,6 +7,7 @@ use super::common::{
 };
 use super::request::Fields;
 use super::{Ctx, Req};
+use crate::engine;
 use crate::envelope::Reply;
 use crate::error::ApiError;
 use crate::store::kind::EXECUTION_STATUSES;
@@ -191,12 +192,14 @@ fn uninstall(ctx: &Ctx<'_>, id: &str) -> Result<Reply, ApiError> {
     Ok(deleted(id))
 }
 
-/// `GET /api/agent-base/{id}/executions`, newest last, with `?status=`.
+/// `GET /api/agent-base/{id}/executions`, newest last, with `?status=`; unfinished
+/// executions are settled on the clock first, so the list agrees with `status`.
 pub fn executions(ctx: &Ctx<'_>, req: &Req) -> Result<Reply, ApiError> {
     let id = req.param("id");
     visible(ctx, Kind::Agent, id)?;
     let request = req.page()?;
     let status = one_of(req, "status", EXECUTION_STATUSES)?;
+    engine::settle_agent(ctx.state, ctx.settings.seed, id, ctx.clock.now());
     let keep = |r: &Record| status.is_none_or(|s| text(r, "status") == Some(s));
     let filter: Option<&dyn Fn(&Record) -> bool> =
         if status.is_some() { Some(&keep) } else { None };

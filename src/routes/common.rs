@@ -17,6 +17,10 @@ pub fn owner(ctx: &Ctx<'_>, kind: Kind, record: &Record) -> Option<Arc<str>> {
     match kind {
         Kind::Product => field(record, "id"),
         Kind::Execution | Kind::Trigger => {
+            // Executions of a workflow base without an agent carry their product themselves.
+            if let (Kind::Execution, Some(product)) = (kind, field(record, "product_id")) {
+                return Some(product);
+            }
             let agent = field(record, "agent_base_id")?;
             ctx.state
                 .get(Kind::Agent, &agent)

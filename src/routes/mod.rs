@@ -6,18 +6,26 @@
 
 mod agents;
 mod common;
+mod events;
 mod integrations;
 pub mod request;
 pub mod router;
 pub mod table;
+mod triggers;
+mod webhooks;
+mod workflow_bases;
+mod workflows;
 
 pub use request::Req;
 pub use router::{Route, Router};
 pub use table::{Access, BodyKind, Op, ROUTES, RouteDef};
 
+use std::sync::Arc;
+
 use crate::auth::Principal;
 use crate::clock::Clock;
 use crate::config::Settings;
+use crate::engine::Action;
 use crate::envelope::Reply;
 use crate::error::ApiError;
 use crate::store::State;
@@ -25,8 +33,8 @@ use crate::store::State;
 /// What a handler may use besides the request.
 #[derive(Debug, Clone, Copy)]
 pub struct Ctx<'a> {
-    /// The state of the caller's namespace.
-    pub state: &'a State,
+    /// The state of the caller's namespace (an `Arc`, so event streams can keep it).
+    pub state: &'a Arc<State>,
     /// The server clock.
     pub clock: &'a Clock,
     /// Who is calling.
@@ -46,11 +54,30 @@ pub async fn dispatch(ctx: &Ctx<'_>, req: &Req) -> Result<Reply, ApiError> {
         Op::AgentDelete => agents::delete(ctx, req),
         Op::AgentsDelete => agents::delete_by_query(ctx, req),
         Op::AgentExecutions => agents::executions(ctx, req),
+        Op::TriggersList => triggers::list(ctx, req),
+        Op::TriggerExecute => triggers::execute(ctx, req),
+        Op::TriggerGet => triggers::get(ctx, req),
+        Op::WorkflowExecute => workflows::execute(ctx, req),
+        Op::WorkflowStatus => workflows::status(ctx, req),
+        Op::WorkflowEvents => events::stream(ctx, req),
+        Op::WorkflowStop => workflows::act(ctx, req, Action::Stop),
+        Op::WorkflowPause => workflows::act(ctx, req, Action::Pause),
+        Op::WorkflowContinue => workflows::act(ctx, req, Action::Continue),
+        Op::WorkflowBasesList => workflow_bases::list(ctx, req),
+        Op::WorkflowBaseGet => workflow_bases::get(ctx, req),
+        Op::WorkflowBaseCreate => workflow_bases::create(ctx, req),
+        Op::WorkflowBaseUpdate => workflow_bases::update(ctx, req),
+        Op::WorkflowBasesUpdate => workflow_bases::update_by_query(ctx, req),
+        Op::WorkflowBaseDelete => workflow_bases::delete(ctx, req),
+        Op::WorkflowBasesDelete => workflow_bases::delete_by_query(ctx, req),
         Op::IntegrationsList => integrations::list_all(ctx, req),
         Op::IntegrationGet => integrations::get(ctx, req),
         Op::IntegrationCreate => integrations::create(ctx, req),
         Op::IntegrationUpdate => integrations::update(ctx, req),
         Op::IntegrationDelete => integrations::delete(ctx, req),
         Op::IntegrationsActive => integrations::active(ctx, req),
+        Op::Webhook => webhooks::generic(ctx, req),
+        Op::CommunicatorWebhook => webhooks::communicator(ctx, req),
+        Op::CommunicatorBotframework => webhooks::botframework(ctx, req),
     }
 }

@@ -24,6 +24,38 @@ pub enum Op {
     AgentsDelete,
     /// `GET /api/agent-base/{id}/executions`
     AgentExecutions,
+    /// `GET /api/agent-base/triggers`
+    TriggersList,
+    /// `POST /api/agent-base/triggers`
+    TriggerExecute,
+    /// `GET /api/agent-base/triggers/{id}`
+    TriggerGet,
+    /// `POST /api/workflow/execute`
+    WorkflowExecute,
+    /// `GET /api/workflow/{executionId}/status`
+    WorkflowStatus,
+    /// `GET /api/workflow/{executionId}/events`
+    WorkflowEvents,
+    /// `POST /api/workflow/{executionId}/stop`
+    WorkflowStop,
+    /// `POST /api/workflow/{executionId}/pause`
+    WorkflowPause,
+    /// `POST /api/workflow/{executionId}/continue`
+    WorkflowContinue,
+    /// `GET /api/workflow-base`
+    WorkflowBasesList,
+    /// `GET /api/workflow-base/{id}`
+    WorkflowBaseGet,
+    /// `POST /api/workflow-base`
+    WorkflowBaseCreate,
+    /// `PUT /api/workflow-base/{id}`
+    WorkflowBaseUpdate,
+    /// `PUT /api/workflow-base` with the id in `?id=` or the body
+    WorkflowBasesUpdate,
+    /// `DELETE /api/workflow-base/{id}`
+    WorkflowBaseDelete,
+    /// `DELETE /api/workflow-base?id=`
+    WorkflowBasesDelete,
     /// `GET /api/integrations-base`
     IntegrationsList,
     /// `GET /api/integrations-base/{id}`
@@ -36,6 +68,12 @@ pub enum Op {
     IntegrationDelete,
     /// `GET /api/integrations-base/product/{productId}/active`
     IntegrationsActive,
+    /// `POST /api/webhook/{custom_path}`
+    Webhook,
+    /// `POST /api/communicator/webhook/{integration_base_id}`
+    CommunicatorWebhook,
+    /// `POST /api/communicator/botframework/{integration_base_id}/messages`
+    CommunicatorBotframework,
 }
 
 /// Who may call a route.
@@ -96,6 +134,12 @@ const fn route(
         body,
         summary,
     }
+}
+
+/// `def` with another [`Access`] (inbound callbacks).
+const fn open(mut def: RouteDef, access: Access) -> RouteDef {
+    def.access = access;
+    def
 }
 
 use BodyKind::{Json, None as NoBody};
@@ -175,6 +219,134 @@ pub const ROUTES: &[RouteDef] = &[
         "List an agent's executions",
     ),
     route(
+        Op::TriggersList,
+        "triggers.list",
+        Method::GET,
+        "/api/agent-base/triggers",
+        NoBody,
+        "List triggers (filters: product_id, agent_base_id, type, is_active)",
+    ),
+    route(
+        Op::TriggerExecute,
+        "triggers.execute",
+        Method::POST,
+        "/api/agent-base/triggers",
+        Json,
+        "Execute a manual trigger",
+    ),
+    route(
+        Op::TriggerGet,
+        "triggers.get",
+        Method::GET,
+        "/api/agent-base/triggers/{id}",
+        NoBody,
+        "Get a trigger",
+    ),
+    route(
+        Op::WorkflowExecute,
+        "workflow.execute",
+        Method::POST,
+        "/api/workflow/execute",
+        Json,
+        "Execute a workflow base or an agent's workflow",
+    ),
+    route(
+        Op::WorkflowStatus,
+        "workflow.status",
+        Method::GET,
+        "/api/workflow/{executionId}/status",
+        NoBody,
+        "Execution status",
+    ),
+    route(
+        Op::WorkflowEvents,
+        "workflow.events",
+        Method::GET,
+        "/api/workflow/{executionId}/events",
+        NoBody,
+        "Execution events as a text/event-stream",
+    ),
+    route(
+        Op::WorkflowStop,
+        "workflow.stop",
+        Method::POST,
+        "/api/workflow/{executionId}/stop",
+        NoBody,
+        "Stop a running or paused execution",
+    ),
+    route(
+        Op::WorkflowPause,
+        "workflow.pause",
+        Method::POST,
+        "/api/workflow/{executionId}/pause",
+        NoBody,
+        "Pause a running execution",
+    ),
+    route(
+        Op::WorkflowContinue,
+        "workflow.continue",
+        Method::POST,
+        "/api/workflow/{executionId}/continue",
+        NoBody,
+        "Resume a paused execution",
+    ),
+    route(
+        Op::WorkflowBasesList,
+        "workflow_bases.list",
+        Method::GET,
+        "/api/workflow-base",
+        NoBody,
+        "List workflow base definitions",
+    ),
+    route(
+        Op::WorkflowBaseGet,
+        "workflow_bases.get",
+        Method::GET,
+        "/api/workflow-base/{id}",
+        NoBody,
+        "Get a workflow base definition",
+    ),
+    route(
+        Op::WorkflowBaseCreate,
+        "workflow_bases.create",
+        Method::POST,
+        "/api/workflow-base",
+        Json,
+        "Create a workflow base definition",
+    ),
+    route(
+        Op::WorkflowBaseUpdate,
+        "workflow_bases.update",
+        Method::PUT,
+        "/api/workflow-base/{id}",
+        Json,
+        "Update a workflow base definition",
+    ),
+    route(
+        Op::WorkflowBasesUpdate,
+        "workflow_bases.update_by_query",
+        Method::PUT,
+        "/api/workflow-base",
+        Json,
+        "Update a workflow base named by ?id= or the body's id",
+    ),
+    route(
+        Op::WorkflowBaseDelete,
+        "workflow_bases.delete",
+        Method::DELETE,
+        "/api/workflow-base/{id}",
+        NoBody,
+        "Delete a workflow base definition",
+    ),
+    route(
+        Op::WorkflowBasesDelete,
+        "workflow_bases.delete_by_query",
+        Method::DELETE,
+        "/api/workflow-base",
+        Json,
+        "Delete a workflow base named by ?id= or a JSON body",
+    ),
+    route(
         Op::IntegrationsList,
         "integrations.list",
         Method::GET,
@@ -221,5 +393,38 @@ pub const ROUTES: &[RouteDef] = &[
         "/api/integrations-base/product/{productId}/active",
         NoBody,
         "Active integrations of a workspace, after the shadow rule",
+    ),
+    open(
+        route(
+            Op::Webhook,
+            "webhooks.generic",
+            Method::POST,
+            "/api/webhook/{custom_path}",
+            Json,
+            "Generic inbound webhook: starts the agent of the webhook trigger",
+        ),
+        Access::OptionalToken,
+    ),
+    open(
+        route(
+            Op::CommunicatorWebhook,
+            "communicator.webhook",
+            Method::POST,
+            "/api/communicator/webhook/{integration_base_id}",
+            Json,
+            "Slack / Google Chat events (answers Slack url_verification)",
+        ),
+        Access::Platform,
+    ),
+    open(
+        route(
+            Op::CommunicatorBotframework,
+            "communicator.botframework",
+            Method::POST,
+            "/api/communicator/botframework/{integration_base_id}/messages",
+            Json,
+            "Microsoft Teams (Bot Framework) activities",
+        ),
+        Access::Platform,
     ),
 ];

@@ -47,6 +47,8 @@ pub enum Ty {
     Strings,
     /// A non-negative integer.
     Count,
+    /// A non-negative integer or null.
+    OptCount,
     /// An RFC 3339 timestamp.
     Time,
     /// An RFC 3339 timestamp or null.
@@ -199,7 +201,12 @@ impl Kind {
             Kind::Product | Kind::Catalog => &[],
             Kind::Token | Kind::Integration | Kind::Document => &[("product_id", Kind::Product)],
             Kind::Agent => &[("product_id", Kind::Product), ("agent_id", Kind::Catalog)],
-            Kind::Execution | Kind::Trigger => &[("agent_base_id", Kind::Agent)],
+            Kind::Execution => &[
+                ("agent_base_id", Kind::Agent),
+                ("workflow_base_id", Kind::Workflow),
+                ("trigger_id", Kind::Trigger),
+            ],
+            Kind::Trigger => &[("agent_base_id", Kind::Agent)],
             Kind::Workflow => &[
                 ("product_id", Kind::Product),
                 ("agent_base_id", Kind::Agent),
@@ -265,6 +272,8 @@ impl Kind {
                     req("id", Str),
                     req("agent_base_id", Str),
                     req("status", OneOf(EXECUTION_STATUSES)),
+                    opt("workflow_base_id", OptStr, "null"),
+                    opt("trigger_id", OptStr, "null"),
                     opt("trigger_type", OneOf(TRIGGER_TYPES), "\"manual\""),
                     opt("input", Object, "{}"),
                     opt("output", Any, "null"),
@@ -272,6 +281,7 @@ impl Kind {
                     opt("started_at", Time, EPOCH),
                     opt("finished_at", OptTime, "null"),
                     opt("duration_ms", Any, "null"),
+                    opt("current_node", OptStr, "null"),
                 ];
                 F
             }
@@ -311,6 +321,7 @@ impl Kind {
                     opt("description", Str, "\"\""),
                     opt("nodes", Array, "[]"),
                     opt("connections", Array, "[]"),
+                    opt("duration_ms", OptCount, "null"),
                     opt("created_at", Time, EPOCH),
                     opt("updated_at", Time, EPOCH),
                 ];
@@ -376,6 +387,7 @@ impl Ty {
                 .as_array()
                 .is_some_and(|a| a.iter().all(Value::is_string)),
             Ty::Count => value.is_u64(),
+            Ty::OptCount => value.is_u64() || value.is_null(),
             Ty::Time => value
                 .as_str()
                 .is_some_and(|s| crate::clock::Timestamp::parse(s).is_some()),
@@ -395,6 +407,7 @@ impl Ty {
             Ty::Array => "an array".into(),
             Ty::Strings => "an array of strings".into(),
             Ty::Count => "a non-negative integer".into(),
+            Ty::OptCount => "a non-negative integer or null".into(),
             Ty::Time => "an RFC 3339 timestamp such as \"2026-03-05T14:30:00Z\"".into(),
             Ty::OptTime => "an RFC 3339 timestamp or null".into(),
             Ty::OneOf(options) => format!(

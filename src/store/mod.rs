@@ -8,6 +8,7 @@
 
 mod collection;
 pub mod kind;
+mod runs;
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
@@ -20,6 +21,7 @@ use serde_json::Value;
 
 pub use collection::{Collection, DuplicateId, Id, Page, PageRequest, Partition, Scope, record_id};
 pub use kind::Kind;
+pub use runs::Runs;
 
 use crate::clock::Timestamp;
 use crate::fixtures::FixtureSet;
@@ -81,6 +83,7 @@ pub struct State {
     own: Vec<OnceLock<Collection>>,
     usage: DashMap<Id, Usage>,
     rng: Mutex<ChaCha8Rng>,
+    runs: Runs,
 }
 
 impl State {
@@ -91,6 +94,7 @@ impl State {
             own: Kind::ALL.iter().map(|_| OnceLock::new()).collect(),
             usage: DashMap::new(),
             rng: Mutex::new(ChaCha8Rng::seed_from_u64(rng_seed)),
+            runs: Runs::default(),
         }
     }
 
@@ -104,6 +108,11 @@ impl State {
     /// This namespace's own copy of `kind`, made on first write.
     fn writable(&self, kind: Kind) -> &Collection {
         self.own[kind.index()].get_or_init(|| self.seed.collections[kind.index()].deep_copy())
+    }
+
+    /// The timelines of live executions (driven by `crate::engine`).
+    pub fn runs(&self) -> &Runs {
+        &self.runs
     }
 
     /// The record of `kind` with `id`.

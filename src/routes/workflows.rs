@@ -1,0 +1,108 @@
+//! Workflow executions (`/api/workflow`): execute, status, and the stop/pause/continue
+//! actions. The event stream lives in `events.rs`; progress comes from [`crate::engine`].
+
+use std::sync::Arc;
+
+use super::common::{text, visible};
+use super::request::Fields;
+use super::triggers::{require_active_agent, started_data};
+use super::{Ctx, Req};
+use crate::engine::{self, Action, Launch, Settled};
+use crate::envelope::Reply;
+use crate::error::ApiError;
+use crate::store::{Kind, Record};
+
+/// `POST /api/workflow/execute`: runs a workflow base (`workflow_base_id`) or an agent's
+/// workflow (`agent_base_id`) with `input`.
+pub fn execute(ctx: &Ctx<'_>, req: &Req) -> Result<Reply, ApiError> {
+    let body = req.json()?;
+    let input = body.opt_object("input")?.cloned().unwrap_or_default();
+    let (workflow, agent) = match (
+        body.opt_str("workflow_base_id")?,
+        body.opt_str("agent_base_id")?,
+    ) {
+        (None, None) => {
+            return Err(ApiError::missing_field("workflow_base_id").with_hint(
+                "send workflow_base_id, or agent_base_id to run that agent's workflow",
+            ));
+        }
+        (Some(workflow), named_agent) => {
+            let workflow = visible(ctx, Kind::Workflow, workflow)?;
+            let own = text(&workflow, "agent_base_id");
+            if let (Some(named), Some(own)) = (named_agent, own) {
+                if named != own {
+                    return Err(ApiError::bad_request(format!(
+                        "workflow base '{}' belongs to agent '{own}', not '{named}'",
+                        text(&workflow, "id").unwrap_or_default()
+                    )));
+                }
+            }
+            let agent = match named_agent.or(own) {
+                Some(agent) => Some(visible(ctx, Kind::Agent, agent)?),
+                None => None,
+            };
+            (Some(workflow), agent)
+        }
+        (None, Some(agent)) => {
+            let agent = visible(ctx, Kind::Agent, agent)?;
+            (
+                engine::workflow_of_agent(ctx.state, agent_id(&agent)),
+                Some(agent),
+            )
+        }
+    };
+    if let Some(agent) = &agent {
+        require_active_agent(agent)?;
+    }
+    let product = agent
+        .as_deref()
+        .and_then(|a| text(a, "product_id"))
+        .or_else(|| workflow.as_deref().and_then(|w| text(w, "product_id")))
+        .map(Arc::<str>::from)
+        .or_else(|| ctx.caller.product.clone());
+    let launch = Launch {
+        agent: agent.as_deref(),
+        workflow: workflow.as_deref(),
+        trigger: None,
+        trigger_type: "manual",
+        input,
+        product: product.as_deref(),
+    };
+    let execution = engine::start(ctx.state, ctx.settings.seed, ctx.clock.now(), launch)?;
+    Ok(Reply::ok(started_data(&execution)))
+}
+
+fn agent_id(agent: &Record) -> &str {
+    text(agent, "id").unwrap_or_default()
+}
+
+/// The execution `{executionId}` settled at the current time, if the caller may see it.
+pub fn settled(ctx: &Ctx<'_>, req: &Req) -> Result<Settled, ApiError> {
+    let id = req.param("executionId");
+    visible(ctx, Kind::Execution, id)?;
+    engine::settle(ctx.state, ctx.settings.seed, id, ctx.clock.now())
+        .ok_or_else(|| ApiError::not_found("execution", id))
+}
+
+/// `GET /api/workflow/{executionId}/status`
+pub fn status(ctx: &Ctx<'_>, req: &Req) -> Result<Reply, ApiError> {
+    Ok(Reply::ok(engine::status_data(&settled(ctx, req)?)))
+}
+
+/// `POST /api/workflow/{executionId}/stop|pause|continue`: 400 naming the current status
+/// when the transition is illegal.
+pub fn act(ctx: &Ctx<'_>, req: &Req, action: Action) -> Result<Reply, ApiError> {
+    let id = req.param("executionId");
+    visible(ctx, Kind::Execution, id)?;
+    let settled = engine::act(ctx.state, ctx.settings.seed, id, ctx.clock.now(), action)?;
+    let message = match action {
+        Action::Stop => "Execution stopped",
+        Action::Pause => "Execution paused",
+        Action::Continue => "Execution resumed",
+    };
+    Ok(Reply::with(
+        hyper::StatusCode::OK,
+        message,
+        engine::status_data(&settled),
+    ))
+}
