@@ -52,12 +52,17 @@ pub struct Settings {
     pub auth: AuthMode,
     /// Largest accepted request body, in bytes.
     pub body_limit: usize,
+    /// Largest accepted knowledge-base upload (the file part), in bytes.
+    pub upload_limit: usize,
     /// Start the clock frozen at this time instead of following wall time.
     pub frozen_clock: Option<Timestamp>,
 }
 
 /// The default body limit: 25 MiB.
 pub const DEFAULT_BODY_LIMIT: usize = 25 * 1024 * 1024;
+
+/// The default knowledge-base upload limit: 25 MiB.
+pub const DEFAULT_UPLOAD_LIMIT: usize = 25 * 1024 * 1024;
 
 /// The default seed.
 pub const DEFAULT_SEED: u64 = 42;
@@ -71,6 +76,7 @@ impl Default for Settings {
             seed: DEFAULT_SEED,
             auth: AuthMode::Lenient,
             body_limit: DEFAULT_BODY_LIMIT,
+            upload_limit: DEFAULT_UPLOAD_LIMIT,
             frozen_clock: None,
         }
     }

@@ -63,7 +63,7 @@ pub async fn handle(app: Arc<App>, request: Request<Incoming>, peer: SocketAddr)
     }
 }
 
-async fn pipeline(app: &App, request: Request<Incoming>, _peer: SocketAddr) -> Response<Body> {
+async fn pipeline(app: &App, request: Request<Incoming>, peer: SocketAddr) -> Response<Body> {
     let (parts, body) = request.into_parts();
     let route = match app.router.recognize(&parts.method, parts.uri.path()) {
         Ok(route) => route,
@@ -81,6 +81,8 @@ async fn pipeline(app: &App, request: Request<Incoming>, _peer: SocketAddr) -> R
     let req = Req {
         route,
         query,
+        path: parts.uri.path().to_owned(),
+        peer: Some(peer),
         headers: parts.headers,
         body,
         stream: Mutex::new(stream),
@@ -103,9 +105,7 @@ async fn pipeline(app: &App, request: Request<Incoming>, _peer: SocketAddr) -> R
 
 fn authorize(app: &App, state: &crate::store::State, req: &Req) -> Result<Principal, ApiError> {
     let caller = match req.route.def.access {
-        Access::Token => {
-            auth::authenticate(app.settings.auth, state, &req.headers, app.clock.now())?
-        }
+        Access::Token => auth::authenticate(app.settings.auth, state, req, app.clock.now())?,
         Access::OptionalToken | Access::Platform => Principal::default(),
     };
     auth::check_organization(&req.headers)?;

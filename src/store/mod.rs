@@ -2,6 +2,7 @@
 //!
 //! DashMap guards never leave this module; callers get `Arc<Record>` snapshots.
 
+pub mod audit;
 mod collection;
 pub mod kind;
 
@@ -13,11 +14,13 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde_json::Value;
 
+pub use audit::{AuditAction, AuditEntry, Details, Origin};
 pub use collection::{Collection, DuplicateId, Id, Page, PageRequest, Partition, Scope, record_id};
 pub use kind::Kind;
 
 use crate::clock::Timestamp;
 use crate::fixtures::FixtureSet;
+use audit::AuditLog;
 
 /// A stored record: a JSON object. Fields the mock does not know are kept as they are.
 pub type Record = serde_json::Map<String, Value>;
@@ -29,12 +32,16 @@ struct Usage {
     last_used_ms: AtomicI64,
 }
 
-/// The state one namespace sees: every collection, the token secret index and usage counters.
+/// The state one namespace sees: every collection, the token secret index, usage counters and
+/// token audit trails.
 #[derive(Debug)]
 pub struct State {
     collections: Vec<Collection>,
     secrets: DashMap<Arc<str>, Id>,
+    /// Secrets replaced by a regeneration: refused even where unknown tokens are accepted.
+    retired: DashMap<Arc<str>, Id>,
     usage: DashMap<Id, Usage>,
+    audit: DashMap<Id, AuditLog>,
     default_product: Option<Id>,
     rng: Mutex<ChaCha8Rng>,
 }
@@ -49,7 +56,9 @@ impl State {
         let state = Self {
             collections,
             secrets: DashMap::new(),
+            retired: DashMap::new(),
             usage: DashMap::new(),
+            audit: DashMap::new(),
             default_product: seed.default_product(),
             rng: Mutex::new(ChaCha8Rng::seed_from_u64(rng_seed)),
         };
@@ -58,6 +67,21 @@ impl State {
                 // The fixture loader already refused duplicate ids, so this cannot fail.
                 let _ = state.insert(kind, record.clone());
             }
+        }
+        for token in seed.records(Kind::Token) {
+            let at = token
+                .get("created_at")
+                .and_then(Value::as_str)
+                .and_then(Timestamp::parse)
+                .unwrap_or(Timestamp::from_millis(0));
+            let origin = Origin::default();
+            state.audit(
+                record_id(token),
+                AuditAction::Created,
+                at,
+                origin,
+                Details::None,
+            );
         }
         state
     }
@@ -101,6 +125,7 @@ impl State {
         if let (Some(record), true) = (&updated, kind == Kind::Token) {
             if let Some(old) = old_secret.filter(|old| Some(old) != secret_of(record).as_ref()) {
                 self.secrets.remove(&*old);
+                self.retired.insert(old, Arc::from(id));
             }
             self.index_secret(record);
         }
@@ -122,16 +147,53 @@ impl State {
         self.get(Kind::Token, &id)
     }
 
-    /// Counts one authenticated call made with token `id`.
-    pub fn record_use(&self, id: &str, at: Timestamp) {
-        if let Some(usage) = self.usage.get(id) {
-            usage.count.fetch_add(1, Ordering::Relaxed);
-            usage.last_used_ms.store(at.millis(), Ordering::Relaxed);
-            return;
+    /// The token whose secret `secret` was, before a regeneration replaced it.
+    pub fn retired_secret(&self, secret: &str) -> Option<Id> {
+        self.retired.get(secret).map(|id| Arc::clone(&id))
+    }
+
+    /// Counts one authenticated call made with token `id` and appends its `used` entry.
+    pub fn record_use(&self, id: &str, at: Timestamp, origin: Origin, details: Details) {
+        match self.usage.get(id) {
+            Some(usage) => {
+                usage.count.fetch_add(1, Ordering::Relaxed);
+                usage.last_used_ms.store(at.millis(), Ordering::Relaxed);
+            }
+            None => {
+                let usage = self.usage.entry(Arc::from(id)).or_default();
+                usage.count.fetch_add(1, Ordering::Relaxed);
+                usage.last_used_ms.store(at.millis(), Ordering::Relaxed);
+            }
         }
-        let usage = self.usage.entry(Arc::from(id)).or_default();
-        usage.count.fetch_add(1, Ordering::Relaxed);
-        usage.last_used_ms.store(at.millis(), Ordering::Relaxed);
+        self.audit(id, AuditAction::Used, at, origin, details);
+    }
+
+    /// Appends an entry to token `id`'s audit trail (a bounded ring).
+    pub fn audit(
+        &self,
+        id: &str,
+        action: AuditAction,
+        at: Timestamp,
+        origin: Origin,
+        details: Details,
+    ) {
+        match self.audit.get_mut(id) {
+            Some(mut log) => log.push(action, at, origin, details),
+            None => self
+                .audit
+                .entry(Arc::from(id))
+                .or_default()
+                .push(action, at, origin, details),
+        }
+    }
+
+    /// A page of token `id`'s audit trail, newest first, and how many entries are kept.
+    pub fn audit_page(&self, id: &str, page: PageRequest) -> (Vec<AuditEntry>, u64) {
+        let offset = usize::try_from(page.page.saturating_sub(1).saturating_mul(page.size));
+        let size = usize::try_from(page.size).unwrap_or(usize::MAX);
+        self.audit.get(id).map_or((Vec::new(), 0), |log| {
+            log.newest_first(offset.unwrap_or(usize::MAX), size)
+        })
     }
 
     /// Calls counted for token `id` since the state was seeded, and the last one's time.
