@@ -8,3 +8,4 @@ mod errors;
 mod fixtures;
 mod integrations;
 mod knowledge;
+mod transcription;
