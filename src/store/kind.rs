@@ -132,9 +132,19 @@ impl Kind {
         Kind::Document,
     ];
 
-    /// Position in [`Kind::ALL`].
+    /// Position in [`Kind::ALL`] (which differs from the declaration order).
     pub fn index(self) -> usize {
-        self as usize
+        match self {
+            Kind::Product => 0,
+            Kind::Catalog => 1,
+            Kind::Token => 2,
+            Kind::Agent => 3,
+            Kind::Execution => 4,
+            Kind::Integration => 5,
+            Kind::Trigger => 6,
+            Kind::Workflow => 7,
+            Kind::Document => 8,
+        }
     }
 
     /// The fixture file holding this kind's records.
@@ -439,4 +449,16 @@ pub fn conform(kind: Kind, record: &mut Record) -> Result<(), String> {
     }
     kind.derive(record);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_indexes_its_own_position_in_all() {
+        for (position, kind) in Kind::ALL.iter().enumerate() {
+            assert_eq!(kind.index(), position, "{kind:?}");
+        }
+    }
 }

@@ -8,4 +8,5 @@ mod errors;
 mod fixtures;
 mod integrations;
 mod knowledge;
+mod tokens;
 mod transcription;
