@@ -386,3 +386,46 @@ async fn lists_filter_by_source_tag_and_status_and_hide_other_products() {
     assert_eq!(fixture.body["data"]["status"], "completed");
     assert!(fixture.body["data"].get("content").is_none());
 }
+
+#[tokio::test]
+async fn an_upload_abandoned_mid_stream_leaves_no_document_behind() {
+    let app = TestApp::spawn().await;
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Vec<u8>, std::io::Error>>(4);
+    let stream = futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|item| (item, rx))
+    });
+    let part = Part::stream(reqwest::Body::wrap_stream(stream)).file_name("broken.txt");
+    let request = app
+        .client
+        .post(app.url("/api/knowledge-base/upload"))
+        .header("X-API-Token", ACME_TOKEN)
+        .multipart(Form::new().part("file", part));
+    let pending = tokio::spawn(async move { request.send().await });
+    tx.send(Ok(b"partial ".to_vec())).await.expect("sent");
+    let mut seen = false;
+    for _ in 0..1000 {
+        let listed = app.get("/api/knowledge-base?status=uploading").await;
+        if !listed.ids().is_empty() {
+            seen = true;
+            break;
+        }
+        tokio::task::yield_now().await;
+    }
+    assert!(seen, "the upload was under way");
+    tx.send(Err(std::io::Error::other("client gave up")))
+        .await
+        .expect("sent");
+    assert!(
+        pending.await.expect("joined").is_err(),
+        "the client aborted"
+    );
+    let mut left = usize::MAX;
+    for _ in 0..1000 {
+        left = app.get("/api/knowledge-base").await.ids().len();
+        if left == 3 {
+            break;
+        }
+        tokio::task::yield_now().await;
+    }
+    assert_eq!(left, 3, "the uploading record was removed");
+}

@@ -4,25 +4,20 @@
 //! Search scores the text of completed documents of the caller's product (see [`search`]).
 
 mod document;
+mod query;
 mod search;
 
-use hyper::{Method, StatusCode};
-use serde_json::{Map, Value, json};
+use hyper::StatusCode;
+use serde_json::{Value, json};
 
 use super::common::{deleted, list_with, one_of, product_scope, target_product, text, visible};
 use super::multipart::{self, FileHead, FormSpec};
-use super::request::Fields;
 use super::{Ctx, Req};
 use crate::envelope::Reply;
 use crate::error::ApiError;
 use crate::store::kind::DOCUMENT_STATUSES;
 use crate::store::{Kind, Record, Scope, State};
 use document::{FORMATS, TEXT_FORMATS, hit_metadata, render, settle, split_tags};
-
-/// Default number of search results.
-pub const DEFAULT_LIMIT: u64 = 5;
-/// Largest number of search results; larger requests are clamped.
-pub const MAX_LIMIT: u64 = 50;
 
 /// `GET /api/knowledge-base` with `product_id`, `source`, `tag`, `status` and paging.
 pub fn list_all(ctx: &Ctx<'_>, req: &Req) -> Result<Reply, ApiError> {
@@ -170,23 +165,9 @@ fn valid_language(tag: &str) -> bool {
             .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_alphanumeric()))
 }
 
-/// A search request, from the query string (GET) or a JSON body (POST).
-struct Search {
-    query: String,
-    limit: u64,
-    product: Option<String>,
-    source: Option<String>,
-    language: Option<String>,
-    tags: Vec<String>,
-}
-
 /// `GET` and `POST /api/knowledge-base/search`: completed documents of the product, by score.
 pub fn search(ctx: &Ctx<'_>, req: &Req) -> Result<Reply, ApiError> {
-    let params = if req.route.def.method == Method::POST {
-        from_body(&req.json()?)?
-    } else {
-        from_query(req)?
-    };
+    let params = query::parse(req)?;
     let product = product_scope(ctx, params.product.as_deref())?;
     let now = ctx.clock.now();
     let parts = [product.as_deref()];
@@ -226,89 +207,6 @@ pub fn search(ctx: &Ctx<'_>, req: &Req) -> Result<Reply, ApiError> {
         })
         .collect();
     Ok(Reply::ok(hits))
-}
-
-fn from_query(req: &Req) -> Result<Search, ApiError> {
-    let query = req.query("query").or_else(|| req.query("q"));
-    let limit = match req.query("limit") {
-        None => None,
-        Some(raw) => Some(raw.parse::<u64>().ok().filter(|n| *n >= 1).ok_or_else(|| {
-            ApiError::bad_request(format!(
-                "query parameter 'limit' must be a whole number from 1 to {MAX_LIMIT}, got '{raw}'"
-            ))
-        })?),
-    };
-    let tags = req
-        .query_nonempty("tags")
-        .or_else(|| req.query_nonempty("tag"))
-        .map(split_tags)
-        .unwrap_or_default();
-    Ok(Search {
-        query: required_query(query)?,
-        limit: limit.unwrap_or(DEFAULT_LIMIT).min(MAX_LIMIT),
-        product: req.query_nonempty("product_id").map(str::to_owned),
-        source: req.query_nonempty("source").map(str::to_owned),
-        language: req.query_nonempty("language").map(str::to_owned),
-        tags,
-    })
-}
-
-fn from_body(body: &Map<String, Value>) -> Result<Search, ApiError> {
-    let query = match body.opt_str("query")? {
-        Some(q) => Some(q),
-        None => body.opt_str("q")?,
-    };
-    let limit = match body.get("limit") {
-        None | Some(Value::Null) => DEFAULT_LIMIT,
-        Some(v) => v
-            .as_u64()
-            .filter(|n| *n >= 1)
-            .ok_or_else(|| ApiError::invalid_field("limit", "a whole number from 1 to 50"))?
-            .min(MAX_LIMIT),
-    };
-    let filters = body.opt_object("filters")?.cloned().unwrap_or_default();
-    let tags = match filters.get("tags") {
-        None | Some(Value::Null) => Vec::new(),
-        Some(Value::String(s)) => split_tags(s),
-        Some(Value::Array(items)) if items.iter().all(Value::is_string) => items
-            .iter()
-            .filter_map(Value::as_str)
-            .map(str::to_owned)
-            .collect(),
-        Some(_) => {
-            return Err(ApiError::invalid_field(
-                "filters.tags",
-                "an array of strings or a comma-separated string",
-            ));
-        }
-    };
-    let filter = |name: &str| {
-        filters
-            .opt_str(name)
-            .map_err(|_| ApiError::invalid_field(&format!("filters.{name}"), "a string"))
-            .map(|v| v.filter(|s| !s.is_empty()).map(str::to_owned))
-    };
-    Ok(Search {
-        query: required_query(query)?,
-        limit,
-        product: body.opt_str("product_id")?.map(str::to_owned),
-        source: filter("source")?,
-        language: filter("language")?,
-        tags,
-    })
-}
-
-fn required_query(query: Option<&str>) -> Result<String, ApiError> {
-    match query {
-        None => {
-            Err(ApiError::missing_field("query")
-                .with_hint("send the search text as 'query' (or 'q')"))
-        }
-        Some(q) if q.trim().is_empty() => {
-            Err(ApiError::invalid_field("query", "a non-empty string"))
-        }
-        Some(q) => Ok(q.trim().to_owned()),
-    }
 }
 
 fn meta_str<'a>(record: &'a Record, key: &str) -> Option<&'a str> {
