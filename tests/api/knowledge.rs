@@ -429,3 +429,16 @@ async fn an_upload_abandoned_mid_stream_leaves_no_document_behind() {
     }
     assert_eq!(left, 3, "the uploading record was removed");
 }
+
+#[test]
+fn the_upload_limit_has_a_flag() {
+    use clap::Parser;
+    let cli = prodgy_mock::cli::Cli::try_parse_from(["prodgy-mock", "--upload-limit", "2048"])
+        .expect("parses");
+    assert_eq!(cli.settings().expect("valid").upload_limit, 2048);
+    let default = prodgy_mock::cli::Cli::try_parse_from(["prodgy-mock"]).expect("parses");
+    assert_eq!(
+        default.settings().expect("valid").upload_limit,
+        25 * 1024 * 1024
+    );
+}

@@ -369,3 +369,34 @@ async fn audit_logs_are_paginated_newest_first() {
         .await
         .assert_error(404, "Not Found");
 }
+
+#[tokio::test]
+async fn concurrent_calls_after_expiry_write_one_expired_entry() {
+    let app = TestApp::spawn().await;
+    let (id, secret) = create(
+        &app,
+        json!({"name": "racy", "expires_at": "2026-03-05T14:31:00Z"}),
+    )
+    .await;
+    app.server.clock().advance(Duration::from_secs(60));
+    let calls = (0..16).map(|_| use_token(&app, &secret));
+    for resp in futures_util::future::join_all(calls).await {
+        resp.assert_error(401, "Unauthorized");
+    }
+    assert_eq!(actions(&app, &id).await, ["expired", "created"]);
+}
+
+#[tokio::test]
+async fn usage_is_counted_per_authenticated_call() {
+    let app = TestApp::spawn().await;
+    let (id, secret) = create(&app, json!({"name": "counter"})).await;
+    let calls = (0..10).map(|_| use_token(&app, &secret));
+    futures_util::future::join_all(calls).await;
+    app.server.clock().advance(Duration::from_secs(5));
+    use_token(&app, &secret).await;
+    let shown = app.get(&format!("/api/api-tokens/{id}")).await;
+    assert_eq!(shown.body["data"]["usage_count"], 11);
+    assert_eq!(shown.body["data"]["last_used_at"], "2026-03-05T14:30:05Z");
+    let used = actions(&app, &id).await;
+    assert_eq!(used.iter().filter(|a| *a == "used").count(), 11);
+}
