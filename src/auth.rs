@@ -12,7 +12,11 @@ use serde_json::{Value, json};
 use crate::clock::Timestamp;
 use crate::config::AuthMode;
 use crate::error::ApiError;
-use crate::store::{Kind, Record, State, record_id};
+use crate::routes::Req;
+use crate::store::{AuditAction, Details, Kind, Origin, Record, State, record_id};
+
+/// Longest `User-Agent` kept in audit entries, in bytes.
+const USER_AGENT_CHARS: usize = 256;
 
 /// The caller of an authenticated route.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -98,13 +102,34 @@ fn malformed(what: &str) -> ApiError {
     ))
 }
 
-/// Checks the caller's credentials under `mode` and counts the call against its token.
+/// Who sent `req`, for audit entries.
+pub fn origin(req: &Req) -> Origin {
+    let user_agent = req
+        .headers
+        .get(hyper::header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .map(|ua| {
+            let cut = ua
+                .char_indices()
+                .nth(USER_AGENT_CHARS)
+                .map_or(ua.len(), |(i, _)| i);
+            Arc::from(&ua[..cut])
+        });
+    Origin {
+        ip: req.peer.map(|p| p.ip()),
+        user_agent,
+    }
+}
+
+/// Checks the caller's credentials under `mode` and counts the call against its token (one
+/// counter bump and one bounded `used` audit entry).
 pub fn authenticate(
     mode: AuthMode,
     state: &State,
-    headers: &HeaderMap,
+    req: &Req,
     now: Timestamp,
 ) -> Result<Principal, ApiError> {
+    let headers = &req.headers;
     if mode == AuthMode::Off {
         return Ok(Principal::default());
     }
@@ -118,7 +143,10 @@ pub fn authenticate(
         )),
         (Credential::Jwt, _) => Ok(default()),
         (Credential::ApiToken(secret), _) => match state.token_by_secret(secret) {
-            Some(token) => admit(state, &token, now),
+            Some(token) => admit(state, &token, now, req),
+            None if state.retired_secret(secret).is_some() => Err(ApiError::unauthorized(
+                "regenerated token: this secret was replaced by a regeneration and no longer works",
+            )),
             None if mode == AuthMode::Strict => Err(ApiError::unauthorized(
                 "unknown token: strict auth accepts only tokens present in the fixtures or created through /api/api-tokens",
             )),
@@ -128,7 +156,7 @@ pub fn authenticate(
 }
 
 /// Admits a known token if its status allows it, expiring it first when its time has passed.
-fn admit(state: &State, token: &Record, now: Timestamp) -> Result<Principal, ApiError> {
+fn admit(state: &State, token: &Record, now: Timestamp, req: &Req) -> Result<Principal, ApiError> {
     let id = record_id(token);
     let status = token
         .get("status")
@@ -153,10 +181,14 @@ fn admit(state: &State, token: &Record, now: Timestamp) -> Result<Principal, Api
         _ => {}
     }
     if let Some(at) = expires_at.filter(|at| *at <= now) {
-        expire(state, id);
+        expire(state, id, now, origin(req));
         return Err(expired(id, Some(at)));
     }
-    state.record_use(id, now);
+    let call = Details::Call {
+        method: req.route.def.method.clone(),
+        path: req.path.as_str().into(),
+    };
+    state.record_use(id, now, origin(req), call);
     let product = token
         .get("product_id")
         .and_then(Value::as_str)
@@ -167,8 +199,9 @@ fn admit(state: &State, token: &Record, now: Timestamp) -> Result<Principal, Api
     })
 }
 
-/// Marks token `id` expired; only the call that changes the status reports `true`.
-pub fn expire(state: &State, id: &str) -> bool {
+/// Marks token `id` expired and writes its one `expired` audit entry; only the call that
+/// changes the status reports `true`, so concurrent callers write the entry once.
+pub fn expire(state: &State, id: &str, now: Timestamp, origin: Origin) -> bool {
     let changed = state.update::<()>(Kind::Token, id, |token| {
         if token.get("status").and_then(Value::as_str) != Some("active") {
             return Err(());
@@ -176,7 +209,24 @@ pub fn expire(state: &State, id: &str) -> bool {
         token.insert("status".into(), json!("expired"));
         Ok(())
     });
-    matches!(changed, Ok(Some(_)))
+    let Ok(Some(token)) = changed else {
+        return false;
+    };
+    let expires_at = token.get("expires_at").cloned().unwrap_or(Value::Null);
+    let details = Details::Json(json!({ "expires_at": expires_at }));
+    state.audit(id, AuditAction::Expired, now, origin, details);
+    true
+}
+
+/// Expires token `record` if its `expires_at` has passed at `now` (see [`expire`]).
+pub fn settle_expiry(state: &State, record: &Record, now: Timestamp, origin: &Origin) -> bool {
+    let due = record
+        .get("expires_at")
+        .and_then(Value::as_str)
+        .and_then(Timestamp::parse)
+        .is_some_and(|at| at <= now);
+    let active = record.get("status").and_then(Value::as_str) == Some("active");
+    due && active && expire(state, record_id(record), now, origin.clone())
 }
 
 fn expired(id: &str, at: Option<Timestamp>) -> ApiError {

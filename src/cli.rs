@@ -8,7 +8,8 @@ use clap::{Parser, Subcommand};
 
 use crate::clock::Timestamp;
 use crate::config::{
-    AuthMode, DEFAULT_BODY_LIMIT, DEFAULT_SEED, FixtureSource, LogFormat, Settings,
+    AuthMode, DEFAULT_BODY_LIMIT, DEFAULT_SEED, DEFAULT_UPLOAD_LIMIT, FixtureSource, LogFormat,
+    Settings,
 };
 use crate::error::StartError;
 use crate::journal::DEFAULT_JOURNAL_SIZE;
@@ -57,6 +58,10 @@ pub struct Cli {
     /// Largest accepted request body in bytes (larger bodies get 413).
     #[arg(long, env = "PRODGY_MOCK_BODY_LIMIT", default_value_t = DEFAULT_BODY_LIMIT, value_name = "BYTES")]
     pub body_limit: usize,
+
+    /// Largest accepted knowledge-base upload in bytes (larger files get 413).
+    #[arg(long, env = "PRODGY_MOCK_UPLOAD_LIMIT", default_value_t = DEFAULT_UPLOAD_LIMIT, value_name = "BYTES")]
+    pub upload_limit: usize,
 
     /// Freeze the server clock at this RFC 3339 time; it then moves only when advanced.
     #[arg(long, env = "PRODGY_MOCK_CLOCK", value_name = "RFC3339")]
@@ -161,6 +166,7 @@ impl Cli {
             seed: self.seed,
             auth: self.auth,
             body_limit: self.body_limit,
+            upload_limit: self.upload_limit,
             frozen_clock,
             admin: self.admin == Switch::On,
             journal_size: self.journal_size,

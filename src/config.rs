@@ -52,6 +52,8 @@ pub struct Settings {
     pub auth: AuthMode,
     /// Largest accepted request body, in bytes.
     pub body_limit: usize,
+    /// Largest accepted knowledge-base upload (the file part), in bytes.
+    pub upload_limit: usize,
     /// Start the clock frozen at this time instead of following wall time.
     pub frozen_clock: Option<Timestamp>,
     /// Whether `/__admin` is served.
@@ -62,6 +64,9 @@ pub struct Settings {
 
 /// The default body limit: 25 MiB.
 pub const DEFAULT_BODY_LIMIT: usize = 25 * 1024 * 1024;
+
+/// The default knowledge-base upload limit: 25 MiB.
+pub const DEFAULT_UPLOAD_LIMIT: usize = 25 * 1024 * 1024;
 
 /// The default seed.
 pub const DEFAULT_SEED: u64 = 42;
@@ -75,6 +80,7 @@ impl Default for Settings {
             seed: DEFAULT_SEED,
             auth: AuthMode::Lenient,
             body_limit: DEFAULT_BODY_LIMIT,
+            upload_limit: DEFAULT_UPLOAD_LIMIT,
             frozen_clock: None,
             admin: true,
             journal_size: crate::journal::DEFAULT_JOURNAL_SIZE,

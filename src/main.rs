@@ -48,6 +48,7 @@ async fn serve(cli: Cli) -> ExitCode {
 
 async fn run(cli: Cli) -> Result<(), StartError> {
     let settings = cli.settings()?;
+    let signals = Signals::install();
     let server = MockServer::builder().settings(settings).try_start().await?;
     if let Some(path) = &cli.ready_file {
         write_ready_file(path, &server.uri())
@@ -58,7 +59,7 @@ async fn run(cli: Cli) -> Result<(), StartError> {
     let _ = stdout.flush();
     drop(stdout);
     let reason = tokio::select! {
-        () = shutdown_signal() => "signal",
+        () = signals.received() => "signal",
         () = stdin_closed(cli.exit_on_stdin_eof) => "standard input closed",
         () = idle(&server, cli.idle_timeout) => "idle timeout",
     };
@@ -140,25 +141,42 @@ async fn idle(server: &MockServer, timeout: Option<Duration>) {
     }
 }
 
-async fn shutdown_signal() {
+/// SIGINT and SIGTERM, registered before the listening line is printed so a parent that
+/// signals right after reading it is never met by the default (killing) handler.
+struct Signals {
     #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = term.recv() => {}
-                }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
+    streams: Vec<tokio::signal::unix::Signal>,
+}
+
+impl Signals {
+    fn install() -> Self {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            let kinds = [SignalKind::terminate(), SignalKind::interrupt()];
+            let streams = kinds
+                .into_iter()
+                .filter_map(|kind| signal(kind).ok())
+                .collect();
+            Self { streams }
         }
+        #[cfg(not(unix))]
+        Self {}
     }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
+
+    async fn received(mut self) {
+        #[cfg(unix)]
+        {
+            if self.streams.is_empty() {
+                return std::future::pending().await;
+            }
+            let waits = self.streams.iter_mut().map(|s| Box::pin(s.recv()));
+            let _ = futures_util::future::select_all(waits).await;
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
     }
 }
 

@@ -70,6 +70,12 @@ impl MockServerBuilder {
         self
     }
 
+    /// The largest accepted knowledge-base upload (the file part), in bytes.
+    pub fn upload_limit(mut self, bytes: usize) -> Self {
+        self.settings.upload_limit = bytes;
+        self
+    }
+
     /// Freeze the server clock at `start`; it then moves only through [`Clock::advance`].
     pub fn frozen_clock(mut self, start: Timestamp) -> Self {
         self.settings.frozen_clock = Some(start);

@@ -117,7 +117,7 @@ async fn catch_panics(
     }
 }
 
-async fn pipeline(app: &App, request: Request<Incoming>, _peer: SocketAddr) -> Response<Body> {
+async fn pipeline(app: &App, request: Request<Incoming>, peer: SocketAddr) -> Response<Body> {
     let (parts, body) = request.into_parts();
     let query = parts.uri.query().map(parse_query).unwrap_or_default();
     if parts.uri.path().starts_with("/__admin") && app.settings.admin {
@@ -146,7 +146,7 @@ async fn pipeline(app: &App, request: Request<Incoming>, _peer: SocketAddr) -> R
         .journal
         .enabled()
         .then(|| start_entry(app, &parts, &namespace));
-    let response = api(app, &state, parts, query, body, &mut trace).await;
+    let response = api(app, &state, parts, query, body, peer, &mut trace).await;
     if let Some(mut entry) = trace {
         entry.status = response.status().as_u16();
         app.journal.record(entry);
@@ -161,6 +161,7 @@ async fn api(
     parts: Parts,
     query: Vec<(String, String)>,
     body: Incoming,
+    peer: SocketAddr,
     trace: &mut Option<Entry>,
 ) -> Response<Body> {
     let route = match app.router.recognize(&parts.method, parts.uri.path()) {
@@ -185,6 +186,8 @@ async fn api(
     let req = Req {
         route,
         query,
+        path: parts.uri.path().to_owned(),
+        peer: Some(peer),
         headers: parts.headers,
         body,
         stream: Mutex::new(stream),
@@ -242,9 +245,7 @@ fn namespace_of(headers: &HeaderMap) -> Result<String, ApiError> {
 
 fn authorize(app: &App, state: &State, req: &Req) -> Result<Principal, ApiError> {
     let caller = match req.route.def.access {
-        Access::Token => {
-            auth::authenticate(app.settings.auth, state, &req.headers, app.clock.now())?
-        }
+        Access::Token => auth::authenticate(app.settings.auth, state, req, app.clock.now())?,
         Access::OptionalToken | Access::Platform => Principal::default(),
     };
     auth::check_organization(&req.headers)?;

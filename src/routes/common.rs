@@ -86,6 +86,23 @@ pub fn list(page: Page, request: PageRequest, render: Option<fn(&Record) -> Valu
     Reply::List { items, pagination }
 }
 
+/// A list reply for `page`, rendering each item with a closure (for responses that depend on
+/// more than the record, such as the clock or usage counters).
+pub fn list_with(page: Page, request: PageRequest, render: impl Fn(&Record) -> Value) -> Reply {
+    let total_pages = page.total.div_ceil(request.size.max(1));
+    let pagination = Pagination {
+        page: request.page,
+        page_size: request.size,
+        total: page.total,
+        total_pages,
+    };
+    let items: Vec<Value> = page.items.iter().map(|r| render(r)).collect();
+    Reply::List {
+        items: items.into(),
+        pagination,
+    }
+}
+
 /// Requires the query value `name`, when given, to be one of `allowed`.
 pub fn one_of<'a>(req: &'a Req, name: &str, allowed: &[&str]) -> Result<Option<&'a str>, ApiError> {
     match req.query_nonempty(name) {

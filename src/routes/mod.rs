@@ -8,9 +8,14 @@ mod agents;
 mod common;
 mod events;
 mod integrations;
+mod knowledge;
+pub mod multipart;
 pub mod request;
 pub mod router;
+mod stable;
 pub mod table;
+mod tokens;
+mod transcription;
 mod triggers;
 mod webhooks;
 mod workflow_bases;
@@ -76,6 +81,20 @@ pub async fn dispatch(ctx: &Ctx<'_>, req: &Req) -> Result<Reply, ApiError> {
         Op::IntegrationUpdate => integrations::update(ctx, req),
         Op::IntegrationDelete => integrations::delete(ctx, req),
         Op::IntegrationsActive => integrations::active(ctx, req),
+        Op::KnowledgeList => knowledge::list_all(ctx, req),
+        Op::KnowledgeSearch => knowledge::search(ctx, req),
+        Op::KnowledgeUpload => knowledge::upload(ctx, req).await,
+        Op::KnowledgeGet => knowledge::get(ctx, req),
+        Op::KnowledgeDelete => knowledge::delete(ctx, req),
+        Op::Transcribe => transcription::transcribe(ctx, req).await,
+        Op::TokenCreate => tokens::create(ctx, req),
+        Op::TokensList => tokens::list_all(ctx, req),
+        Op::TokenGet => tokens::get(ctx, req),
+        Op::TokenRegenerate => tokens::regenerate(ctx, req),
+        Op::TokenRevoke => tokens::revoke(ctx, req),
+        Op::TokenRenew => tokens::renew(ctx, req),
+        Op::TokenSetActive => tokens::set_active(ctx, req),
+        Op::TokenAuditLogs => tokens::audit_logs(ctx, req),
         Op::Webhook => webhooks::generic(ctx, req),
         Op::CommunicatorWebhook => webhooks::communicator(ctx, req),
         Op::CommunicatorBotframework => webhooks::botframework(ctx, req),

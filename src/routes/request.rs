@@ -24,6 +24,10 @@ pub struct Req {
     pub headers: HeaderMap,
     /// The body, already read within the limit (empty for streamed routes).
     pub body: Bytes,
+    /// The request path, as sent (without the query).
+    pub path: String,
+    /// The client's address, when known.
+    pub peer: Option<std::net::SocketAddr>,
     /// The unread body of a [`BodyKind::Multipart`](super::BodyKind::Multipart) route, for
     /// its handler to stream (with its own limit) through [`Req::take_stream`].
     pub stream: Mutex<Option<Incoming>>,

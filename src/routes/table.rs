@@ -68,6 +68,34 @@ pub enum Op {
     IntegrationDelete,
     /// `GET /api/integrations-base/product/{productId}/active`
     IntegrationsActive,
+    /// `GET /api/knowledge-base`
+    KnowledgeList,
+    /// `GET` and `POST /api/knowledge-base/search`
+    KnowledgeSearch,
+    /// `POST /api/knowledge-base/upload` and `POST /api/knowledge-base`
+    KnowledgeUpload,
+    /// `GET /api/knowledge-base/{id}`
+    KnowledgeGet,
+    /// `DELETE /api/knowledge-base/{id}`
+    KnowledgeDelete,
+    /// `POST /api/transcription` and `POST /api/transcribe`
+    Transcribe,
+    /// `POST /api/api-tokens`
+    TokenCreate,
+    /// `GET /api/api-tokens`
+    TokensList,
+    /// `GET /api/api-tokens/{id}`
+    TokenGet,
+    /// `POST /api/api-tokens/{id}/regenerate`
+    TokenRegenerate,
+    /// `POST /api/api-tokens/{id}/revoke` and `DELETE /api/api-tokens/{id}`
+    TokenRevoke,
+    /// `POST /api/api-tokens/{id}/renew`
+    TokenRenew,
+    /// `PATCH /api/api-tokens/{id}`
+    TokenSetActive,
+    /// `GET /api/api-tokens/{id}/audit-logs`
+    TokenAuditLogs,
     /// `POST /api/webhook/{custom_path}`
     Webhook,
     /// `POST /api/communicator/webhook/{integration_base_id}`
@@ -142,7 +170,7 @@ const fn open(mut def: RouteDef, access: Access) -> RouteDef {
     def
 }
 
-use BodyKind::{Json, None as NoBody};
+use BodyKind::{Json, Multipart, None as NoBody};
 
 /// Every route, in checklist order.
 pub const ROUTES: &[RouteDef] = &[
@@ -393,6 +421,150 @@ pub const ROUTES: &[RouteDef] = &[
         "/api/integrations-base/product/{productId}/active",
         NoBody,
         "Active integrations of a workspace, after the shadow rule",
+    ),
+    route(
+        Op::KnowledgeList,
+        "knowledge.list",
+        Method::GET,
+        "/api/knowledge-base",
+        NoBody,
+        "List knowledge-base documents",
+    ),
+    route(
+        Op::KnowledgeSearch,
+        "knowledge.search",
+        Method::GET,
+        "/api/knowledge-base/search",
+        NoBody,
+        "Search completed documents (query parameters)",
+    ),
+    route(
+        Op::KnowledgeSearch,
+        "knowledge.search_post",
+        Method::POST,
+        "/api/knowledge-base/search",
+        Json,
+        "Search completed documents (JSON body with filters)",
+    ),
+    route(
+        Op::KnowledgeUpload,
+        "knowledge.upload",
+        Method::POST,
+        "/api/knowledge-base/upload",
+        Multipart,
+        "Upload a document (multipart/form-data)",
+    ),
+    route(
+        Op::KnowledgeUpload,
+        "knowledge.upload_alias",
+        Method::POST,
+        "/api/knowledge-base",
+        Multipart,
+        "Upload a document (alternate path)",
+    ),
+    route(
+        Op::KnowledgeGet,
+        "knowledge.get",
+        Method::GET,
+        "/api/knowledge-base/{id}",
+        NoBody,
+        "Get a knowledge-base document",
+    ),
+    route(
+        Op::KnowledgeDelete,
+        "knowledge.delete",
+        Method::DELETE,
+        "/api/knowledge-base/{id}",
+        NoBody,
+        "Delete a knowledge-base document",
+    ),
+    route(
+        Op::Transcribe,
+        "transcription.create",
+        Method::POST,
+        "/api/transcription",
+        Multipart,
+        "Transcribe an audio file (multipart/form-data)",
+    ),
+    route(
+        Op::Transcribe,
+        "transcription.create_alias",
+        Method::POST,
+        "/api/transcribe",
+        Multipart,
+        "Transcribe an audio file (alternate path)",
+    ),
+    route(
+        Op::TokenCreate,
+        "tokens.create",
+        Method::POST,
+        "/api/api-tokens",
+        Json,
+        "Create an API token (the secret is shown once)",
+    ),
+    route(
+        Op::TokensList,
+        "tokens.list",
+        Method::GET,
+        "/api/api-tokens",
+        NoBody,
+        "List API tokens (prefix only)",
+    ),
+    route(
+        Op::TokenGet,
+        "tokens.get",
+        Method::GET,
+        "/api/api-tokens/{id}",
+        NoBody,
+        "Get an API token",
+    ),
+    route(
+        Op::TokenRegenerate,
+        "tokens.regenerate",
+        Method::POST,
+        "/api/api-tokens/{id}/regenerate",
+        NoBody,
+        "Regenerate a token's secret",
+    ),
+    route(
+        Op::TokenRevoke,
+        "tokens.revoke",
+        Method::POST,
+        "/api/api-tokens/{id}/revoke",
+        NoBody,
+        "Revoke a token permanently",
+    ),
+    route(
+        Op::TokenRevoke,
+        "tokens.revoke_alias",
+        Method::DELETE,
+        "/api/api-tokens/{id}",
+        NoBody,
+        "Revoke a token (alternate form)",
+    ),
+    route(
+        Op::TokenRenew,
+        "tokens.renew",
+        Method::POST,
+        "/api/api-tokens/{id}/renew",
+        Json,
+        "Renew a token with a new expiry",
+    ),
+    route(
+        Op::TokenSetActive,
+        "tokens.set_active",
+        Method::PATCH,
+        "/api/api-tokens/{id}",
+        Json,
+        "Activate or deactivate a token",
+    ),
+    route(
+        Op::TokenAuditLogs,
+        "tokens.audit_logs",
+        Method::GET,
+        "/api/api-tokens/{id}/audit-logs",
+        NoBody,
+        "A token's audit trail, newest first",
     ),
     open(
         route(

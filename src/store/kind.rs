@@ -136,7 +136,17 @@ impl Kind {
 
     /// Position in [`Kind::ALL`] (the declaration order).
     pub fn index(self) -> usize {
-        self as usize
+        match self {
+            Kind::Product => 0,
+            Kind::Catalog => 1,
+            Kind::Token => 2,
+            Kind::Agent => 3,
+            Kind::Execution => 4,
+            Kind::Integration => 5,
+            Kind::Trigger => 6,
+            Kind::Workflow => 7,
+            Kind::Document => 8,
+        }
     }
 
     /// The fixture file holding this kind's records.

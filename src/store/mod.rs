@@ -6,6 +6,7 @@
 //! nothing however large the seed is. DashMap guards never leave this module; callers get
 //! `Arc<Record>` snapshots.
 
+pub mod audit;
 mod collection;
 pub mod kind;
 mod runs;
@@ -19,12 +20,14 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde_json::Value;
 
+pub use audit::{AuditAction, AuditEntry, Details, Origin};
 pub use collection::{Collection, DuplicateId, Id, Page, PageRequest, Partition, Scope, record_id};
 pub use kind::Kind;
 pub use runs::Runs;
 
 use crate::clock::Timestamp;
 use crate::fixtures::FixtureSet;
+use audit::AuditLog;
 
 /// A stored record: a JSON object. Fields the mock does not know are kept as they are.
 pub type Record = serde_json::Map<String, Value>;
@@ -82,6 +85,10 @@ pub struct State {
     seed: Arc<Seeded>,
     own: Vec<OnceLock<Collection>>,
     usage: DashMap<Id, Usage>,
+    /// Token audit trails (bounded rings), created on first use.
+    audit: DashMap<Id, AuditLog>,
+    /// Secrets replaced by a regeneration: refused even where unknown tokens are accepted.
+    retired: DashMap<Arc<str>, Id>,
     rng: Mutex<ChaCha8Rng>,
     runs: Runs,
 }
@@ -93,6 +100,8 @@ impl State {
             seed,
             own: Kind::ALL.iter().map(|_| OnceLock::new()).collect(),
             usage: DashMap::new(),
+            audit: DashMap::new(),
+            retired: DashMap::new(),
             rng: Mutex::new(ChaCha8Rng::seed_from_u64(rng_seed)),
             runs: Runs::default(),
         }
@@ -138,14 +147,21 @@ impl State {
         id: &str,
         change: impl FnOnce(&mut Record) -> Result<(), E>,
     ) -> Result<Option<Arc<Record>>, E> {
-        if !self.collection(kind).contains(id) {
+        let Some(before) = self.collection(kind).get(id) else {
             return Ok(None);
-        }
-        self.writable(kind).update(id, |record| {
+        };
+        let updated = self.writable(kind).update(id, |record| {
             change(record)?;
             kind.derive(record);
             Ok(())
-        })
+        })?;
+        if let (Kind::Token, Some(after)) = (kind, &updated) {
+            let secret = |r: &Record| r.get("token").and_then(Value::as_str).map(Arc::<str>::from);
+            if let Some(old) = secret(&before).filter(|old| secret(after).as_ref() != Some(old)) {
+                self.retired.insert(old, Arc::from(id));
+            }
+        }
+        Ok(updated)
     }
 
     /// Removes a record.
@@ -194,17 +210,69 @@ impl State {
         self.by_unique(Kind::Token, secret)
     }
 
-    /// Counts one authenticated call made with token `id`.
-    pub fn record_use(&self, id: &str, at: Timestamp) {
+    /// The token whose secret `secret` was, before a regeneration replaced it.
+    pub fn retired_secret(&self, secret: &str) -> Option<Id> {
+        self.retired.get(secret).map(|id| Arc::clone(&id))
+    }
+
+    /// Counts one authenticated call made with token `id` and appends its `used` entry.
+    pub fn record_use(&self, id: &str, at: Timestamp, origin: Origin, details: Details) {
         let bump = |usage: &Usage| {
             usage.count.fetch_add(1, Ordering::Relaxed);
             usage.last_used_ms.store(at.millis(), Ordering::Relaxed);
         };
-        if let Some(usage) = self.usage.get(id) {
-            bump(&usage);
-            return;
+        match self.usage.get(id) {
+            Some(usage) => bump(&usage),
+            None => bump(&self.usage.entry(Arc::from(id)).or_default()),
         }
-        bump(&self.usage.entry(Arc::from(id)).or_default());
+        self.audit(id, AuditAction::Used, at, origin, details);
+    }
+
+    /// Appends an entry to token `id`'s audit trail (a bounded ring).
+    pub fn audit(
+        &self,
+        id: &str,
+        action: AuditAction,
+        at: Timestamp,
+        origin: Origin,
+        details: Details,
+    ) {
+        match self.audit.get_mut(id) {
+            Some(mut log) => log.push(action, at, origin, details),
+            None => self
+                .audit
+                .entry(Arc::from(id))
+                .or_insert_with(|| self.fresh_log(id))
+                .push(action, at, origin, details),
+        }
+    }
+
+    /// A page of token `id`'s audit trail, newest first, and how many entries are kept.
+    pub fn audit_page(&self, id: &str, page: PageRequest) -> (Vec<AuditEntry>, u64) {
+        let offset = usize::try_from(page.page.saturating_sub(1).saturating_mul(page.size));
+        let size = usize::try_from(page.size).unwrap_or(usize::MAX);
+        let read = |log: &AuditLog| log.newest_first(offset.unwrap_or(usize::MAX), size);
+        match self.audit.get(id) {
+            Some(log) => read(&log),
+            None => read(&self.fresh_log(id)),
+        }
+    }
+
+    /// The trail a token starts with: seed tokens begin with their `created` entry (made
+    /// lazily, so creating a namespace stays free); tokens created through the API write
+    /// their own.
+    fn fresh_log(&self, id: &str) -> AuditLog {
+        let mut log = AuditLog::default();
+        let seeded = self.seed.collections[Kind::Token.index()].get(id);
+        if let Some(token) = seeded {
+            let at = token
+                .get("created_at")
+                .and_then(Value::as_str)
+                .and_then(Timestamp::parse);
+            let at = at.unwrap_or(Timestamp::from_millis(0));
+            log.push(AuditAction::Created, at, Origin::default(), Details::None);
+        }
+        log
     }
 
     /// Calls counted for token `id` in this state, and the last one's time.

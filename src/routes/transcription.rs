@@ -1,0 +1,83 @@
+//! Transcription (`POST /api/transcription`, alias `/api/transcribe`): audio in, a fake but
+//! deterministic transcript out.
+//!
+//! The transcript is drawn from the `fake` crate with a generator seeded by a hash of the file
+//! bytes and the server seed, so the same file and seed always give byte-identical responses.
+//! The duration is estimated from the size at 16,000 bytes per second (128 kbit/s).
+
+use fake::Fake;
+use fake::faker::lorem::en::Sentence;
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use serde_json::json;
+
+use super::multipart::{self, FormSpec, Format};
+use super::stable::fnv1a;
+use super::{Ctx, Req};
+use crate::envelope::Reply;
+use crate::error::ApiError;
+
+/// The documented limit: 25 MB (26,214,400 bytes).
+pub const AUDIO_LIMIT: u64 = 26_214_400;
+/// Assumed bit rate for the duration estimate, in bytes per second.
+const BYTES_PER_SECOND: f64 = 16_000.0;
+/// One transcript sentence per this many seconds of audio (at least one, at most 200).
+const SECONDS_PER_SENTENCE: f64 = 5.0;
+
+const FORMATS: &[Format] = &[
+    fmt("mp3", &["audio/mpeg", "audio/mp3"]),
+    fmt("mp4", &["audio/mp4", "video/mp4"]),
+    fmt("mpeg", &["audio/mpeg", "video/mpeg"]),
+    fmt("mpga", &["audio/mpeg"]),
+    fmt("m4a", &["audio/mp4", "audio/m4a", "audio/x-m4a"]),
+    fmt(
+        "wav",
+        &["audio/wav", "audio/x-wav", "audio/wave", "audio/vnd.wave"],
+    ),
+    fmt("webm", &["audio/webm", "video/webm"]),
+    fmt(
+        "ogg",
+        &["audio/ogg", "application/ogg", "audio/vorbis", "audio/opus"],
+    ),
+    fmt("flac", &["audio/flac", "audio/x-flac"]),
+];
+
+const fn fmt(ext: &'static str, types: &'static [&'static str]) -> Format {
+    Format { ext, types }
+}
+
+const SPEC: FormSpec = FormSpec {
+    file_fields: &["file", "audio"],
+    limit: AUDIO_LIMIT,
+    formats: FORMATS,
+    what: "audio file",
+};
+
+/// `POST /api/transcription` and `POST /api/transcribe`
+pub async fn transcribe(ctx: &Ctx<'_>, req: &Req) -> Result<Reply, ApiError> {
+    let form = multipart::read(req, &SPEC, &mut |_| Ok(())).await?;
+    let language = match form.field("language") {
+        None => "en".to_owned(),
+        Some(l) if l.len() == 2 && l.bytes().all(|b| b.is_ascii_alphabetic()) => {
+            l.to_ascii_lowercase()
+        }
+        Some(other) => {
+            return Err(ApiError::bad_request(format!(
+                "field 'language' must be an ISO-639-1 code such as en or pt, got '{other}'"
+            )));
+        }
+    };
+    let duration = (form.bytes.len() as f64 / BYTES_PER_SECOND).max(1.0);
+    let duration = (duration * 100.0).round() / 100.0;
+    let mut rng = ChaCha8Rng::seed_from_u64(fnv1a(&form.bytes) ^ ctx.settings.seed);
+    let sentences = (duration / SECONDS_PER_SENTENCE).ceil().clamp(1.0, 200.0) as usize;
+    let text = (0..sentences)
+        .map(|_| Sentence(4..12).fake_with_rng::<String, _>(&mut rng))
+        .collect::<Vec<_>>()
+        .join(" ");
+    Ok(Reply::ok(json!({
+        "text": text,
+        "language": language,
+        "duration": duration,
+    })))
+}
