@@ -55,6 +55,10 @@ pub struct Cli {
     /// Freeze the server clock at this RFC 3339 time; it then moves only when advanced.
     #[arg(long, env = "PRODGY_MOCK_CLOCK", value_name = "RFC3339")]
     pub clock: Option<String>,
+
+    /// Do not watch the fixtures directory and scenario files for changes.
+    #[arg(long, env = "PRODGY_MOCK_NO_WATCH")]
+    pub no_watch: bool,
 }
 
 impl Cli {
@@ -87,6 +91,7 @@ impl Cli {
             auth: self.auth,
             body_limit: self.body_limit,
             frozen_clock,
+            watch: !self.no_watch,
         })
     }
 }

@@ -54,6 +54,8 @@ pub struct Settings {
     pub body_limit: usize,
     /// Start the clock frozen at this time instead of following wall time.
     pub frozen_clock: Option<Timestamp>,
+    /// Hot-reload the fixtures directory and scenario files when they change.
+    pub watch: bool,
 }
 
 /// The default body limit: 25 MiB.
@@ -72,6 +74,7 @@ impl Default for Settings {
             auth: AuthMode::Lenient,
             body_limit: DEFAULT_BODY_LIMIT,
             frozen_clock: None,
+            watch: false,
         }
     }
 }

@@ -21,8 +21,11 @@ use crate::clock::{Clock, Timestamp};
 use crate::config::{AuthMode, FixtureSource, Settings};
 use crate::error::StartError;
 use crate::fixtures::FixtureSet;
+use crate::ratelimit::RateLimiter;
+use crate::reload::{self, ReloadReport};
 use crate::routes::Router;
-use crate::service::{self, App};
+use crate::scenario::{Catalog, ConnIo, Scenarios};
+use crate::service::{self, App, Conn};
 use crate::store::Store;
 
 /// How long shutdown waits for in-flight requests before closing connections.
@@ -49,6 +52,13 @@ impl MockServerBuilder {
     /// Activate a scenario (a built-in name or a file). Repeat to compose.
     pub fn scenario(mut self, name_or_file: impl Into<String>) -> Self {
         self.settings.scenarios.push(name_or_file.into());
+        self
+    }
+
+    /// Watch the fixtures directory and scenario files and hot-reload them (off by default
+    /// in the library, on by default in the CLI).
+    pub fn watch(mut self, on: bool) -> Self {
+        self.settings.watch = on;
         self
     }
 
@@ -126,6 +136,11 @@ impl MockServerBuilder {
             addr: "listener".into(),
             source,
         })?;
+        let watcher = if app.settings.watch {
+            reload::watch(&app)?
+        } else {
+            None
+        };
         let (stop, stopped) = watch::channel(false);
         let task = tokio::spawn(serve(listener, Arc::clone(&app), stopped));
         Ok(MockServer {
@@ -133,6 +148,7 @@ impl MockServerBuilder {
             app,
             stop,
             task: Some(task),
+            _watcher: watcher,
         })
     }
 }
@@ -142,20 +158,21 @@ fn build_app(settings: Settings) -> Result<App, StartError> {
         FixtureSource::Builtin => FixtureSet::builtin()?,
         FixtureSource::Dir(dir) => FixtureSet::load_dir(dir)?,
     };
-    if let Some(unknown) = settings.scenarios.iter().find(|s| s.as_str() != "default") {
-        return Err(StartError::Scenario(format!(
-            "unknown scenario '{unknown}': the only scenario available is 'default'"
-        )));
-    }
+    let router = Router::default();
+    let catalog = Catalog::load(&settings.scenarios, &router)?;
     let clock = settings
         .frozen_clock
         .map_or_else(Clock::system, Clock::frozen);
     let store = Store::new(fixtures, settings.seed);
+    let scenarios = Scenarios::new(catalog, settings.seed);
     Ok(App {
         settings,
-        router: Router::default(),
+        router,
         clock,
         store,
+        scenarios,
+        limiter: RateLimiter::default(),
+        reloads: watch::channel(ReloadReport::default()).0,
     })
 }
 
@@ -166,6 +183,7 @@ pub struct MockServer {
     app: Arc<App>,
     stop: watch::Sender<bool>,
     task: Option<JoinHandle<()>>,
+    _watcher: Option<reload::Watcher>,
 }
 
 impl MockServer {
@@ -194,9 +212,27 @@ impl MockServer {
         &self.app.clock
     }
 
-    /// Puts all state back to the seed.
+    /// Puts all state back to the seed and restarts scenario counters and rate-limit windows.
     pub fn reset(&self) {
         self.app.store.reset();
+        self.app.reset_scenarios();
+    }
+
+    /// The outcome of hot reloads: await `changed()` on it to see the next one.
+    pub fn reloads(&self) -> watch::Receiver<ReloadReport> {
+        self.app.reloads.subscribe()
+    }
+
+    /// Switches the active scenarios (built-in or loaded names), as `POST /__admin/scenario`
+    /// does.
+    pub fn set_scenarios(&self, names: &[&str]) -> Result<(), String> {
+        let set = self
+            .app
+            .scenarios
+            .catalog()
+            .resolve(names.iter().copied())?;
+        self.app.scenarios.activate(set);
+        Ok(())
     }
 
     /// Stops accepting, waits for in-flight requests (up to a few seconds), then returns.
@@ -236,11 +272,11 @@ async fn serve(listener: TcpListener, app: Arc<App>, mut stopped: watch::Receive
             }
         };
         let _ = stream.set_nodelay(true);
+        let (stream, reset) = ConnIo::new(stream);
+        let conn = Conn { peer, reset };
         let app = Arc::clone(&app);
-        let service = service_fn(move |request| {
-            let app = Arc::clone(&app);
-            async move { Ok::<_, std::convert::Infallible>(service::handle(app, request, peer).await) }
-        });
+        let service =
+            service_fn(move |request| service::handle(Arc::clone(&app), request, conn.clone()));
         let connection = builder
             .serve_connection(TokioIo::new(stream), service)
             .into_owned();

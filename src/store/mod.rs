@@ -5,6 +5,7 @@
 mod collection;
 pub mod kind;
 
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
@@ -105,6 +106,22 @@ impl State {
             self.index_secret(record);
         }
         Ok(updated)
+    }
+
+    /// Stores `record`, replacing the one with the same id if there is one.
+    pub fn put(&self, kind: Kind, record: Record) {
+        let id = record_id(&record).to_owned();
+        let mut pending = Some(record);
+        let replaced = self.update(kind, &id, |current| {
+            if let Some(next) = pending.take() {
+                *current = next;
+            }
+            Ok::<(), std::convert::Infallible>(())
+        });
+        if let (Ok(None), Some(record)) = (replaced, pending) {
+            // Absent a moment ago; a racing insert of the same id wins and this one is dropped.
+            let _ = self.insert(kind, record);
+        }
     }
 
     /// Removes a record.
@@ -220,6 +237,31 @@ impl Store {
     /// The seed the state was (or will be) built from.
     pub fn seed(&self) -> Arc<FixtureSet> {
         Arc::clone(&self.seed.read().unwrap_or_else(|p| p.into_inner()))
+    }
+
+    /// Replaces the seed with `next` (a hot reload) and merges the difference into the live
+    /// state: records the new seed adds, changes or drops are inserted, replaced or removed;
+    /// records clients created, and seed records `next` leaves as they were, stay.
+    pub fn replace_seed(&self, next: FixtureSet) {
+        let old = self.seed();
+        let state = self.state();
+        for kind in Kind::ALL {
+            let before: HashMap<&str, &Record> = old
+                .records(kind)
+                .iter()
+                .map(|r| (record_id(r), r))
+                .collect();
+            for record in next.records(kind) {
+                if before.get(record_id(record)) != Some(&record) {
+                    state.put(kind, record.clone());
+                }
+            }
+            let after: HashSet<&str> = next.records(kind).iter().map(record_id).collect();
+            for id in before.keys().filter(|id| !after.contains(*id)) {
+                state.remove(kind, id);
+            }
+        }
+        *self.seed.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(next);
     }
 
     /// Puts the state back to the seed.
