@@ -144,10 +144,14 @@ fn truncate(body: Body, keep: usize) -> Body {
     let stream = futures_util::stream::unfold(Cut::Streaming(body, keep), |state| async move {
         match state {
             Cut::Done => None,
-            Cut::Broken => Some((
-                Err(io::Error::other("body truncated by scenario")),
-                Cut::Done,
-            )),
+            Cut::Broken => {
+                // Let hyper flush the head and the kept bytes before the body fails.
+                tokio::task::yield_now().await;
+                Some((
+                    Err(io::Error::other("body truncated by scenario")),
+                    Cut::Done,
+                ))
+            }
             Cut::Streaming(mut body, left) => match body.frame().await? {
                 Err(e) => Some((Err(e), Cut::Done)),
                 Ok(frame) => match frame.into_data() {

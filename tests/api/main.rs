@@ -7,3 +7,4 @@ mod auth;
 mod errors;
 mod fixtures;
 mod integrations;
+mod scenarios;
