@@ -7,4 +7,5 @@ mod auth;
 mod errors;
 mod fixtures;
 mod integrations;
+mod ratelimit;
 mod scenarios;
