@@ -8,4 +8,5 @@ mod errors;
 mod fixtures;
 mod integrations;
 mod ratelimit;
+mod reload;
 mod scenarios;
