@@ -5,10 +5,9 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use prodgy_mock::{MockServer, StartError};
+use prodgy_mock::MockServer;
 use reqwest::Method;
 use serde_json::{Value, json};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::helpers::{ACME, ACME_TOKEN, Resp, TestApp};
 
@@ -47,25 +46,6 @@ pub async fn get_with(app: &TestApp, path: &str, headers: &[(&str, &str)]) -> Re
         request = request.header(*name, *value);
     }
     Resp::read(request.send().await.expect("request sent")).await
-}
-
-/// Sends a raw HTTP/1.1 GET and returns every byte read until EOF, or the read error kind.
-async fn raw_get(app: &TestApp, path: &str) -> Result<Vec<u8>, std::io::ErrorKind> {
-    let mut stream = tokio::net::TcpStream::connect(app.server.address())
-        .await
-        .expect("connect");
-    let request = format!(
-        "GET {path} HTTP/1.1\r\nHost: mock\r\nX-API-Token: {ACME_TOKEN}\r\nConnection: close\r\n\r\n"
-    );
-    stream
-        .write_all(request.as_bytes())
-        .await
-        .expect("write request");
-    let mut bytes = Vec::new();
-    match stream.read_to_end(&mut bytes).await {
-        Ok(_) => Ok(bytes),
-        Err(e) => Err(e.kind()),
-    }
 }
 
 /// `n` GETs of `path`, each summarized as `status body`, or `fault` when the connection broke.
@@ -260,68 +240,6 @@ async fn respond_sets_status_headers_body_and_delay() {
     assert_eq!(missing.assert_error(404, "Not Found"), "gone for the test");
 }
 
-fn fault_app_file() -> String {
-    scenario_file(
-        "fault-kinds",
-        &json!({"rules": [
-            {"match": {"route": "agents.list"}, "fault": "reset"},
-            {"match": {"route": "integrations.list"}, "fault": "close"},
-            {"match": {"route": "agents.get"}, "respond": {"status": 500}, "fault": {"truncate": 20}},
-            {"match": {"route": "integrations.get"}, "respond": {"status": 404},
-             "fault": {"dribble": {"chunk_bytes": 16, "interval_ms": 5}}}
-        ]}),
-    )
-}
-
-#[tokio::test]
-async fn reset_and_close_faults_break_the_connection_without_a_response() {
-    let app = with_scenarios(&[&fault_app_file()]).await;
-    assert_eq!(
-        raw_get(&app, "/api/agent-base").await,
-        Err(std::io::ErrorKind::ConnectionReset)
-    );
-    assert_eq!(
-        raw_get(&app, "/api/integrations-base").await,
-        Ok(Vec::new())
-    );
-    let err = app
-        .client
-        .get(app.url("/api/agent-base"))
-        .send()
-        .await
-        .expect_err("no response");
-    assert!(!err.is_status());
-}
-
-#[tokio::test]
-async fn truncate_sends_the_announced_length_but_fewer_bytes() {
-    let app = with_scenarios(&[&fault_app_file()]).await;
-    let bytes = raw_get(&app, "/api/agent-base/x").await.expect("read");
-    let text = String::from_utf8(bytes).expect("utf8");
-    let (head, body) = text.split_once("\r\n\r\n").expect("head");
-    assert!(head.starts_with("HTTP/1.1 500"), "{head}");
-    let full = "{\"success\":false,\"error\":\"Internal Server Error\",\"message\":\"500 Internal Server Error injected by scenario 'fault-kinds'\"}";
-    assert!(
-        head.to_ascii_lowercase()
-            .contains(&format!("content-length: {}", full.len())),
-        "{head}"
-    );
-    assert_eq!(body, &full[..20]);
-    assert_eq!(
-        raw_get(&app, "/api/agent-base/x").await.expect("again"),
-        text.as_bytes()
-    );
-}
-
-#[tokio::test]
-async fn dribble_delivers_the_whole_body_slowly() {
-    let app = with_scenarios(&[&fault_app_file()]).await;
-    let started = Instant::now();
-    let resp = app.get("/api/integrations-base/x").await;
-    assert!(started.elapsed() >= Duration::from_millis(20));
-    resp.assert_error(404, "Not Found");
-}
-
 #[tokio::test]
 async fn x_mock_scenario_picks_a_scenario_for_one_request() {
     let app = with_scenarios(&[]).await;
@@ -399,69 +317,35 @@ async fn the_admin_api_reads_and_switches_the_active_scenario() {
     wrong.assert_error(405, "Method Not Allowed");
 }
 
-async fn scenario_error(text: &str, name: &str) -> String {
-    let path = scratch(name).join("bad.json");
-    std::fs::write(&path, text).expect("write");
-    let err = MockServer::builder()
-        .scenario(path.display().to_string())
-        .try_start()
-        .await
-        .expect_err("must refuse");
-    assert!(matches!(err, StartError::Scenario(_)), "{err}");
-    assert_eq!(err.exit_code(), 4);
-    err.to_string()
-        .replace(&path.display().to_string(), "bad.json")
+#[tokio::test]
+async fn the_admin_reset_restarts_call_counters() {
+    let app = with_scenarios(&["retry-then-succeed"]).await;
+    outcomes(&app, "/api/agent-base", 2).await;
+    assert_eq!(app.get("/api/agent-base").await.status, 200);
+    let reset = app
+        .send(Method::POST, "/__admin/scenario/reset", json!({}))
+        .await;
+    assert_eq!(reset.status, 200, "{}", reset.text);
+    assert_eq!(app.get("/api/agent-base").await.status, 500);
 }
 
 #[tokio::test]
-async fn a_bad_scenario_file_stops_startup_with_file_line_and_column() {
-    let unknown_key = "{\n  \"rules\": [\n    {\"respnd\": {\"status\": 500}}\n  ]\n}\n";
-    let message = scenario_error(unknown_key, "unknown-key").await;
-    assert!(
-        message.starts_with("bad.json:3:13: unknown field `respnd`"),
-        "{message}"
-    );
-    let status = "{\"rules\": [\n  {\"respond\": {\"status\": 700}}\n]}\n";
-    let message = scenario_error(status, "bad-status").await;
-    assert!(
-        message.starts_with("bad.json:2:29: impossible status 700"),
-        "{message}"
-    );
-    let when = "{\"rules\": [{\"when\": {\"probability\": 2.5}}]}";
-    let message = scenario_error(when, "bad-when").await;
-    assert!(
-        message.contains("probability 2.5 is not between 0 and 1"),
-        "{message}"
-    );
-}
-
-#[tokio::test]
-async fn an_unknown_scenario_name_stops_startup_listing_the_built_ins() {
-    let err = MockServer::builder()
-        .scenario("nope")
-        .try_start()
-        .await
-        .expect_err("must refuse");
-    assert_eq!(err.exit_code(), 4);
-    assert!(err.to_string().contains("unknown scenario 'nope'"), "{err}");
-    assert!(err.to_string().contains("retry-then-succeed"), "{err}");
-}
-
-#[tokio::test]
-async fn a_pattern_matching_no_route_is_a_warning_naming_it() {
+async fn scenarios_compose_with_the_first_matching_rule_winning() {
     let file = scenario_file(
-        "no-route",
-        &json!({"rules": [{"match": {"path": "/api/nowhere"}, "respond": {"status": 500}}]}),
+        "compose-first",
+        &json!({"rules": [{"match": {"route": "agents.list"}, "respond": {"status": 404}}]}),
     );
-    let app = with_scenarios(&[&file]).await;
-    let listed = app.get("/__admin/scenario").await;
-    let mine = listed.body["data"]["available"]
-        .as_array()
-        .and_then(|a| a.iter().find(|s| s["name"] == "no-route").cloned())
-        .expect("listed");
-    let warning = mine["warnings"][0].as_str().unwrap_or_default();
-    assert!(
-        warning.ends_with("rule 1 of scenario 'no-route' matches no known route"),
-        "{warning}"
-    );
+    let app = with_scenarios(&[&file, "server-errors"]).await;
+    app.get("/api/agent-base")
+        .await
+        .assert_error(404, "Not Found");
+    app.get("/api/integrations-base")
+        .await
+        .assert_error(500, "Internal Server Error");
+    app.server
+        .set_scenarios(&["server-errors", "compose-first"])
+        .expect("known names");
+    app.get("/api/agent-base")
+        .await
+        .assert_error(500, "Internal Server Error");
 }
