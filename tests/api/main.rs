@@ -8,6 +8,7 @@ mod errors;
 mod faults;
 mod fixtures;
 mod integrations;
+mod overhead;
 mod ratelimit;
 mod reload;
 mod scenario_files;
