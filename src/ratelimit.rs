@@ -245,3 +245,48 @@ impl RateLimiter {
         self.windows.clear();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn limit(json: &str) -> RateLimit {
+        let spec: RateLimitSpec = serde_json::from_str(json).expect("valid spec");
+        RateLimit::compile(&spec, &Router::default()).0
+    }
+
+    #[test]
+    fn a_fixed_window_counts_down_and_reopens_on_the_boundary() {
+        let limit = limit(r#"{"window_seconds": 60, "limits": {"standard": 2}}"#);
+        let limiter = RateLimiter::default();
+        let t0 = Timestamp::from_millis(1_772_721_030_000);
+        let check =
+            |at: Timestamp| limiter.check(&limit, Class::Standard, "default", "ip:x".into(), at);
+        let first = check(t0);
+        assert_eq!(
+            (first.remaining, first.reset, first.refused),
+            (1, 1_772_721_060, false)
+        );
+        assert_eq!(check(t0).remaining, 0);
+        let third = check(t0);
+        assert_eq!((third.refused, third.retry_after), (true, 30));
+        let next = check(Timestamp::from_millis(1_772_721_060_000));
+        assert_eq!(
+            (next.remaining, next.reset, next.refused),
+            (1, 1_772_721_120, false)
+        );
+    }
+
+    #[test]
+    fn strict_and_exempt_lists_classify_routes() {
+        let router = Router::default();
+        let limit = limit(r#"{"strict": ["agents.get"], "exempt": ["GET /api/agent-base"]}"#);
+        let class = |name: &str| {
+            let index = router.routes().position(|d| d.name == name).expect("route");
+            limit.class_of(index)
+        };
+        assert_eq!(class("agents.get"), Some(Class::Strict));
+        assert_eq!(class("agents.list"), None);
+        assert_eq!(class("integrations.list"), Some(Class::Standard));
+    }
+}

@@ -24,7 +24,7 @@ use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
 use hyper::header::CONTENT_LENGTH;
 use hyper::http::request::Parts;
-use hyper::{Request, Response, StatusCode};
+use hyper::{Request, Response};
 use tokio::sync::watch;
 
 use crate::auth::{self, Principal};
@@ -173,11 +173,7 @@ fn prefer(app: &App, set: &[Arc<Scenario>], call: &Call<'_>) -> Option<Decision>
 
 fn injected(decision: &Decision) -> Option<Response<Body>> {
     let status = decision.action.status?;
-    let mut response = envelope::json(status, decision.action.body.to_vec());
-    if status == StatusCode::METHOD_NOT_ALLOWED {
-        response.headers_mut().remove(hyper::header::ALLOW);
-    }
-    Some(response)
+    Some(envelope::json(status, decision.action.body.to_vec()))
 }
 
 fn finish_headers(response: &mut Response<Body>, limit: Option<Verdict>, d: Option<&Decision>) {

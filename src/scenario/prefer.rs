@@ -67,3 +67,22 @@ pub fn decide(
         delay: None,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn prefer(value: &str) -> Option<u16> {
+        let mut headers = HeaderMap::new();
+        headers.insert("prefer", HeaderValue::from_str(value).expect("header"));
+        code(&headers).map(|s| s.as_u16())
+    }
+
+    #[test]
+    fn only_error_codes_are_taken_from_prefer() {
+        assert_eq!(prefer("code=429"), Some(429));
+        assert_eq!(prefer("dynamic=true, code=\"500\""), Some(500));
+        assert_eq!(prefer("code=200"), None);
+        assert_eq!(prefer("code=abc"), None);
+    }
+}
