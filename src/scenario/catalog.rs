@@ -14,7 +14,7 @@ use serde_json::json;
 
 use super::builtin::BUILTIN;
 use super::matcher::{Extra, RouteSet};
-use super::model::{Delay, Fault, RuleSpec, ScenarioSpec, When};
+use super::model::{Delay, Fault, MatchSpec, RuleSpec, ScenarioSpec, When};
 use crate::envelope::error_name;
 use crate::error::{Location, ScenarioError};
 use crate::ratelimit::RateLimit;
@@ -206,11 +206,12 @@ fn compile(
     let mut warnings = Vec::new();
     let mut rules = Vec::with_capacity(spec.rules.len());
     for (index, rule) in spec.rules.into_iter().enumerate() {
+        let pattern = describe(&rule.matches);
         let compiled = compile_rule(rule, &name, *next_id, router);
         *next_id += 1;
         if compiled.routes.is_empty() {
             warnings.push(format!(
-                "{source}: rule {} of scenario '{name}' matches no known route",
+                "{source}: rule {} of scenario '{name}' ({pattern}) matches no known route",
                 index + 1
             ));
         }
@@ -236,6 +237,24 @@ fn compile(
         rate_limit,
         warnings,
     }
+}
+
+/// The route part of a `match`, as written: `GET /api/x`, `route agents.get`.
+fn describe(m: &MatchSpec) -> String {
+    let mut parts = Vec::new();
+    if let Some(method) = &m.method {
+        parts.push(method.0.to_string());
+    }
+    if let Some(path) = &m.path {
+        parts.push(path.clone());
+    }
+    if let Some(route) = &m.route {
+        parts.push(format!("route {route}"));
+    }
+    if let Some(auth) = m.authenticated {
+        parts.push(format!("authenticated {auth}"));
+    }
+    parts.join(" ")
 }
 
 fn compile_rule(rule: RuleSpec, scenario: &str, id: u32, router: &Router) -> Rule {

@@ -67,7 +67,7 @@ async fn a_pattern_matching_no_route_is_a_warning_naming_it() {
         .expect("listed");
     let warning = mine["warnings"][0].as_str().unwrap_or_default();
     assert!(
-        warning.ends_with("rule 1 of scenario 'no-route' matches no known route"),
+        warning.ends_with("rule 1 of scenario 'no-route' (/api/nowhere) matches no known route"),
         "{warning}"
     );
 }
