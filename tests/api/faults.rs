@@ -27,9 +27,10 @@ async fn raw_get(app: &TestApp, path: &str) -> Result<Vec<u8>, std::io::ErrorKin
     }
 }
 
-fn fault_app_file() -> String {
+/// The fault scenario, written under a scratch name unique to the calling test.
+fn fault_app_file(test: &str) -> String {
     scenario_file(
-        "fault-kinds",
+        test,
         &json!({"rules": [
             {"match": {"route": "agents.list"}, "fault": "reset"},
             {"match": {"route": "integrations.list"}, "fault": "close"},
@@ -42,7 +43,7 @@ fn fault_app_file() -> String {
 
 #[tokio::test]
 async fn reset_and_close_faults_break_the_connection_without_a_response() {
-    let app = with_scenarios(&[&fault_app_file()]).await;
+    let app = with_scenarios(&[&fault_app_file("faults-reset-close")]).await;
     assert_eq!(
         raw_get(&app, "/api/agent-base").await,
         Err(std::io::ErrorKind::ConnectionReset)
@@ -62,12 +63,12 @@ async fn reset_and_close_faults_break_the_connection_without_a_response() {
 
 #[tokio::test]
 async fn truncate_sends_the_announced_length_but_fewer_bytes() {
-    let app = with_scenarios(&[&fault_app_file()]).await;
+    let app = with_scenarios(&[&fault_app_file("faults-truncate")]).await;
     let bytes = raw_get(&app, "/api/agent-base/x").await.expect("read");
     let text = String::from_utf8(bytes).expect("utf8");
     let (head, body) = text.split_once("\r\n\r\n").expect("head");
     assert!(head.starts_with("HTTP/1.1 500"), "{head}");
-    let full = "{\"success\":false,\"error\":\"Internal Server Error\",\"message\":\"500 Internal Server Error injected by scenario 'fault-kinds'\"}";
+    let full = "{\"success\":false,\"error\":\"Internal Server Error\",\"message\":\"500 Internal Server Error injected by scenario 'faults-truncate'\"}";
     assert!(
         head.to_ascii_lowercase()
             .contains(&format!("content-length: {}", full.len())),
@@ -82,7 +83,7 @@ async fn truncate_sends_the_announced_length_but_fewer_bytes() {
 
 #[tokio::test]
 async fn dribble_delivers_the_whole_body_slowly() {
-    let app = with_scenarios(&[&fault_app_file()]).await;
+    let app = with_scenarios(&[&fault_app_file("faults-dribble")]).await;
     let started = Instant::now();
     let resp = app.get("/api/integrations-base/x").await;
     assert!(started.elapsed() >= Duration::from_millis(20));
