@@ -162,7 +162,7 @@ pub fn health(app: &App) -> Value {
     json!({
         "ready": true,
         "version": env!("CARGO_PKG_VERSION"),
-        "scenario": app.settings.scenarios,
+        "scenario": app.scenarios.active().iter().map(|s| s.name.clone()).collect::<Vec<_>>(),
         "fixtures": app.store.seed().origin,
         "namespaces": app.store.namespace_names(),
         "counts": app.store.state().counts(),
@@ -175,8 +175,7 @@ pub fn health(app: &App) -> Value {
 fn reset(app: &App, req: &AdminReq<'_>) -> Result<Reply, ApiError> {
     match req.namespace()? {
         Some(namespace) => {
-            app.store.reset_namespace(&namespace);
-            app.journal.clear(Some(&namespace));
+            app.reset(Some(&namespace));
             Ok(Reply::with(
                 StatusCode::OK,
                 "Namespace reset to the seed",
@@ -184,8 +183,7 @@ fn reset(app: &App, req: &AdminReq<'_>) -> Result<Reply, ApiError> {
             ))
         }
         None => {
-            app.store.reset();
-            app.journal.clear(None);
+            app.reset(None);
             Ok(Reply::with(
                 StatusCode::OK,
                 "All state reset to the seed",

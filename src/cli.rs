@@ -86,6 +86,10 @@ pub struct Cli {
     /// Exit (0) after this long without requests, e.g. 30s, 5m, 1h, 250ms.
     #[arg(long, env = "PRODGY_MOCK_IDLE_TIMEOUT", value_name = "DURATION", value_parser = parse_duration)]
     pub idle_timeout: Option<Duration>,
+
+    /// Do not watch the fixtures directory and scenario files for changes.
+    #[arg(long, env = "PRODGY_MOCK_NO_WATCH")]
+    pub no_watch: bool,
 }
 
 /// Subcommands.
@@ -170,6 +174,7 @@ impl Cli {
             frozen_clock,
             admin: self.admin == Switch::On,
             journal_size: self.journal_size,
+            watch: !self.no_watch,
         })
     }
 }

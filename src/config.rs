@@ -60,6 +60,8 @@ pub struct Settings {
     pub admin: bool,
     /// How many requests the journal keeps (0 turns it off).
     pub journal_size: usize,
+    /// Hot-reload the fixtures directory and scenario files when they change.
+    pub watch: bool,
 }
 
 /// The default body limit: 25 MiB.
@@ -84,6 +86,7 @@ impl Default for Settings {
             frozen_clock: None,
             admin: true,
             journal_size: crate::journal::DEFAULT_JOURNAL_SIZE,
+            watch: false,
         }
     }
 }

@@ -136,6 +136,35 @@ pub enum FixtureError {
     },
 }
 
+/// A scenario that cannot be used. File errors name the file, line and column.
+#[derive(Debug, thiserror::Error)]
+pub enum ScenarioError {
+    /// Neither a built-in name nor an existing file.
+    #[error("unknown scenario '{name}': use a built-in ({available}) or a path to a JSON file")]
+    Unknown {
+        /// What was asked for.
+        name: String,
+        /// The names that exist, comma-separated.
+        available: String,
+    },
+    /// The file cannot be read.
+    #[error("{}: cannot read scenario: {source}", path.display())]
+    Unreadable {
+        /// The path that failed.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The file is not valid JSON or breaks the scenario format.
+    #[error("{at}: {message}")]
+    Invalid {
+        /// Where the parser stopped.
+        at: Location,
+        /// What is wrong (unknown key, impossible status, …).
+        message: String,
+    },
+}
+
 /// Why the server could not start. Each kind maps to a distinct exit code.
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
@@ -145,9 +174,9 @@ pub enum StartError {
     /// The fixture set is broken.
     #[error(transparent)]
     Fixture(#[from] FixtureError),
-    /// A scenario file is broken.
-    #[error("{0}")]
-    Scenario(String),
+    /// A scenario is unknown or its file is broken.
+    #[error(transparent)]
+    Scenario(#[from] ScenarioError),
     /// The listening socket could not be bound.
     #[error("cannot listen on {addr}: {source}")]
     Bind {

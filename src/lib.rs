@@ -18,6 +18,9 @@
 //! - `service`: the ordered request stages (route, body, auth, handler, envelope).
 //! - `routes`: the route table, recognition, and one module of handlers per resource.
 //! - `store`: the state handle; DashMap collections behind typed methods.
+//! - [`scenario`]: scenario files, precompiled matching, fault injection, `/__admin/scenario`.
+//! - [`ratelimit`]: the documented fixed-window limits, when a scenario enables them.
+//! - [`reload`]: watching fixtures and scenario files, all-or-nothing swaps.
 //! - [`fixtures`]: loading and validating seed data, with file:line:column errors.
 //! - `auth`: credentials to a [`Principal`](auth::Principal).
 //! - `envelope`: the only place results become HTTP responses.
@@ -37,12 +40,16 @@ pub mod error;
 pub mod fixtures;
 pub mod journal;
 pub mod openapi;
+pub mod ratelimit;
+pub mod reload;
 pub mod routes;
+pub mod scenario;
 pub mod server;
 mod service;
 pub mod store;
 
 pub use clock::{Clock, Timestamp};
 pub use config::{AuthMode, LogFormat, Settings};
-pub use error::{ApiError, FixtureError, StartError};
+pub use error::{ApiError, FixtureError, ScenarioError, StartError};
+pub use reload::ReloadReport;
 pub use server::{MockServer, MockServerBuilder};

@@ -21,7 +21,10 @@ use crate::clock::{Clock, Timestamp};
 use crate::config::{AuthMode, FixtureSource, Settings};
 use crate::error::StartError;
 use crate::fixtures::FixtureSet;
-use crate::service::{self, App};
+use crate::reload::{self, ReloadReport};
+use crate::routes::Router;
+use crate::scenario::{Catalog, ConnIo, Scenarios};
+use crate::service::{self, App, Conn};
 use crate::store::Store;
 
 /// How long shutdown waits for in-flight requests before closing connections.
@@ -49,6 +52,13 @@ impl MockServerBuilder {
     /// Activate a scenario (a built-in name or a file). Repeat to compose.
     pub fn scenario(mut self, name_or_file: impl Into<String>) -> Self {
         self.settings.scenarios.push(name_or_file.into());
+        self
+    }
+
+    /// Watch the fixtures directory and scenario files and hot-reload them (off by default
+    /// in the library, on by default in the CLI).
+    pub fn watch(mut self, on: bool) -> Self {
+        self.settings.watch = on;
         self
     }
 
@@ -144,6 +154,11 @@ impl MockServerBuilder {
             addr: "listener".into(),
             source,
         })?;
+        let watcher = if app.settings.watch {
+            reload::watch(&app)?
+        } else {
+            None
+        };
         let (stop, stopped) = watch::channel(false);
         let task = tokio::spawn(serve(listener, Arc::clone(&app), stopped));
         Ok(MockServer {
@@ -151,6 +166,7 @@ impl MockServerBuilder {
             app,
             stop,
             task: Some(task),
+            _watcher: watcher,
         })
     }
 }
@@ -160,16 +176,14 @@ fn build_app(settings: Settings) -> Result<App, StartError> {
         FixtureSource::Builtin => FixtureSet::builtin()?,
         FixtureSource::Dir(dir) => FixtureSet::load(dir)?,
     };
-    if let Some(unknown) = settings.scenarios.iter().find(|s| s.as_str() != "default") {
-        return Err(StartError::Scenario(format!(
-            "unknown scenario '{unknown}': the only scenario available is 'default'"
-        )));
-    }
+    let router = Router::default();
+    let catalog = Catalog::load(&settings.scenarios, &router)?;
     let clock = settings
         .frozen_clock
         .map_or_else(Clock::system, Clock::frozen);
     let store = Store::new(fixtures, settings.seed);
-    Ok(App::new(settings, clock, store))
+    let scenarios = Scenarios::new(catalog, settings.seed);
+    Ok(App::new(settings, router, clock, store, scenarios))
 }
 
 /// A running mock. Dropping it stops the server.
@@ -179,6 +193,7 @@ pub struct MockServer {
     app: Arc<App>,
     stop: watch::Sender<bool>,
     task: Option<JoinHandle<()>>,
+    _watcher: Option<reload::Watcher>,
 }
 
 impl MockServer {
@@ -212,9 +227,27 @@ impl MockServer {
         self.app.idle_for()
     }
 
-    /// Puts all state back to the seed.
+    /// Puts all state back to the seed, clears the journal and restarts scenario counters
+    /// and rate-limit windows (what `POST /__admin/reset` does).
     pub fn reset(&self) {
-        self.app.store.reset();
+        self.app.reset(None);
+    }
+
+    /// The outcome of hot reloads: await `changed()` on it to see the next one.
+    pub fn reloads(&self) -> watch::Receiver<ReloadReport> {
+        self.app.reloads.subscribe()
+    }
+
+    /// Switches the active scenarios (built-in or loaded names), as `POST /__admin/scenario`
+    /// does.
+    pub fn set_scenarios(&self, names: &[&str]) -> Result<(), String> {
+        let set = self
+            .app
+            .scenarios
+            .catalog()
+            .resolve(names.iter().copied())?;
+        self.app.scenarios.activate(set);
+        Ok(())
     }
 
     /// Stops accepting, waits for in-flight requests (up to a few seconds), then returns.
@@ -254,11 +287,11 @@ async fn serve(listener: TcpListener, app: Arc<App>, mut stopped: watch::Receive
             }
         };
         let _ = stream.set_nodelay(true);
+        let (stream, reset) = ConnIo::new(stream);
+        let conn = Conn { peer, reset };
         let app = Arc::clone(&app);
-        let service = service_fn(move |request| {
-            let app = Arc::clone(&app);
-            async move { Ok::<_, std::convert::Infallible>(service::handle(app, request, peer).await) }
-        });
+        let service =
+            service_fn(move |request| service::handle(Arc::clone(&app), request, conn.clone()));
         let connection = builder
             .serve_connection(TokioIo::new(stream), service)
             .into_owned();

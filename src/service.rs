@@ -1,21 +1,26 @@
 //! The one place a request enters. Each request goes through the same ordered stages:
 //!
-//! 1. **admin**: `/__admin/*` and `/swagger.json` are answered aside (never journaled);
+//! 1. **admin**: `/__admin/*` (scenario routes by [`scenario::admin`], the rest by
+//!    `admin`) and `/swagger.json` are answered aside, never journaled;
 //! 2. **namespace**: `X-Mock-Namespace` picks the state (400 when malformed);
-//! 3. **route**: `(method, path)` → [`Route`](crate::routes::Route) (404 / 405);
-//! 4. **body**: read within the limit (413), unless the route streams it;
-//! 5. **auth**: credentials → [`Principal`] (401), then `X-Organization-Id` (400);
-//! 6. **handler**: one flat dispatch on the operation;
-//! 7. **envelope**: the result becomes the documented JSON envelope;
-//! 8. **journal**: the exchange is appended to the bounded request journal.
+//! 3. **route**: `(method, path)` → [`Route`] (404 / 405);
+//! 4. **scenarios**: the active set, or the one `X-Mock-Scenario` names (400 if unknown);
+//! 5. **rate limit**: count the call when a scenario enables limits (429 over the limit);
+//! 6. **inject**: `Prefer: code=NNN`, else the first scenario rule that fires;
+//! 7. **delay**: wait as the rule says (Tokio time);
+//! 8. **answer**: the injected status, or body (413) → auth (401/400) → handler → envelope;
+//! 9. **headers**: rate-limit and rule headers are added;
+//! 10. **fault**: reset, close, truncate or dribble as the rule says;
+//! 11. **journal**: the exchange is appended to the bounded request journal.
 //!
-//! A panic anywhere inside becomes a logged 500 envelope; the connection is never dropped.
+//! A panic anywhere inside becomes a logged 500 envelope; the connection is only dropped
+//! when a scenario asks for it.
 
 use std::net::SocketAddr;
 use std::panic::AssertUnwindSafe;
-use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use futures_util::FutureExt;
@@ -24,6 +29,7 @@ use hyper::body::Incoming;
 use hyper::header::CONTENT_LENGTH;
 use hyper::http::request::Parts;
 use hyper::{HeaderMap, Method, Request, Response};
+use tokio::sync::watch;
 
 use crate::auth::{self, Principal};
 use crate::clock::Clock;
@@ -31,7 +37,10 @@ use crate::config::Settings;
 use crate::envelope::{self, Body};
 use crate::error::ApiError;
 use crate::journal::{self, Entry, Journal};
-use crate::routes::{self, Access, BodyKind, Ctx, Req, Router};
+use crate::ratelimit::{RateLimiter, Verdict};
+use crate::reload::ReloadReport;
+use crate::routes::{self, Access, BodyKind, Ctx, Req, Route, Router};
+use crate::scenario::{self, Aborted, Call, Decision, Scenario, Scenarios, fault};
 use crate::store::{DEFAULT_NAMESPACE, State, Store};
 use crate::{admin, openapi};
 
@@ -46,6 +55,12 @@ pub struct App {
     pub clock: Clock,
     /// All state.
     pub store: Store,
+    /// Scenarios: catalog, active set, call counters.
+    pub scenarios: Scenarios,
+    /// Rate-limit windows.
+    pub limiter: RateLimiter,
+    /// The outcome of the latest hot reload.
+    pub reloads: watch::Sender<ReloadReport>,
     /// The request journal.
     pub journal: Journal,
     /// When the server started (for uptime and idle tracking).
@@ -57,14 +72,23 @@ pub struct App {
 }
 
 impl App {
-    /// An app over `store`, with an empty journal.
-    pub fn new(settings: Settings, clock: Clock, store: Store) -> Self {
+    /// An app over `store` and `scenarios`, with an empty journal.
+    pub fn new(
+        settings: Settings,
+        router: Router,
+        clock: Clock,
+        store: Store,
+        scenarios: Scenarios,
+    ) -> Self {
         let journal = Journal::new(settings.journal_size);
         Self {
             settings,
-            router: Router::default(),
+            router,
             clock,
             store,
+            scenarios,
+            limiter: RateLimiter::default(),
+            reloads: watch::channel(ReloadReport::default()).0,
             journal,
             started: Instant::now(),
             in_flight: AtomicUsize::new(0),
@@ -72,23 +96,61 @@ impl App {
         }
     }
 
+    /// Puts state back to the seed and clears the journal, scenario counters and rate-limit
+    /// windows: of one namespace, or of all.
+    pub fn reset(&self, namespace: Option<&str>) {
+        match namespace {
+            Some(namespace) => {
+                self.store.reset_namespace(namespace);
+                self.journal.clear(Some(namespace));
+                self.scenarios.reset_namespace(namespace);
+                self.limiter.reset_namespace(namespace);
+            }
+            None => {
+                self.store.reset();
+                self.journal.clear(None);
+                self.reset_scenarios();
+            }
+        }
+    }
+
+    /// Restarts scenario call counters, generators and rate-limit windows.
+    pub fn reset_scenarios(&self) {
+        self.scenarios.reset();
+        self.limiter.reset();
+    }
+
     /// How long no request has been in flight, or `None` while one is.
-    pub fn idle_for(&self) -> Option<std::time::Duration> {
+    pub fn idle_for(&self) -> Option<Duration> {
         if self.in_flight.load(Ordering::Acquire) > 0 {
             return None;
         }
         let last = u64::try_from(self.last_activity_ms.load(Ordering::Acquire)).unwrap_or(0);
         let now = u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX);
-        Some(std::time::Duration::from_millis(now.saturating_sub(last)))
+        Some(Duration::from_millis(now.saturating_sub(last)))
     }
 }
 
-/// Answers one request. Never fails and never panics outward.
-pub async fn handle(app: Arc<App>, request: Request<Incoming>, peer: SocketAddr) -> Response<Body> {
+/// The connection a request arrived on.
+#[derive(Debug, Clone)]
+pub struct Conn {
+    /// The client address.
+    pub peer: SocketAddr,
+    /// Set to make the connection end with a reset when it is dropped.
+    pub reset: Arc<AtomicBool>,
+}
+
+/// Answers one request. Never panics outward; fails only when a scenario aborts the
+/// connection on purpose.
+pub async fn handle(
+    app: Arc<App>,
+    request: Request<Incoming>,
+    conn: Conn,
+) -> Result<Response<Body>, Aborted> {
     app.in_flight.fetch_add(1, Ordering::AcqRel);
     let method = request.method().clone();
     let path = request.uri().path().to_owned();
-    let response = catch_panics(&method, &path, pipeline(&app, request, peer)).await;
+    let response = catch_panics(&method, &path, pipeline(&app, request, &conn)).await;
     let now = i64::try_from(app.started.elapsed().as_millis()).unwrap_or(i64::MAX);
     app.last_activity_ms.store(now, Ordering::Release);
     app.in_flight.fetch_sub(1, Ordering::AcqRel);
@@ -100,8 +162,8 @@ pub async fn handle(app: Arc<App>, request: Request<Incoming>, peer: SocketAddr)
 async fn catch_panics(
     method: &Method,
     path: &str,
-    answer: impl Future<Output = Response<Body>>,
-) -> Response<Body> {
+    answer: impl Future<Output = Result<Response<Body>, Aborted>>,
+) -> Result<Response<Body>, Aborted> {
     match AssertUnwindSafe(answer).catch_unwind().await {
         Ok(response) => response,
         Err(panic) => {
@@ -112,65 +174,163 @@ async fn catch_panics(
                 .unwrap_or_else(|| "unknown panic".to_owned());
             tracing::error!(%method, %path, panic = %what, "handler panicked; answered 500");
             let message = format!("the mock failed while handling {method} {path}: {what}");
-            envelope::failure(&ApiError::internal(message))
+            Ok(envelope::failure(&ApiError::internal(message)))
         }
     }
 }
 
-async fn pipeline(app: &App, request: Request<Incoming>, peer: SocketAddr) -> Response<Body> {
+async fn pipeline(
+    app: &App,
+    request: Request<Incoming>,
+    conn: &Conn,
+) -> Result<Response<Body>, Aborted> {
     let (parts, body) = request.into_parts();
-    let query = parts.uri.query().map(parse_query).unwrap_or_default();
-    if parts.uri.path().starts_with("/__admin") && app.settings.admin {
-        let body = match read_body(&parts.headers, body, app.settings.body_limit).await {
-            Ok(bytes) => bytes,
-            Err(error) => return envelope::failure(&error),
-        };
-        return admin::handle(
-            app,
-            &parts.method,
-            parts.uri.path(),
-            &query,
-            &parts.headers,
-            &body,
-        );
+    if app.settings.admin && parts.uri.path().starts_with("/__admin") {
+        return Ok(serve_admin(app, parts, body).await);
     }
     if let Some(document) = openapi::serve(&parts.method, parts.uri.path()) {
-        return document;
+        return Ok(document);
     }
     let namespace = match namespace_of(&parts.headers) {
         Ok(namespace) => namespace,
-        Err(error) => return envelope::failure(&error),
+        Err(error) => return Ok(envelope::failure(&error)),
     };
     let state = app.store.namespace(&namespace);
     let mut trace = app
         .journal
         .enabled()
         .then(|| start_entry(app, &parts, &namespace));
-    let response = api(app, &state, parts, query, body, peer, &mut trace).await;
+    let outcome = api(app, &state, parts, body, conn, &namespace, &mut trace).await;
     if let Some(mut entry) = trace {
-        entry.status = response.status().as_u16();
+        // A connection aborted on purpose answered nothing: its status is 0.
+        entry.status = outcome.as_ref().map_or(0, |r| r.status().as_u16());
         app.journal.record(entry);
     }
-    response
+    outcome
 }
 
-/// Stages 3–7 for an `/api` request.
+async fn serve_admin(app: &App, parts: Parts, body: Incoming) -> Response<Body> {
+    if scenario::admin::owns(parts.uri.path()) {
+        return scenario::admin::serve(app, &parts, body).await;
+    }
+    let body = match read_body(&parts.headers, body, app.settings.body_limit).await {
+        Ok(bytes) => bytes,
+        Err(error) => return envelope::failure(&error),
+    };
+    let query = parts.uri.query().map(parse_query).unwrap_or_default();
+    admin::handle(
+        app,
+        &parts.method,
+        parts.uri.path(),
+        &query,
+        &parts.headers,
+        &body,
+    )
+}
+
+/// Stages 3–10 for an `/api` request.
 async fn api(
     app: &App,
     state: &Arc<State>,
     parts: Parts,
-    query: Vec<(String, String)>,
     body: Incoming,
-    peer: SocketAddr,
+    conn: &Conn,
+    namespace: &str,
     trace: &mut Option<Entry>,
-) -> Response<Body> {
+) -> Result<Response<Body>, Aborted> {
     let route = match app.router.recognize(&parts.method, parts.uri.path()) {
         Ok(route) => route,
-        Err(error) => return envelope::failure(&error),
+        Err(error) => return Ok(envelope::failure(&error)),
     };
     if let Some(entry) = trace.as_mut() {
         entry.route = Some(route.def.name);
     }
+    let set = match app.scenarios.for_request(&parts.headers) {
+        Ok(set) => set,
+        Err(error) => return Ok(envelope::failure(&error)),
+    };
+    let limit = rate_limit(app, &set, &route, &parts, namespace, conn.peer);
+    if let Some(refused) = limit.filter(|v| v.refused) {
+        if let Some(entry) = trace.as_mut() {
+            entry.rule = Some("rate-limit".to_owned());
+        }
+        return Ok(refused.refusal());
+    }
+    let call = Call {
+        route: &route,
+        path: parts.uri.path(),
+        headers: &parts.headers,
+        query: parts.uri.query(),
+        namespace,
+    };
+    let decision = prefer(app, &set, &call).or_else(|| app.scenarios.decide(&set, &call));
+    if let (Some(entry), Some(decision)) = (trace.as_mut(), decision.as_ref()) {
+        entry.rule = Some(decision.rule.to_string());
+    }
+    if let Some(delay) = decision.as_ref().and_then(|d| d.delay) {
+        tokio::time::sleep(delay).await;
+    }
+    let mut response = match decision.as_ref().and_then(injected) {
+        Some(response) => response,
+        None => answer(app, state, parts, body, route, conn.peer, trace).await,
+    };
+    finish_headers(&mut response, limit, decision.as_ref());
+    match decision.and_then(|d| d.action.fault) {
+        Some(f) => fault::apply(f, response, &conn.reset),
+        None => Ok(response),
+    }
+}
+
+/// Counts the call against its bucket when the scenarios enable limits and the route is
+/// limited.
+fn rate_limit(
+    app: &App,
+    set: &[Arc<Scenario>],
+    route: &Route,
+    parts: &Parts,
+    namespace: &str,
+    peer: SocketAddr,
+) -> Option<Verdict> {
+    let limit = Scenarios::rate_limit(set)?;
+    let class = limit.class_of(route.index)?;
+    let key = limit.key_of(peer, &parts.headers);
+    Some(
+        app.limiter
+            .check(limit, class, namespace, key, app.clock.now()),
+    )
+}
+
+/// Prism-style `Prefer: code=NNN` (200 to 599): answers that status with its envelope; a
+/// 429 also carries the rate-limit headers.
+fn prefer(app: &App, set: &[Arc<Scenario>], call: &Call<'_>) -> Option<Decision> {
+    scenario::prefer::decide(&app.scenarios, set, call, app.clock.now())
+}
+
+fn injected(decision: &Decision) -> Option<Response<Body>> {
+    let status = decision.action.status?;
+    Some(envelope::json(status, decision.action.body.to_vec()))
+}
+
+fn finish_headers(response: &mut Response<Body>, limit: Option<Verdict>, d: Option<&Decision>) {
+    let headers = response.headers_mut();
+    if let Some(verdict) = limit {
+        verdict.apply(headers);
+    }
+    for (name, value) in d.map(|d| d.action.headers.as_slice()).unwrap_or_default() {
+        headers.insert(name.clone(), value.clone());
+    }
+}
+
+/// The real answer: body → auth → handler → envelope.
+async fn answer(
+    app: &App,
+    state: &Arc<State>,
+    parts: Parts,
+    body: Incoming,
+    route: Route,
+    peer: SocketAddr,
+    trace: &mut Option<Entry>,
+) -> Response<Body> {
     let (body, stream) = if route.def.body == BodyKind::Multipart {
         (Bytes::new(), Some(body))
     } else {
@@ -185,7 +345,7 @@ async fn api(
     }
     let req = Req {
         route,
-        query,
+        query: parts.uri.query().map(parse_query).unwrap_or_default(),
         path: parts.uri.path().to_owned(),
         peer: Some(peer),
         headers: parts.headers,
@@ -254,7 +414,11 @@ fn authorize(app: &App, state: &State, req: &Req) -> Result<Principal, ApiError>
 
 /// Reads the whole body within `limit` bytes; 413 beyond it, whether announced by
 /// `Content-Length` or discovered while reading a chunked body.
-async fn read_body(headers: &HeaderMap, body: Incoming, limit: usize) -> Result<Bytes, ApiError> {
+pub(crate) async fn read_body(
+    headers: &HeaderMap,
+    body: Incoming,
+    limit: usize,
+) -> Result<Bytes, ApiError> {
     let announced = headers
         .get(CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
@@ -286,6 +450,7 @@ mod tests {
     #[tokio::test]
     async fn a_panicking_handler_becomes_a_500_envelope() {
         let response = catch_panics(&Method::GET, "/api/x", async { panic!("boom") }).await;
+        let response = response.expect("answered, not aborted");
         assert_eq!(response.status(), hyper::StatusCode::INTERNAL_SERVER_ERROR);
         let body = response
             .into_body()

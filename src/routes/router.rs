@@ -22,6 +22,8 @@ enum Segment {
 pub struct Route {
     /// The matched row.
     pub def: &'static RouteDef,
+    /// The row's position in the table (scenarios and rate limits index by it).
+    pub index: usize,
     /// Path parameters by name, percent-decoded.
     pub params: Vec<(&'static str, String)>,
 }
@@ -66,7 +68,7 @@ impl Router {
         let mut best: Option<(u64, &'static str)> = None;
         let mut found: Option<Route> = None;
         let mut allowed: Vec<&'static str> = Vec::new();
-        for (def, pattern) in &self.routes {
+        for (index, (def, pattern)) in self.routes.iter().enumerate() {
             let Some(rank) = rank(pattern, &parts) else {
                 continue;
             };
@@ -83,6 +85,7 @@ impl Router {
             if def.method == *method && found.is_none() {
                 found = Some(Route {
                     def,
+                    index,
                     params: params(pattern, &parts),
                 });
             }

@@ -11,7 +11,7 @@ mod collection;
 pub mod kind;
 mod runs;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, RwLock};
 
@@ -162,6 +162,22 @@ impl State {
             }
         }
         Ok(updated)
+    }
+
+    /// Stores `record`, replacing the one with the same id if there is one.
+    pub fn put(&self, kind: Kind, record: Record) {
+        let id = record_id(&record).to_owned();
+        let mut pending = Some(record);
+        let replaced = self.update(kind, &id, |current| {
+            if let Some(next) = pending.take() {
+                *current = next;
+            }
+            Ok::<(), std::convert::Infallible>(())
+        });
+        if let (Ok(None), Some(record)) = (replaced, pending) {
+            // Absent a moment ago; a racing insert of the same id wins and this one is dropped.
+            let _ = self.insert(kind, record);
+        }
     }
 
     /// Removes a record.
@@ -397,9 +413,40 @@ impl Store {
         Arc::clone(self.seeded().fixtures())
     }
 
-    /// Replaces the seed. Namespaces created from now on (and after a reset) start from it.
-    pub fn replace_seed(&self, fixtures: FixtureSet) {
-        let seeded = Arc::new(Seeded::new(Arc::new(fixtures)));
+    /// Replaces the seed with `next` (a hot reload). Namespaces created from now on (and
+    /// after a reset) start from it; every live namespace gets the difference merged in:
+    /// records `next` adds, changes or drops are inserted, replaced or removed, while
+    /// records clients created, and seed records `next` leaves as they were, stay.
+    pub fn replace_seed(&self, next: FixtureSet) {
+        let old = self.seed();
+        let live: Vec<Arc<State>> = self
+            .namespaces
+            .iter()
+            .map(|e| Arc::clone(e.value()))
+            .collect();
+        for kind in Kind::ALL {
+            let before: HashMap<&str, &Record> = old
+                .records(kind)
+                .iter()
+                .map(|r| (record_id(r), r))
+                .collect();
+            let after: HashSet<&str> = next.records(kind).iter().map(record_id).collect();
+            let changed: Vec<&Record> = next
+                .records(kind)
+                .iter()
+                .filter(|r| before.get(record_id(r)) != Some(r))
+                .collect();
+            let dropped: Vec<&&str> = before.keys().filter(|id| !after.contains(**id)).collect();
+            for state in &live {
+                for record in &changed {
+                    state.put(kind, Record::clone(record));
+                }
+                for id in &dropped {
+                    state.remove(kind, id);
+                }
+            }
+        }
+        let seeded = Arc::new(Seeded::new(Arc::new(next)));
         *self.seed.write().unwrap_or_else(|p| p.into_inner()) = seeded;
     }
 

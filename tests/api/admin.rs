@@ -263,3 +263,26 @@ async fn admin_off_hides_the_admin_api() {
     let resp = app.admin(Method::GET, "/__admin/health", None).await;
     resp.assert_error(404, "Not Found");
 }
+
+#[tokio::test]
+async fn the_journal_names_the_rule_that_fired_and_reset_restarts_scenario_counters() {
+    let app = TestApp::with(MockServer::builder().scenario("retry-then-succeed")).await;
+    assert_eq!(three_statuses(&app).await, [500, 500, 200]);
+    let entries = app.admin(Method::GET, "/__admin/requests", None).await.body["data"].clone();
+    assert_eq!(entries[2]["rule"], "retry-then-succeed#1");
+    assert_eq!(entries[0]["rule"], Value::Null);
+    app.admin(Method::POST, "/__admin/reset", None).await;
+    assert_eq!(
+        three_statuses(&app).await,
+        [500, 500, 200],
+        "counters start again after a reset"
+    );
+}
+
+async fn three_statuses(app: &TestApp) -> Vec<u16> {
+    let mut seen = Vec::new();
+    for _ in 0..3 {
+        seen.push(app.get("/api/agent-base").await.status);
+    }
+    seen
+}

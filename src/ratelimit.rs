@@ -1,0 +1,297 @@
+//! Rate limiting as the API reference (§1.5) describes it: a fixed window on the server
+//! clock, two classes (standard 10/min, strict 5/min), keyed by client IP or by token.
+//!
+//! Limits are off unless an active scenario has a `rate_limit` section. While on, every
+//! response of a limited route carries `RateLimit-Limit`, `RateLimit-Remaining` and
+//! `RateLimit-Reset` (Unix seconds); a refused call is a 429 error envelope with
+//! `Retry-After`. Windows are kept per namespace, class and key; [`RateLimiter::reset`]
+//! forgets them.
+
+use std::net::SocketAddr;
+
+use dashmap::DashMap;
+use hyper::header::{AUTHORIZATION, HeaderName, HeaderValue, RETRY_AFTER};
+use hyper::{HeaderMap, Response};
+
+use crate::clock::Timestamp;
+use crate::envelope::{self, Body};
+use crate::error::ApiError;
+use crate::routes::Router;
+use crate::scenario::matcher::RouteSet;
+use crate::scenario::model::{KeyBy, RateLimitSpec};
+
+/// The routes in the strict class unless a scenario names its own: transcription,
+/// knowledge-base upload and search, workflow execute and trigger execute (§1.5, §4).
+pub const DEFAULT_STRICT: [&str; 8] = [
+    "POST /api/transcription",
+    "POST /api/transcribe",
+    "POST /api/knowledge-base/upload",
+    "POST /api/knowledge-base",
+    "GET /api/knowledge-base/search",
+    "POST /api/knowledge-base/search",
+    "POST /api/workflow/execute",
+    "POST /api/agent-base/triggers",
+];
+
+/// A rate-limit class.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Class {
+    /// 10 per minute by default.
+    Standard,
+    /// 5 per minute by default, for resource-intensive routes.
+    Strict,
+}
+
+/// Compiled limits: the class of every route, the limits and the window.
+#[derive(Debug)]
+pub struct RateLimit {
+    window_ms: i64,
+    key: KeyBy,
+    standard: u64,
+    strict: u64,
+    /// The class of each table row; `None` is exempt.
+    classes: Box<[Option<Class>]>,
+}
+
+impl RateLimit {
+    /// Compiles `spec` against the route table; also returns the selectors that matched no
+    /// route (the built-in strict list is allowed to miss).
+    pub fn compile(spec: &RateLimitSpec, router: &Router) -> (Self, Vec<String>) {
+        let mut unmatched = Vec::new();
+        let mut set_of = |selector: &str, warn: bool| {
+            let set = RouteSet::from_selector(router, selector);
+            if warn && set.is_empty() {
+                unmatched.push(selector.to_owned());
+            }
+            set
+        };
+        let strict: Vec<RouteSet> = match &spec.strict {
+            Some(list) => list.iter().map(|s| set_of(s, true)).collect(),
+            None => DEFAULT_STRICT.iter().map(|s| set_of(s, false)).collect(),
+        };
+        let exempt: Vec<RouteSet> = spec.exempt.iter().map(|s| set_of(s, true)).collect();
+        let classes = (0..router.routes().count())
+            .map(|i| {
+                if exempt.iter().any(|s| s.contains(i)) {
+                    None
+                } else if strict.iter().any(|s| s.contains(i)) {
+                    Some(Class::Strict)
+                } else {
+                    Some(Class::Standard)
+                }
+            })
+            .collect();
+        let limit = Self {
+            window_ms: i64::try_from(spec.window_seconds.0.saturating_mul(1000))
+                .unwrap_or(i64::MAX),
+            key: spec.key,
+            standard: spec.limits.standard.0,
+            strict: spec.limits.strict.0,
+            classes,
+        };
+        (limit, unmatched)
+    }
+
+    /// The class of the route at table index `index` (`None`: not limited).
+    pub fn class_of(&self, index: usize) -> Option<Class> {
+        self.classes.get(index).copied().flatten()
+    }
+
+    /// The limit of `class`.
+    pub fn limit_of(&self, class: Class) -> u64 {
+        match class {
+            Class::Standard => self.standard,
+            Class::Strict => self.strict,
+        }
+    }
+
+    /// The bucket key of a caller: its IP, or its credential when keyed by token.
+    pub fn key_of(&self, peer: SocketAddr, headers: &HeaderMap) -> String {
+        let token = (self.key == KeyBy::Token)
+            .then(|| {
+                headers
+                    .get("x-api-token")
+                    .or_else(|| headers.get(AUTHORIZATION))
+            })
+            .flatten()
+            .and_then(|v| v.to_str().ok());
+        match token {
+            Some(token) => format!("token:{token}"),
+            None => format!("ip:{}", peer.ip()),
+        }
+    }
+
+    fn window_start(&self, now: Timestamp) -> i64 {
+        now.millis() - now.millis().rem_euclid(self.window_ms)
+    }
+}
+
+/// The outcome of counting one call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Verdict {
+    /// Requests allowed per window.
+    pub limit: u64,
+    /// Requests left in this window.
+    pub remaining: u64,
+    /// When the window ends, in Unix seconds.
+    pub reset: i64,
+    /// Seconds until the window ends (at least 1).
+    pub retry_after: i64,
+    /// Whether the call is over the limit.
+    pub refused: bool,
+}
+
+impl Verdict {
+    /// A refusal with `limit`, as if the window ending after `now` were used up.
+    pub fn exhausted(limit: &RateLimit, class: Class, now: Timestamp) -> Self {
+        let end = limit.window_start(now) + limit.window_ms;
+        Self::at(limit.limit_of(class), 0, end, now, true)
+    }
+
+    fn at(limit: u64, remaining: u64, end_ms: i64, now: Timestamp, refused: bool) -> Self {
+        Self {
+            limit,
+            remaining,
+            reset: end_ms.div_euclid(1000),
+            retry_after: ((end_ms - now.millis() + 999) / 1000).max(1),
+            refused,
+        }
+    }
+
+    /// Adds the `RateLimit-*` headers (and `Retry-After` on a refusal) to `headers`.
+    pub fn apply(&self, headers: &mut HeaderMap) {
+        let mut set = |name: &'static str, value: i64| {
+            headers.insert(HeaderName::from_static(name), HeaderValue::from(value));
+        };
+        set(
+            "ratelimit-limit",
+            i64::try_from(self.limit).unwrap_or(i64::MAX),
+        );
+        set(
+            "ratelimit-remaining",
+            i64::try_from(self.remaining).unwrap_or(i64::MAX),
+        );
+        set("ratelimit-reset", self.reset);
+        if self.refused {
+            headers.insert(RETRY_AFTER, HeaderValue::from(self.retry_after));
+        }
+    }
+
+    /// The 429 error envelope with every header.
+    pub fn refusal(&self) -> Response<Body> {
+        let message = format!(
+            "rate limit of {} requests per window exceeded; retry after {} s",
+            self.limit, self.retry_after
+        );
+        let error = ApiError::new(hyper::StatusCode::TOO_MANY_REQUESTS, message);
+        let mut response = envelope::failure(&error);
+        self.apply(response.headers_mut());
+        response
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Window {
+    start_ms: i64,
+    count: u64,
+}
+
+/// The fixed windows of one server, per namespace, class and key.
+#[derive(Debug, Default)]
+pub struct RateLimiter {
+    windows: DashMap<(String, Class, String), Window>,
+}
+
+impl RateLimiter {
+    /// Counts one call and says whether it may proceed.
+    pub fn check(
+        &self,
+        limit: &RateLimit,
+        class: Class,
+        namespace: &str,
+        key: String,
+        now: Timestamp,
+    ) -> Verdict {
+        let start = limit.window_start(now);
+        let count = {
+            let mut window = self
+                .windows
+                .entry((namespace.to_owned(), class, key))
+                .or_insert(Window {
+                    start_ms: start,
+                    count: 0,
+                });
+            if window.start_ms != start {
+                *window = Window {
+                    start_ms: start,
+                    count: 0,
+                };
+            }
+            window.count += 1;
+            window.count
+        };
+        let max = limit.limit_of(class);
+        Verdict::at(
+            max,
+            max.saturating_sub(count),
+            start + limit.window_ms,
+            now,
+            count > max,
+        )
+    }
+
+    /// Forgets every window.
+    pub fn reset(&self) {
+        self.windows.clear();
+    }
+
+    /// Forgets the windows of one namespace.
+    pub fn reset_namespace(&self, namespace: &str) {
+        self.windows.retain(|(ns, _, _), _| ns != namespace);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn limit(json: &str) -> RateLimit {
+        let spec: RateLimitSpec = serde_json::from_str(json).expect("valid spec");
+        RateLimit::compile(&spec, &Router::default()).0
+    }
+
+    #[test]
+    fn a_fixed_window_counts_down_and_reopens_on_the_boundary() {
+        let limit = limit(r#"{"window_seconds": 60, "limits": {"standard": 2}}"#);
+        let limiter = RateLimiter::default();
+        let t0 = Timestamp::from_millis(1_772_721_030_000);
+        let check =
+            |at: Timestamp| limiter.check(&limit, Class::Standard, "default", "ip:x".into(), at);
+        let first = check(t0);
+        assert_eq!(
+            (first.remaining, first.reset, first.refused),
+            (1, 1_772_721_060, false)
+        );
+        assert_eq!(check(t0).remaining, 0);
+        let third = check(t0);
+        assert_eq!((third.refused, third.retry_after), (true, 30));
+        let next = check(Timestamp::from_millis(1_772_721_060_000));
+        assert_eq!(
+            (next.remaining, next.reset, next.refused),
+            (1, 1_772_721_120, false)
+        );
+    }
+
+    #[test]
+    fn strict_and_exempt_lists_classify_routes() {
+        let router = Router::default();
+        let limit = limit(r#"{"strict": ["agents.get"], "exempt": ["GET /api/agent-base"]}"#);
+        let class = |name: &str| {
+            let index = router.routes().position(|d| d.name == name).expect("route");
+            limit.class_of(index)
+        };
+        assert_eq!(class("agents.get"), Some(Class::Strict));
+        assert_eq!(class("agents.list"), None);
+        assert_eq!(class("integrations.list"), Some(Class::Standard));
+    }
+}

@@ -1,0 +1,314 @@
+//! Loading and compiling scenarios: the built-ins plus the files given on the command line.
+//!
+//! Compiling turns every rule into a precomputed [`RouteSet`] and a ready-made response body,
+//! so nothing is parsed per request. A pattern that selects no route is a warning (it may
+//! name a route another build has), logged once with the file and the pattern.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use bytes::Bytes;
+use hyper::StatusCode;
+use hyper::header::{HeaderName, HeaderValue};
+use serde_json::json;
+
+use super::builtin::BUILTIN;
+use super::matcher::{Extra, RouteSet};
+use super::model::{Delay, Fault, MatchSpec, RuleSpec, ScenarioSpec, When};
+use crate::envelope::error_name;
+use crate::error::{Location, ScenarioError};
+use crate::ratelimit::RateLimit;
+use crate::routes::Router;
+
+/// What a rule does when it fires.
+#[derive(Debug, Default)]
+pub struct Action {
+    /// The status to answer with; `None` lets the real handler answer.
+    pub status: Option<StatusCode>,
+    /// The body for `status`, built at load time.
+    pub body: Bytes,
+    /// Extra response headers.
+    pub headers: Vec<(HeaderName, HeaderValue)>,
+    /// A wait before answering.
+    pub delay: Option<Delay>,
+    /// How to break the connection or body.
+    pub fault: Option<Fault>,
+}
+
+/// One compiled rule.
+#[derive(Debug)]
+pub struct Rule {
+    /// Unique within its catalog; keys the call counters.
+    pub id: u32,
+    /// `scenario#n` (n counts from 1), shown in the request journal when it fires.
+    pub label: Arc<str>,
+    /// The routes it looks at.
+    pub routes: RouteSet,
+    /// Header, query and namespace conditions, when any.
+    pub extra: Option<Extra>,
+    /// On which calls it fires.
+    pub when: When,
+    /// What happens then.
+    pub action: Arc<Action>,
+}
+
+/// One compiled scenario.
+#[derive(Debug)]
+pub struct Scenario {
+    /// Its name.
+    pub name: String,
+    /// What a client sees.
+    pub description: String,
+    /// `built-in` or the file it came from.
+    pub source: String,
+    /// Ordered rules.
+    pub rules: Vec<Rule>,
+    /// Rate limiting, when the scenario turns it on.
+    pub rate_limit: Option<Arc<RateLimit>>,
+    /// Patterns that select no route, for logs and the admin API.
+    pub warnings: Vec<String>,
+}
+
+/// Every scenario a server knows, and the active names.
+#[derive(Debug, Default)]
+pub struct Catalog {
+    scenarios: Vec<Arc<Scenario>>,
+    /// The scenarios activated at start (or by the last reload), in order.
+    pub active: Vec<Arc<Scenario>>,
+}
+
+impl Catalog {
+    /// The built-ins plus every file among `wanted`; `wanted` becomes the active set.
+    pub fn load(wanted: &[String], router: &Router) -> Result<Self, ScenarioError> {
+        let mut next_id = 0;
+        let mut scenarios = Vec::new();
+        for (name, text) in BUILTIN {
+            let path = PathBuf::from(format!("scenarios/{name}.json"));
+            let spec = parse(&path, text)?;
+            let compiled = compile(spec, name, "built-in", router, &mut next_id);
+            scenarios.push(Arc::new(compiled));
+        }
+        let mut catalog = Self {
+            scenarios,
+            active: Vec::new(),
+        };
+        for want in wanted.iter().filter(|w| !w.trim().is_empty()) {
+            let scenario = match catalog.get(want.trim()) {
+                Some(found) if !is_path(want) => found,
+                _ => {
+                    let loaded = load_file(Path::new(want.trim()), &catalog, router, &mut next_id)?;
+                    let loaded = Arc::new(loaded);
+                    catalog.scenarios.retain(|s| s.name != loaded.name);
+                    catalog.scenarios.push(Arc::clone(&loaded));
+                    loaded
+                }
+            };
+            catalog.active.push(scenario);
+        }
+        Ok(catalog)
+    }
+
+    /// The scenario called `name`.
+    pub fn get(&self, name: &str) -> Option<Arc<Scenario>> {
+        self.scenarios.iter().find(|s| s.name == name).cloned()
+    }
+
+    /// Every known scenario.
+    pub fn all(&self) -> &[Arc<Scenario>] {
+        &self.scenarios
+    }
+
+    /// The scenarios named in `names` (comma-separated lists allowed), or a message naming the
+    /// unknown one.
+    pub fn resolve<'a>(
+        &self,
+        names: impl IntoIterator<Item = &'a str>,
+    ) -> Result<Vec<Arc<Scenario>>, String> {
+        let mut set = Vec::new();
+        for name in names.into_iter().flat_map(|n| n.split(',')).map(str::trim) {
+            if name.is_empty() {
+                continue;
+            }
+            let found = self
+                .get(name)
+                .ok_or_else(|| format!("unknown scenario '{name}'; available: {}", self.names()))?;
+            set.push(found);
+        }
+        Ok(set)
+    }
+
+    /// The known names, comma-separated.
+    pub fn names(&self) -> String {
+        let names: Vec<&str> = self.scenarios.iter().map(|s| s.name.as_str()).collect();
+        names.join(", ")
+    }
+}
+
+fn is_path(want: &str) -> bool {
+    want.contains('/') || want.contains('\\') || want.ends_with(".json")
+}
+
+fn load_file(
+    path: &Path,
+    catalog: &Catalog,
+    router: &Router,
+    next_id: &mut u32,
+) -> Result<Scenario, ScenarioError> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !is_path(&path.to_string_lossy()) => {
+            return Err(ScenarioError::Unknown {
+                name: path.display().to_string(),
+                available: catalog.names(),
+            });
+        }
+        Err(source) => {
+            return Err(ScenarioError::Unreadable {
+                path: path.to_owned(),
+                source,
+            });
+        }
+    };
+    let spec = parse(path, &text)?;
+    let stem = path.file_stem().map_or_else(
+        || "scenario".to_owned(),
+        |s| s.to_string_lossy().into_owned(),
+    );
+    let source = path.display().to_string();
+    Ok(compile(spec, &stem, &source, router, next_id))
+}
+
+/// Parses one scenario file, reporting the first problem with its line and column.
+pub fn parse(path: &Path, text: &str) -> Result<ScenarioSpec, ScenarioError> {
+    serde_json::from_str(text).map_err(|e| {
+        let message = e.to_string();
+        let message = match message.rfind(" at line ") {
+            Some(cut) => message[..cut].to_owned(),
+            None => message,
+        };
+        ScenarioError::Invalid {
+            at: Location {
+                path: path.to_owned(),
+                line: e.line(),
+                column: e.column(),
+            },
+            message,
+        }
+    })
+}
+
+fn compile(
+    spec: ScenarioSpec,
+    default_name: &str,
+    source: &str,
+    router: &Router,
+    next_id: &mut u32,
+) -> Scenario {
+    let name = spec.name.unwrap_or_else(|| default_name.to_owned());
+    let mut warnings = Vec::new();
+    let mut rules = Vec::with_capacity(spec.rules.len());
+    for (index, rule) in spec.rules.into_iter().enumerate() {
+        let pattern = describe(&rule.matches);
+        let mut compiled = compile_rule(rule, &name, *next_id, router);
+        compiled.label = Arc::from(format!("{name}#{}", index + 1));
+        *next_id += 1;
+        if compiled.routes.is_empty() {
+            warnings.push(format!(
+                "{source}: rule {} of scenario '{name}' ({pattern}) matches no known route",
+                index + 1
+            ));
+        }
+        rules.push(compiled);
+    }
+    let rate_limit = spec.rate_limit.map(|rl| {
+        let (limit, unmatched) = RateLimit::compile(&rl, router);
+        for selector in unmatched {
+            warnings.push(format!(
+                "{source}: rate_limit route '{selector}' of scenario '{name}' matches no known route"
+            ));
+        }
+        Arc::new(limit)
+    });
+    for warning in &warnings {
+        tracing::warn!("{warning}");
+    }
+    Scenario {
+        name,
+        description: spec.description,
+        source: source.to_owned(),
+        rules,
+        rate_limit,
+        warnings,
+    }
+}
+
+/// The route part of a `match`, as written: `GET /api/x`, `route agents.get`.
+fn describe(m: &MatchSpec) -> String {
+    let mut parts = Vec::new();
+    if let Some(method) = &m.method {
+        parts.push(method.0.to_string());
+    }
+    if let Some(path) = &m.path {
+        parts.push(path.clone());
+    }
+    if let Some(route) = &m.route {
+        parts.push(format!("route {route}"));
+    }
+    if let Some(auth) = m.authenticated {
+        parts.push(format!("authenticated {auth}"));
+    }
+    parts.join(" ")
+}
+
+fn compile_rule(rule: RuleSpec, scenario: &str, id: u32, router: &Router) -> Rule {
+    let m = &rule.matches;
+    let routes = RouteSet::select(
+        router,
+        m.method.as_ref().map(|m| &m.0),
+        m.path.as_deref(),
+        m.route.as_deref(),
+        m.authenticated,
+    );
+    let has_extra = !m.headers.is_empty() || !m.query.is_empty() || m.namespace.is_some();
+    let extra = has_extra.then(|| Extra::from_spec(m));
+    let respond = rule.respond.unwrap_or_default();
+    let status = respond.status.map(|s| s.0);
+    let body = match (status, respond.body) {
+        (_, Some(body)) => Bytes::from(body.to_string()),
+        (Some(status), None) => default_body(status, respond.message, scenario),
+        (None, None) => Bytes::new(),
+    };
+    let action = Action {
+        status,
+        body,
+        headers: respond.headers.0,
+        delay: respond.delay_ms,
+        fault: rule.fault,
+    };
+    Rule {
+        id,
+        label: Arc::from(scenario),
+        routes,
+        extra,
+        when: rule.when,
+        action: Arc::new(action),
+    }
+}
+
+/// The documented envelope for `status`: the error envelope from 400 up, else a success.
+pub fn default_body(status: StatusCode, message: Option<String>, scenario: &str) -> Bytes {
+    let value = if status.as_u16() >= 400 {
+        let message = message.unwrap_or_else(|| {
+            format!(
+                "{} {} injected by scenario '{scenario}'",
+                status.as_u16(),
+                error_name(status)
+            )
+        });
+        json!({"success": false, "error": error_name(status), "message": message})
+    } else {
+        let message = message.unwrap_or_else(|| "Operation completed successfully".to_owned());
+        json!({"success": true, "message": message, "data": {}})
+    };
+    Bytes::from(value.to_string())
+}

@@ -1,0 +1,89 @@
+//! Prism-style `Prefer: code=NNN`: one request asks for an error status.
+//!
+//! Codes 400 to 599 are answered with the documented error envelope for that status; a 429
+//! also carries `RateLimit-*` and `Retry-After`, computed from the active rate limit (or the
+//! built-in `ratelimit` scenario's when none is active). Other codes are ignored.
+
+use std::sync::Arc;
+
+use hyper::header::HeaderValue;
+use hyper::{HeaderMap, StatusCode};
+
+use super::catalog::{Action, default_body};
+use super::engine::{Call, Decision, Scenarios};
+use super::model::Fault;
+use crate::clock::Timestamp;
+use crate::ratelimit::{Class, Verdict};
+use hyper::header::HeaderName;
+
+/// The status asked for by `Prefer: code=NNN`, when it is an error status.
+pub fn code(headers: &HeaderMap) -> Option<StatusCode> {
+    headers
+        .get_all("prefer")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split([',', ';']))
+        .find_map(|pref| pref.trim().strip_prefix("code="))
+        .and_then(|code| code.trim().trim_matches('"').parse::<u16>().ok())
+        .filter(|code| (400..=599).contains(code))
+        .and_then(|code| StatusCode::from_u16(code).ok())
+}
+
+/// The decision for a `Prefer` header on `call`, if it carries one.
+pub fn decide(
+    scenarios: &Scenarios,
+    set: &[Arc<super::Scenario>],
+    call: &Call<'_>,
+    now: Timestamp,
+) -> Option<Decision> {
+    let status = code(call.headers)?;
+    let mut headers: Vec<(HeaderName, HeaderValue)> = Vec::new();
+    if status == StatusCode::TOO_MANY_REQUESTS {
+        let limit = Scenarios::rate_limit(set).cloned().or_else(|| {
+            let builtin = scenarios.catalog().get("ratelimit")?;
+            builtin.rate_limit.clone()
+        });
+        if let Some(limit) = limit {
+            let class = limit.class_of(call.route.index).unwrap_or(Class::Standard);
+            let mut map = HeaderMap::new();
+            Verdict::exhausted(&limit, class, now).apply(&mut map);
+            headers.extend(map.into_iter().filter_map(|(k, v)| Some((k?, v))));
+        }
+    }
+    let message = format!(
+        "{} answered as asked by the request header 'Prefer: code={}'",
+        status.as_u16(),
+        status.as_u16()
+    );
+    let action = Action {
+        status: Some(status),
+        body: default_body(status, Some(message), "prefer"),
+        headers,
+        delay: None,
+        fault: None::<Fault>,
+    };
+    Some(Decision {
+        rule: Arc::from("prefer"),
+        action: Arc::new(action),
+        delay: None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn prefer(value: &str) -> Option<u16> {
+        let mut headers = HeaderMap::new();
+        headers.insert("prefer", HeaderValue::from_str(value).expect("header"));
+        code(&headers).map(|s| s.as_u16())
+    }
+
+    #[test]
+    fn only_error_codes_are_taken_from_prefer() {
+        assert_eq!(prefer("code=429"), Some(429));
+        assert_eq!(prefer("dynamic=true, code=\"500\""), Some(500));
+        assert_eq!(prefer("code=200"), None);
+        assert_eq!(prefer("code=abc"), None);
+    }
+}
