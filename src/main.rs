@@ -53,12 +53,13 @@ async fn run(cli: Cli) -> Result<(), StartError> {
         write_ready_file(path, &server.uri())
             .map_err(|e| StartError::Config(format!("--ready-file {}: {e}", path.display())))?;
     }
+    let signalled = shutdown_signal();
     let mut stdout = std::io::stdout().lock();
     let _ = writeln!(stdout, "prodgy-mock listening on {}", server.uri());
     let _ = stdout.flush();
     drop(stdout);
     let reason = tokio::select! {
-        () = shutdown_signal() => "signal",
+        () = signalled => "signal",
         () = stdin_closed(cli.exit_on_stdin_eof) => "standard input closed",
         () = idle(&server, cli.idle_timeout) => "idle timeout",
     };
@@ -140,25 +141,34 @@ async fn idle(server: &MockServer, timeout: Option<Duration>) {
     }
 }
 
-async fn shutdown_signal() {
+/// Installs the SIGTERM/SIGINT handlers now (before the "listening" line, so a signal sent
+/// right after it is never fatal) and resolves when one arrives.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = term.recv() => {}
+        let term = signal(SignalKind::terminate()).ok();
+        let interrupt = signal(SignalKind::interrupt()).ok();
+        async move {
+            let wait = |s: Option<tokio::signal::unix::Signal>| async move {
+                match s {
+                    Some(mut s) => {
+                        s.recv().await;
+                    }
+                    None => std::future::pending::<()>().await,
                 }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
+            };
+            tokio::select! {
+                () = wait(term) => {}
+                () = wait(interrupt) => {}
             }
         }
     }
     #[cfg(not(unix))]
     {
-        let _ = tokio::signal::ctrl_c().await;
+        async {
+            let _ = tokio::signal::ctrl_c().await;
+        }
     }
 }
 
