@@ -2,6 +2,7 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use crate::clock::Timestamp;
 
@@ -58,10 +59,15 @@ pub struct Settings {
     pub admin: bool,
     /// How many requests the journal keeps (0 turns it off).
     pub journal_size: usize,
+    /// How long a client may take to send its request head before the connection is closed.
+    pub header_timeout: Duration,
 }
 
 /// The default body limit: 25 MiB.
 pub const DEFAULT_BODY_LIMIT: usize = 25 * 1024 * 1024;
+
+/// The default header read timeout: 10 s.
+pub const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The default seed.
 pub const DEFAULT_SEED: u64 = 42;
@@ -78,6 +84,7 @@ impl Default for Settings {
             frozen_clock: None,
             admin: true,
             journal_size: crate::journal::DEFAULT_JOURNAL_SIZE,
+            header_timeout: DEFAULT_HEADER_TIMEOUT,
         }
     }
 }

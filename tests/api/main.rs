@@ -10,3 +10,5 @@ mod fixtures;
 mod integrations;
 mod namespaces;
 mod openapi;
+mod robustness;
+mod stress;
