@@ -69,16 +69,32 @@ impl FixtureSet {
             source,
         };
         let text = std::fs::read_to_string(path).map_err(unreadable)?;
-        let Value::Object(sections) = parse_json(path, &text)? else {
+        Self::from_export(path, &text)
+    }
+
+    /// Parses fixture files held in memory, as if they were the per-kind files of a
+    /// directory: each `(kind, text)` is that kind's JSON array (used by the fuzz targets).
+    pub fn from_texts(texts: &[(Kind, &str)]) -> Result<Self, FixtureError> {
+        let sources = texts.iter().map(|(kind, text)| {
+            let path = PathBuf::from("<memory>").join(kind.file_name());
+            (*kind, path, Some((*text).to_owned()))
+        });
+        Self::from_sources(sources.collect(), "in-memory fixtures".into())
+    }
+
+    /// Parses an exported state held in memory (the `GET /__admin/state` format); `path`
+    /// only names it in errors.
+    pub fn from_export(path: &Path, text: &str) -> Result<Self, FixtureError> {
+        let Value::Object(sections) = parse_json(path, text)? else {
             let message =
                 "expected a JSON object keyed by kind, e.g. {\"products\": [...]}".to_owned();
-            let at = locate(path, &text, first_token(&text));
+            let at = locate(path, text, first_token(text));
             return Err(FixtureError::InvalidRecord { at, message });
         };
-        let offsets = element_offsets(&text, 2);
+        let offsets = element_offsets(text, 2);
         let mut set = FixtureSet::empty(path.display().to_string());
         for (n, (key, value)) in sections.into_iter().enumerate() {
-            let at = locate(path, &text, first_token(&text));
+            let at = locate(path, text, first_token(text));
             let Some(kind) = Kind::ALL.into_iter().find(|k| k.plural() == key) else {
                 let known: Vec<&str> = Kind::ALL.iter().map(|k| k.plural()).collect();
                 let message = format!(
@@ -95,7 +111,7 @@ impl FixtureSet {
                 return Err(FixtureError::InvalidRecord { at, message });
             };
             let here = offsets.get(n).map(Vec::as_slice).unwrap_or_default();
-            set.add(kind, conform_all(kind, path, &text, items, here)?)?;
+            set.add(kind, conform_all(kind, path, text, items, here)?)?;
         }
         set.check_references()?;
         Ok(set)
