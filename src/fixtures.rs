@@ -193,6 +193,11 @@ impl FixtureSet {
         Ok(())
     }
 
+    /// Every kind with its records, consuming the set (the store moves them in).
+    pub fn into_records(self) -> impl Iterator<Item = (Kind, Vec<Record>)> {
+        Kind::ALL.into_iter().zip(self.records)
+    }
+
     /// The seed records of `kind`.
     pub fn records(&self, kind: Kind) -> &[Record] {
         &self.records[kind.index()]
