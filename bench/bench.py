@@ -166,8 +166,33 @@ class Report:
         self.lines = []
         self.notes = []
 
+        self.facts = {}
+
     def section(self, title, header):
-        self.lines += ["", f"## {title}", "", "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+        block = ["", f"## {title}", "", "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+        self.lines += block
+        print("\n".join(block), flush=True)
+
+    def targets(self):
+        """The issue's targets, each with the measured value and whether it is met."""
+        f = self.facts
+        checks = [
+            ("startup ≤ 2× baseline (default fixtures)", "startup_ratio", lambda v: v <= 2, "{:.2f}×"),
+            ("GET by id ≥ 70% of baseline req/s", "get_rps_ratio", lambda v: v >= 0.7, "{:.0%}"),
+            ("GET by id p99 ≤ 2× baseline", "get_p99_ratio", lambda v: v <= 2, "{:.2f}×"),
+            ("idle RSS ≤ 10 MB", "idle_rss", lambda v: v <= 10, "{:.1f} MB"),
+            ("RSS with the big seed ≤ 150 MB", "big_rss", lambda v: v <= 150, "{:.1f} MB"),
+            ("startup with the big seed < 1 s", "big_startup", lambda v: v < 1000, "{:.0f} ms"),
+            ("first list page at the big seed ≤ 2× at 100", "page_ratio", lambda v: v <= 2, "{:.2f}×"),
+            ("last list page at the big seed ≤ 2× at 100", "deep_page_ratio", lambda v: v <= 2, "{:.2f}×"),
+            ("RSS after all requests within 10% of after the warm-up", "rss_growth", lambda v: v <= 0.10, "{:+.1%}"),
+        ]
+        rows = ["", "## Targets (from issue #6)", "", "| target | measured | met |", "|---|---|---|"]
+        for name, key, ok, fmt in checks:
+            if key in f:
+                rows.append(f"| {name} | {fmt.format(f[key])} | {'yes' if ok(f[key]) else '**no**'} |")
+        self.lines += rows
+        print("\n".join(rows), flush=True)
 
     def row(self, *cells):
         self.lines.append("| " + " | ".join(str(c) for c in cells) + " |")
@@ -211,6 +236,9 @@ def throughput(report, mock, baseline, seconds):
     for name, args, path, lua in runs:
         with Server(mock, args) as server:
             r = wrk(server.url + path, lua, seconds)
+        if path == GET_PATH and not args:
+            report.facts["get_rps_ratio"] = r["rps"] / b["rps"]
+            report.facts["get_p99_ratio"] = r["p99"] / b["p99"]
         report.row(name, f"{r['rps']:.0f}", f"{r['p50']:.3f}", f"{r['p99']:.3f}", ratio(r["rps"], b["rps"]),
                    ratio(r["p50"], b["p50"]), ratio(r["p99"], b["p99"]), r["non2xx"] + r["errors"])
     return b
@@ -222,7 +250,9 @@ def startup(report, mock, baseline, tmp, runs, big):
     report.row("baseline", f"{base:.1f}", "1.00×")
     default = startup_ms(mock, [], runs)
     report.row("prodgy-mock, default fixtures", f"{default:.1f}", ratio(default, base))
+    report.facts["startup_ratio"] = default / base
     seeded = startup_ms(mock, ["--fixtures", fixture_dir(tmp, big)], runs)
+    report.facts["big_startup"] = seeded
     report.row(f"prodgy-mock, {big:,} agents", f"{seeded:.1f}", ratio(seeded, base))
 
 
@@ -230,7 +260,8 @@ def memory(report, mock, tmp, big, total):
     report.section("Memory (RSS)", ["state", "MB"])
     with Server(mock) as server:
         time.sleep(0.2)
-        report.row("idle after start, default fixtures", f"{server.rss_mb():.1f}")
+        report.facts["idle_rss"] = server.rss_mb()
+        report.row("idle after start, default fixtures", f"{report.facts['idle_rss']:.1f}")
         warm = max(10_000, total // 100)
         drive(server, warm)
         after_warm = server.rss_mb()
@@ -238,12 +269,11 @@ def memory(report, mock, tmp, big, total):
         drive(server, total - warm)
         after_all = server.rss_mb()
         report.row(f"after {total:,} requests", f"{after_all:.1f}")
-        report.notes.append(
-            f"RSS after {total:,} requests is {(after_all / after_warm - 1) * 100:+.1f}% vs after {warm:,}."
-        )
+        report.facts["rss_growth"] = after_all / after_warm - 1
     with Server(mock, ["--fixtures", fixture_dir(tmp, big)]) as server:
         time.sleep(0.2)
-        report.row(f"idle with {big:,} agents seeded", f"{server.rss_mb():.1f}")
+        report.facts["big_rss"] = server.rss_mb()
+        report.row(f"idle with {big:,} agents seeded", f"{report.facts['big_rss']:.1f}")
 
 
 def drive(server, count):
@@ -262,6 +292,7 @@ def scale(report, mock, tmp, sizes, seconds):
             for label, page in (("first", 1), ("last", max(1, size // 20))):
                 r = wrk(f"{server.url}/api/agent-base?page={page}&pageSize=20", "get.lua", seconds)
                 first = first or r["p50"]
+                report.facts["page_ratio" if page == 1 else "deep_page_ratio"] = r["p50"] / first
                 report.row(f"{size:,}", f"{label} ({page})", f"{r['rps']:.0f}", f"{r['p50']:.3f}", f"{r['p99']:.3f}", ratio(r["p50"], first))
 
 
@@ -305,6 +336,7 @@ def main():
         memory(report, opts.mock, tmp, big, 100_000 if quick else 1_000_000)
         scale(report, opts.mock, tmp, [100, 10_000, big], 1 if quick else 5)
         namespaces(report, opts.mock, tmp, big, 5 if quick else 21)
+    report.targets()
     text = header + "\n".join(report.lines) + "\n"
     if report.notes:
         text += "\n## Notes\n\n" + "\n".join(f"- {n}" for n in report.notes) + "\n"
