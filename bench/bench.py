@@ -226,6 +226,7 @@ def throughput(report, mock, baseline, seconds):
         b = wrk(base.url + GET_PATH, "get.lua", seconds)
     report.row("baseline (bare hyper, fixed JSON)", f"{b['rps']:.0f}", f"{b['p50']:.3f}", f"{b['p99']:.3f}", "1.00×", "1.00×", "1.00×", b["non2xx"])
     runs = [("GET /api/agent-base/{id}", [], GET_PATH, "get.lua"),
+            ("GET /api/agent-base/{id}, --journal-size 0", ["--journal-size", "0"], GET_PATH, "get.lua"),
             ("GET list page (20 of 3)", [], LIST_PATH, "get.lua"),
             ("POST /api/integrations-base", [], "/api/integrations-base", "post.lua")]
     rl_args, note = ratelimit_args(mock)
