@@ -11,7 +11,7 @@
 # cargo-fuzz needs nightly-only flags (-Zsanitizer); on a stable toolchain this script sets
 # RUSTC_BOOTSTRAP=1 so stable rustc accepts them. Crashes land in fuzz/artifacts/TARGET/;
 # reproduce one with `cargo fuzz run TARGET fuzz/artifacts/TARGET/crash-...`, fix it and keep
-# the input as a regression test (tests/api/fuzz_regressions.rs).
+# the input as a regression test (a unit test beside the code, or in tests/api/).
 # The fuzz crate is its own workspace (excluded from the root one) and builds into
 # fuzz/target unless CARGO_TARGET_DIR is set.
 set -euo pipefail
