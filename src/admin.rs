@@ -163,7 +163,7 @@ pub fn health(app: &App) -> Value {
         "ready": true,
         "version": env!("CARGO_PKG_VERSION"),
         "scenario": app.scenarios.active().iter().map(|s| s.name.clone()).collect::<Vec<_>>(),
-        "fixtures": app.store.seed().origin,
+        "fixtures": app.store.origin(),
         "namespaces": app.store.namespace_names(),
         "counts": app.store.state().counts(),
         "uptime_seconds": app.started.elapsed().as_secs(),

@@ -75,6 +75,10 @@ pub struct Cli {
     #[arg(long, env = "PRODGY_MOCK_JOURNAL_SIZE", default_value_t = DEFAULT_JOURNAL_SIZE, value_name = "N")]
     pub journal_size: usize,
 
+    /// Close connections whose request head takes longer than this to arrive (slow clients).
+    #[arg(long, env = "PRODGY_MOCK_HEADER_TIMEOUT", value_name = "DURATION", value_parser = parse_duration, default_value = "10s")]
+    pub header_timeout: Duration,
+
     /// Once serving, atomically write the base URL to this file.
     #[arg(long, env = "PRODGY_MOCK_READY_FILE", value_name = "PATH")]
     pub ready_file: Option<PathBuf>,
@@ -175,6 +179,7 @@ impl Cli {
             admin: self.admin == Switch::On,
             journal_size: self.journal_size,
             watch: !self.no_watch,
+            header_timeout: self.header_timeout,
         })
     }
 }

@@ -2,6 +2,7 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use crate::clock::Timestamp;
 
@@ -62,6 +63,8 @@ pub struct Settings {
     pub journal_size: usize,
     /// Hot-reload the fixtures directory and scenario files when they change.
     pub watch: bool,
+    /// How long a client may take to send its request head before the connection is closed.
+    pub header_timeout: Duration,
 }
 
 /// The default body limit: 25 MiB.
@@ -69,6 +72,8 @@ pub const DEFAULT_BODY_LIMIT: usize = 25 * 1024 * 1024;
 
 /// The default knowledge-base upload limit: 25 MiB.
 pub const DEFAULT_UPLOAD_LIMIT: usize = 25 * 1024 * 1024;
+/// The default header read timeout: 10 s.
+pub const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The default seed.
 pub const DEFAULT_SEED: u64 = 42;
@@ -87,6 +92,7 @@ impl Default for Settings {
             admin: true,
             journal_size: crate::journal::DEFAULT_JOURNAL_SIZE,
             watch: false,
+            header_timeout: DEFAULT_HEADER_TIMEOUT,
         }
     }
 }

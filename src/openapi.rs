@@ -114,7 +114,12 @@ fn request_body(def: &RouteDef) -> Option<Value> {
     }
 }
 
+/// Whether the route answers a list: its summary says so ("List …"), or it is a GET on a
+/// collection path (one that does not end in a `{param}`).
 fn is_list(def: &RouteDef) -> bool {
+    if def.method == Method::GET && def.summary.starts_with("List") {
+        return true;
+    }
     def.method == Method::GET
         && !def.path.ends_with('}')
         && !def.path.ends_with("/status")

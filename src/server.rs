@@ -29,8 +29,6 @@ use crate::store::Store;
 
 /// How long shutdown waits for in-flight requests before closing connections.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
-/// How long a client may take to send its request headers.
-const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
 /// Largest request head (request line plus headers); larger ones get 431.
 const MAX_HEAD_BYTES: usize = 64 * 1024;
 
@@ -101,6 +99,13 @@ impl MockServerBuilder {
     /// How many requests the journal keeps (default 1000; 0 turns it off).
     pub fn journal_size(mut self, entries: usize) -> Self {
         self.settings.journal_size = entries;
+        self
+    }
+
+    /// How long a client may take to send its request head (default 10 s); slower
+    /// connections are closed without a response.
+    pub fn header_timeout(mut self, timeout: Duration) -> Self {
+        self.settings.header_timeout = timeout;
         self
     }
 
@@ -270,7 +275,7 @@ async fn serve(listener: TcpListener, app: Arc<App>, mut stopped: watch::Receive
     builder
         .http1()
         .timer(TokioTimer::new())
-        .header_read_timeout(HEADER_TIMEOUT)
+        .header_read_timeout(app.settings.header_timeout)
         .max_buf_size(MAX_HEAD_BYTES);
     let graceful = GracefulShutdown::new();
     loop {

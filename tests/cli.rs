@@ -76,6 +76,7 @@ fn help_lists_every_flag() {
         "--seed",
         "--auth",
         "--log-format",
+        "--header-timeout",
         "PRODGY_MOCK_PORT",
     ] {
         assert!(text.contains(flag), "--help lacks {flag}");
@@ -95,6 +96,12 @@ fn a_bad_flag_exits_2() {
         .output()
         .expect("runs");
     assert_eq!(out.status.code(), Some(2));
+    let out = Command::new(BIN)
+        .args(["--header-timeout", "0s", "--port", "0"])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("positive"));
 }
 
 #[test]

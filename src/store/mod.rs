@@ -36,39 +36,42 @@ pub type Record = serde_json::Map<String, Value>;
 pub const DEFAULT_NAMESPACE: &str = "default";
 
 /// The seed's collections, built once and never written.
+///
+/// The fixture records are moved in, not copied: keeping the loaded [`FixtureSet`] beside
+/// its collections doubled the memory of a large seed.
 #[derive(Debug)]
 pub struct Seeded {
     collections: Vec<Collection>,
     default_product: Option<Id>,
-    fixtures: Arc<FixtureSet>,
+    origin: String,
 }
 
 impl Seeded {
-    /// Builds the collections of `fixtures`.
-    pub fn new(fixtures: Arc<FixtureSet>) -> Self {
+    /// Builds the collections of `fixtures`, consuming it.
+    pub fn new(fixtures: FixtureSet) -> Self {
         let collections: Vec<Collection> = Kind::ALL
             .iter()
             .map(|k| Collection::new(k.partition_field(), k.unique_field()))
             .collect();
-        for kind in Kind::ALL {
-            for record in fixtures.records(kind) {
-                let mut record = record.clone();
+        let default_product = fixtures.default_product();
+        let origin = fixtures.origin.clone();
+        for (kind, records) in fixtures.into_records() {
+            for mut record in records {
                 kind.derive(&mut record);
                 // The fixture loader already refused duplicate ids, so this cannot fail.
                 let _ = collections[kind.index()].insert(record);
             }
         }
-        let default_product = fixtures.default_product();
         Self {
             collections,
             default_product,
-            fixtures,
+            origin,
         }
     }
 
-    /// The fixture set these collections came from.
-    pub fn fixtures(&self) -> &Arc<FixtureSet> {
-        &self.fixtures
+    /// Where the fixture set came from (a directory, a file, or the built-in set).
+    pub fn origin(&self) -> &str {
+        &self.origin
     }
 }
 
@@ -370,7 +373,7 @@ pub struct Store {
 impl Store {
     /// A store seeded with `fixtures`; generated ids come from `rng_seed`.
     pub fn new(fixtures: FixtureSet, rng_seed: u64) -> Self {
-        let seed = Arc::new(Seeded::new(Arc::new(fixtures)));
+        let seed = Arc::new(Seeded::new(fixtures));
         Self {
             seed: RwLock::new(seed),
             namespaces: DashMap::new(),
@@ -408,9 +411,9 @@ impl Store {
         Arc::clone(&self.seed.read().unwrap_or_else(|p| p.into_inner()))
     }
 
-    /// The fixture set of the seed.
-    pub fn seed(&self) -> Arc<FixtureSet> {
-        Arc::clone(self.seeded().fixtures())
+    /// Where the seed's fixtures came from.
+    pub fn origin(&self) -> String {
+        self.seeded().origin().to_owned()
     }
 
     /// Replaces the seed with `next` (a hot reload). Namespaces created from now on (and
@@ -418,23 +421,21 @@ impl Store {
     /// records `next` adds, changes or drops are inserted, replaced or removed, while
     /// records clients created, and seed records `next` leaves as they were, stay.
     pub fn replace_seed(&self, next: FixtureSet) {
-        let old = self.seed();
+        let old = self.seeded();
         let live: Vec<Arc<State>> = self
             .namespaces
             .iter()
             .map(|e| Arc::clone(e.value()))
             .collect();
         for kind in Kind::ALL {
-            let before: HashMap<&str, &Record> = old
-                .records(kind)
-                .iter()
-                .map(|r| (record_id(r), r))
-                .collect();
+            let old_records = old.collections[kind.index()].all();
+            let before: HashMap<&str, &Record> =
+                old_records.iter().map(|r| (record_id(r), &**r)).collect();
             let after: HashSet<&str> = next.records(kind).iter().map(record_id).collect();
             let changed: Vec<&Record> = next
                 .records(kind)
                 .iter()
-                .filter(|r| before.get(record_id(r)) != Some(r))
+                .filter(|r| before.get(record_id(r)).copied() != Some(*r))
                 .collect();
             let dropped: Vec<&&str> = before.keys().filter(|id| !after.contains(**id)).collect();
             for state in &live {
@@ -446,7 +447,7 @@ impl Store {
                 }
             }
         }
-        let seeded = Arc::new(Seeded::new(Arc::new(next)));
+        let seeded = Arc::new(Seeded::new(next));
         *self.seed.write().unwrap_or_else(|p| p.into_inner()) = seeded;
     }
 

@@ -43,3 +43,17 @@ async fn every_documented_operation_is_routed() {
     }
     assert_eq!(operations, ROUTES.len());
 }
+
+#[tokio::test]
+async fn a_list_under_a_param_path_is_documented_as_an_array() {
+    // Found by scripts/contract.sh (schemathesis): the product's agents came back as an array
+    // while the document promised one Agent.
+    let doc = prodgy_mock::openapi::document();
+    let op = &doc["paths"]["/api/agent-base/product/{productId}"]["get"];
+    let data =
+        &op["responses"]["200"]["content"]["application/json"]["schema"]["properties"]["data"];
+    assert_eq!(data["type"], "array", "{data}");
+    let app = TestApp::spawn().await;
+    let served = app.get(&format!("/api/agent-base/product/{ACME}")).await;
+    assert!(served.body["data"].is_array());
+}
