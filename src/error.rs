@@ -5,7 +5,8 @@
 //! process exit code, documented in the README.
 
 use std::fmt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use hyper::StatusCode;
 
@@ -93,8 +94,8 @@ impl std::error::Error for ApiError {}
 /// A position in a file, 1-based, as editors show it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Location {
-    /// The file.
-    pub path: PathBuf,
+    /// The file (shared: a large fixture file has one location per record).
+    pub path: Arc<Path>,
     /// Line, from 1.
     pub line: usize,
     /// Column, from 1.

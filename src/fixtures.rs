@@ -14,7 +14,7 @@ use serde_json::Value;
 
 use crate::error::{FixtureError, Location};
 use crate::store::kind::conform;
-use crate::store::{Id, Kind, Record, record_id};
+use crate::store::{Id, Kind, Record};
 
 /// The shipped fixture files, compiled in.
 const BUILTIN: [(Kind, &str); 9] = [
@@ -32,10 +32,73 @@ const BUILTIN: [(Kind, &str); 9] = [
     (Kind::Document, include_str!("../fixtures/documents.json")),
 ];
 
+/// A validated seed record, kept as compact JSON plus the few string fields that loading
+/// and indexing need (id, partition, unique and reference fields). Holding text instead of a
+/// parsed map keeps a large seed several times smaller.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SeedRecord {
+    json: Box<str>,
+    keys: Box<[(&'static str, Box<str>)]>,
+}
+
+impl SeedRecord {
+    fn new(kind: Kind, record: &Record) -> Self {
+        let mut wanted: Vec<&'static str> = vec!["id"];
+        wanted.extend(kind.partition_field());
+        wanted.extend(kind.unique_field());
+        wanted.extend(kind.references().iter().map(|(field, _)| *field));
+        let mut keys: Vec<(&'static str, Box<str>)> = wanted
+            .into_iter()
+            .filter_map(|field| Some((field, Box::from(record.get(field)?.as_str()?))))
+            .collect();
+        if record.get("default").and_then(Value::as_bool) == Some(true) {
+            keys.push(("default", Box::from("true")));
+        }
+        // Serializing a JSON map cannot fail.
+        let json = serde_json::to_string(record)
+            .unwrap_or_default()
+            .into_boxed_str();
+        Self {
+            json,
+            keys: keys.into_boxed_slice(),
+        }
+    }
+
+    /// The record's id.
+    pub fn id(&self) -> &str {
+        self.text("id").unwrap_or_default()
+    }
+
+    /// The string value of an indexed field (`id`, the partition, unique and reference
+    /// fields), when the record has one.
+    pub fn text(&self, field: &str) -> Option<&str> {
+        self.keys
+            .iter()
+            .find(|(name, _)| *name == field)
+            .map(|(_, value)| &**value)
+    }
+
+    /// The record as compact JSON.
+    pub fn json(&self) -> &str {
+        &self.json
+    }
+
+    /// Takes the compact JSON out.
+    pub fn into_json(self) -> Box<str> {
+        self.json
+    }
+
+    /// The record, parsed.
+    pub fn record(&self) -> Record {
+        // The text was written from a valid map, so it parses.
+        serde_json::from_str(&self.json).unwrap_or_default()
+    }
+}
+
 /// A validated set of seed records, one list per kind, in file order.
 #[derive(Debug, Clone, Default)]
 pub struct FixtureSet {
-    records: Vec<Vec<Record>>,
+    records: Vec<Vec<SeedRecord>>,
     locations: Vec<Vec<Location>>,
     /// Where the set came from, for logs and health output.
     pub origin: String,
@@ -85,11 +148,21 @@ impl FixtureSet {
     /// Parses an exported state held in memory (the `GET /__admin/state` format); `path`
     /// only names it in errors.
     pub fn from_export(path: &Path, text: &str) -> Result<Self, FixtureError> {
-        let Value::Object(sections) = parse_json(path, text)? else {
-            let message =
-                "expected a JSON object keyed by kind, e.g. {\"products\": [...]}".to_owned();
-            let at = locate(path, text, first_token(text));
-            return Err(FixtureError::InvalidRecord { at, message });
+        let sections = match serde_json::from_str::<Sections>(text) {
+            Ok(Sections(sections)) => sections,
+            Err(e) if e.classify() == serde_json::error::Category::Data && e.line() <= 1 => {
+                let message =
+                    "expected a JSON object keyed by kind, e.g. {\"products\": [...]}".to_owned();
+                let at = locate(path, text, first_token(text));
+                return Err(FixtureError::InvalidRecord { at, message });
+            }
+            Err(_) => {
+                parse_json(path, text)?;
+                let message =
+                    "expected a JSON object keyed by kind, e.g. {\"products\": [...]}".to_owned();
+                let at = locate(path, text, first_token(text));
+                return Err(FixtureError::InvalidRecord { at, message });
+            }
         };
         let offsets = element_offsets(text, 2);
         let mut set = FixtureSet::empty(path.display().to_string());
@@ -167,22 +240,25 @@ impl FixtureSet {
     }
 
     /// Adds `kind`'s records, refusing duplicate ids and duplicate unique values.
-    fn add(&mut self, kind: Kind, records: Vec<(Record, Location)>) -> Result<(), FixtureError> {
+    fn add(
+        &mut self,
+        kind: Kind,
+        records: Vec<(SeedRecord, Location)>,
+    ) -> Result<(), FixtureError> {
         let mut seen = HashSet::new();
         let mut unique_values = HashSet::new();
         for (record, at) in records {
-            if !seen.insert(record_id(&record).to_owned()) {
-                let message = format!("duplicate {} id '{}'", kind.singular(), record_id(&record));
+            if !seen.insert(record.id().to_owned()) {
+                let message = format!("duplicate {} id '{}'", kind.singular(), record.id());
                 return Err(FixtureError::InvalidRecord { at, message });
             }
             let field = kind.unique_field();
-            let value = field.and_then(|f| record.get(f)).and_then(Value::as_str);
-            if let (Some(field), Some(value)) = (field, value) {
+            if let (Some(field), Some(value)) = (field, field.and_then(|f| record.text(f))) {
                 if !unique_values.insert(value.to_owned()) {
                     let message = format!(
                         "{} '{}': field '{field}' value '{value}' is already used by another record",
                         kind.singular(),
-                        record_id(&record)
+                        record.id()
                     );
                     return Err(FixtureError::InvalidRecord { at, message });
                 }
@@ -194,12 +270,12 @@ impl FixtureSet {
     }
 
     /// Every kind with its records, consuming the set (the store moves them in).
-    pub fn into_records(self) -> impl Iterator<Item = (Kind, Vec<Record>)> {
+    pub fn into_records(self) -> impl Iterator<Item = (Kind, Vec<SeedRecord>)> {
         Kind::ALL.into_iter().zip(self.records)
     }
 
     /// The seed records of `kind`.
-    pub fn records(&self, kind: Kind) -> &[Record] {
+    pub fn records(&self, kind: Kind) -> &[SeedRecord] {
         &self.records[kind.index()]
     }
 
@@ -207,30 +283,28 @@ impl FixtureSet {
     /// else the first.
     pub fn default_product(&self) -> Option<Id> {
         let products = self.records(Kind::Product);
-        let marked = products
-            .iter()
-            .find(|p| p.get("default").and_then(Value::as_bool) == Some(true));
-        marked.or(products.first()).map(|p| Arc::from(record_id(p)))
+        let marked = products.iter().find(|p| p.text("default") == Some("true"));
+        marked.or(products.first()).map(|p| Arc::from(p.id()))
     }
 
     fn check_references(&self) -> Result<(), FixtureError> {
         let ids: Vec<HashSet<&str>> = self
             .records
             .iter()
-            .map(|rs| rs.iter().map(record_id).collect())
+            .map(|rs| rs.iter().map(SeedRecord::id).collect())
             .collect();
         for kind in Kind::ALL {
             let located = self.records(kind).iter().zip(&self.locations[kind.index()]);
             for (record, at) in located {
                 for (field, target) in kind.references() {
-                    let Some(id) = record.get(*field).and_then(Value::as_str) else {
+                    let Some(id) = record.text(field) else {
                         continue;
                     };
                     if !ids[target.index()].contains(id) {
                         let message = format!(
                             "{} '{}': field '{field}' names {} '{id}', which does not exist in {}",
                             kind.singular(),
-                            record_id(record),
+                            record.id(),
                             target.singular(),
                             target.file_name()
                         );
@@ -246,41 +320,123 @@ impl FixtureSet {
     }
 }
 
-/// Parses one fixture file into conformed records with their positions.
+/// Parses one fixture file into conformed records with their positions, one element at a
+/// time: a large file never exists as one parsed tree.
 fn parse_file(
     kind: Kind,
     path: &Path,
     text: &str,
-) -> Result<Vec<(Record, Location)>, FixtureError> {
-    let value = parse_json(path, text)?;
-    let Value::Array(items) = value else {
-        let message = format!("expected a JSON array of {} records", kind.singular());
-        let at = locate(path, text, first_token(text));
-        return Err(FixtureError::InvalidRecord { at, message });
-    };
+) -> Result<Vec<(SeedRecord, Location)>, FixtureError> {
     let offsets = element_offsets(text, 1)
         .into_iter()
         .next()
         .unwrap_or_default();
-    conform_all(kind, path, text, items, &offsets)
+    let mut locator = Locator::new(path, text);
+    let mut records = Vec::with_capacity(offsets.len());
+    let mut failure = None;
+    let mut each = |n: usize, item: Value| -> Result<(), FixtureError> {
+        let here = locator.at(offsets.get(n).copied().unwrap_or(0));
+        records.push(conform_one(kind, n, item, here)?);
+        Ok(())
+    };
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    let visitor = Elements {
+        each: &mut each,
+        failure: &mut failure,
+    };
+    let parsed = serde::Deserializer::deserialize_seq(&mut deserializer, visitor)
+        .and_then(|()| deserializer.end());
+    if let Some(failure) = failure {
+        return Err(failure);
+    }
+    match parsed {
+        Ok(()) => Ok(records),
+        Err(e) if e.classify() == serde_json::error::Category::Data => {
+            let message = format!("expected a JSON array of {} records", kind.singular());
+            Err(FixtureError::InvalidRecord {
+                at: locate(path, text, first_token(text)),
+                message,
+            })
+        }
+        Err(e) => Err(json_error(path, &e)),
+    }
+}
+
+/// Hands each element of a JSON array to `each`; the first error it returns stops parsing
+/// and is kept in `failure`.
+struct Elements<'a, F> {
+    each: &'a mut F,
+    failure: &'a mut Option<FixtureError>,
+}
+
+impl<'de, F: FnMut(usize, Value) -> Result<(), FixtureError>> serde::de::Visitor<'de>
+    for Elements<'_, F>
+{
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON array of records")
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let mut n = 0;
+        while let Some(item) = seq.next_element::<Value>()? {
+            if let Err(failure) = (self.each)(n, item) {
+                *self.failure = Some(failure);
+                return Err(serde::de::Error::custom("invalid record"));
+            }
+            n += 1;
+        }
+        Ok(())
+    }
+}
+
+/// The sections of an exported state, in document order (record positions are matched to
+/// sections by that order).
+struct Sections(Vec<(String, Value)>);
+
+impl<'de> serde::Deserialize<'de> for Sections {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = Sections;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a JSON object keyed by kind")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Sections, A::Error> {
+                let mut sections = Vec::new();
+                while let Some(entry) = map.next_entry::<String, Value>()? {
+                    sections.push(entry);
+                }
+                Ok(Sections(sections))
+            }
+        }
+        deserializer.deserialize_map(Visit)
+    }
 }
 
 /// Parses `text` as JSON, naming the position of a syntax error.
 fn parse_json(path: &Path, text: &str) -> Result<Value, FixtureError> {
-    serde_json::from_str(text).map_err(|e| {
-        let message = e.to_string();
-        let message = message
-            .split(" at line")
-            .next()
-            .unwrap_or_default()
-            .to_owned();
-        let at = Location {
-            path: path.to_owned(),
-            line: e.line(),
-            column: e.column(),
-        };
-        FixtureError::InvalidJson { at, message }
-    })
+    serde_json::from_str(text).map_err(|e| json_error(path, &e))
+}
+
+/// A JSON syntax error at its position.
+fn json_error(path: &Path, e: &serde_json::Error) -> FixtureError {
+    let message = e.to_string();
+    let message = message
+        .split(" at line")
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    let at = Location {
+        path: Arc::from(path),
+        line: e.line(),
+        column: e.column(),
+    };
+    FixtureError::InvalidJson { at, message }
 }
 
 /// Conforms each record of `items`; `offsets` are where they start in `text`.
@@ -290,27 +446,37 @@ fn conform_all(
     text: &str,
     items: Vec<Value>,
     offsets: &[usize],
-) -> Result<Vec<(Record, Location)>, FixtureError> {
+) -> Result<Vec<(SeedRecord, Location)>, FixtureError> {
     let mut locator = Locator::new(path, text);
     let mut records = Vec::with_capacity(items.len());
     for (n, item) in items.into_iter().enumerate() {
         let here = locator.at(offsets.get(n).copied().unwrap_or(0));
-        let Value::Object(mut record) = item else {
-            let message = format!("record #{} must be a JSON object", n + 1);
-            return Err(FixtureError::InvalidRecord { at: here, message });
-        };
-        if let Err(problem) = conform(kind, &mut record) {
-            let name = record
-                .get("id")
-                .and_then(Value::as_str)
-                .map(|id| format!(" '{id}'"))
-                .unwrap_or_default();
-            let message = format!("{}{name} (record #{}): {problem}", kind.singular(), n + 1);
-            return Err(FixtureError::InvalidRecord { at: here, message });
-        }
-        records.push((record, here));
+        records.push(conform_one(kind, n, item, here)?);
     }
     Ok(records)
+}
+
+/// Checks record number `n` (from 0) found at `here` and keeps it compact.
+fn conform_one(
+    kind: Kind,
+    n: usize,
+    item: Value,
+    here: Location,
+) -> Result<(SeedRecord, Location), FixtureError> {
+    let Value::Object(mut record) = item else {
+        let message = format!("record #{} must be a JSON object", n + 1);
+        return Err(FixtureError::InvalidRecord { at: here, message });
+    };
+    if let Err(problem) = conform(kind, &mut record) {
+        let name = record
+            .get("id")
+            .and_then(Value::as_str)
+            .map(|id| format!(" '{id}'"))
+            .unwrap_or_default();
+        let message = format!("{}{name} (record #{}): {problem}", kind.singular(), n + 1);
+        return Err(FixtureError::InvalidRecord { at: here, message });
+    }
+    Ok((SeedRecord::new(kind, &record), here))
 }
 
 fn first_token(text: &str) -> usize {
@@ -368,7 +534,7 @@ fn locate(path: &Path, text: &str, offset: usize) -> Location {
 /// of a large file is linear (each record scanning from the start was quadratic: 11 s to
 /// load 20k agents).
 struct Locator<'a> {
-    path: &'a Path,
+    path: Arc<Path>,
     text: &'a str,
     offset: usize,
     line: usize,
@@ -376,9 +542,9 @@ struct Locator<'a> {
 }
 
 impl<'a> Locator<'a> {
-    fn new(path: &'a Path, text: &'a str) -> Self {
+    fn new(path: &Path, text: &'a str) -> Self {
         Self {
-            path,
+            path: Arc::from(path),
             text,
             offset: 0,
             line: 1,
@@ -391,7 +557,7 @@ impl<'a> Locator<'a> {
     fn at(&mut self, offset: usize) -> Location {
         let offset = offset.min(self.text.len());
         if offset < self.offset {
-            *self = Self::new(self.path, self.text);
+            (self.offset, self.line, self.column) = (0, 1, 1);
         }
         for b in self.text.as_bytes()[self.offset..offset].iter().copied() {
             if b == b'\n' {
@@ -403,7 +569,7 @@ impl<'a> Locator<'a> {
         }
         self.offset = offset;
         Location {
-            path: self.path.to_owned(),
+            path: Arc::clone(&self.path),
             line: self.line,
             column: self.column,
         }

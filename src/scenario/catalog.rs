@@ -188,7 +188,7 @@ pub fn parse(path: &Path, text: &str) -> Result<ScenarioSpec, ScenarioError> {
         };
         ScenarioError::Invalid {
             at: Location {
-                path: path.to_owned(),
+                path: Arc::from(path),
                 line: e.line(),
                 column: e.column(),
             },

@@ -14,6 +14,8 @@ use dashmap::mapref::entry::Entry;
 use serde_json::Value;
 
 use super::Record;
+use super::stored::Stored;
+use crate::fixtures::SeedRecord;
 
 /// A record id.
 pub type Id = Arc<str>;
@@ -61,7 +63,7 @@ pub enum Scope<'a> {
 #[derive(Debug, Clone)]
 struct Row {
     seq: u64,
-    record: Arc<Record>,
+    data: Stored,
 }
 
 #[derive(Debug, Default, Clone)]
@@ -126,7 +128,7 @@ impl Collection {
 
     /// The record with `id`.
     pub fn get(&self, id: &str) -> Option<Arc<Record>> {
-        self.rows.get(id).map(|row| Arc::clone(&row.record))
+        self.rows.get(id).map(|row| row.data.record())
     }
 
     /// Whether a record with `id` exists.
@@ -146,26 +148,49 @@ impl Collection {
 
     /// Adds `record`, which must carry a string `id`.
     pub fn insert(&self, record: Record) -> Result<Arc<Record>, DuplicateId> {
-        let id: Id = Arc::from(record_id(&record));
-        let partition = self.partition_of(&record);
+        let (id, partition, unique) = (
+            Arc::from(record_id(&record)),
+            self.partition_of(&record),
+            self.unique_of(&record),
+        );
         let record = Arc::new(record);
+        self.insert_stored(id, partition, unique, Stored::Parsed(Arc::clone(&record)))?;
+        Ok(record)
+    }
+
+    /// Adds a seed record kept as compact JSON, parsed on first read (most of a large seed
+    /// is never read).
+    pub fn insert_seed(&self, seed: SeedRecord) -> Result<(), DuplicateId> {
+        let field = |name: Option<&'static str>| name.and_then(|f| seed.text(f)).map(Arc::from);
+        let (id, partition, unique) = (
+            Arc::from(seed.id()),
+            field(self.partition_field),
+            field(self.unique_field),
+        );
+        self.insert_stored(id, partition, unique, Stored::compact(seed.into_json()))
+    }
+
+    fn insert_stored(
+        &self,
+        id: Id,
+        partition: Partition,
+        unique: Option<Arc<str>>,
+        data: Stored,
+    ) -> Result<(), DuplicateId> {
         let seq = self.next_seq.fetch_add(1, Ordering::Relaxed);
         match self.rows.entry(Arc::clone(&id)) {
             Entry::Occupied(_) => return Err(DuplicateId(id)),
             Entry::Vacant(slot) => {
-                slot.insert(Row {
-                    seq,
-                    record: Arc::clone(&record),
-                });
+                slot.insert(Row { seq, data });
             }
         }
-        if let Some(value) = self.unique_of(&record) {
+        if let Some(value) = unique {
             self.unique.insert(value, Arc::clone(&id));
         }
         let mut index = self.write_index();
         index.all.insert(seq, Arc::clone(&id));
         index.parts.entry(partition).or_default().insert(seq, id);
-        Ok(record)
+        Ok(())
     }
 
     /// Changes the record with `id` through `change`, which may refuse with its own error.
@@ -180,14 +205,16 @@ impl Collection {
             let Some(mut row) = self.rows.get_mut(id) else {
                 return Ok(None);
             };
-            let mut next = Record::clone(&row.record);
+            let current = row.data.record();
+            let mut next = Record::clone(&current);
             change(&mut next)?;
             next.insert("id".to_owned(), Value::String(id.to_owned()));
-            let old = self.partition_of(&row.record);
+            let old = self.partition_of(&current);
             let new = self.partition_of(&next);
-            let old_unique = self.unique_of(&row.record);
-            row.record = Arc::new(next);
-            (row.seq, old, new, old_unique, Arc::clone(&row.record))
+            let old_unique = self.unique_of(&current);
+            let next = Arc::new(next);
+            row.data = Stored::Parsed(Arc::clone(&next));
+            (row.seq, old, new, old_unique, next)
         };
         let new_unique = self.unique_of(&record);
         if old_unique != new_unique {
@@ -218,16 +245,17 @@ impl Collection {
     /// Removes and returns the record with `id`.
     pub fn remove(&self, id: &str) -> Option<Arc<Record>> {
         let (_, row) = self.rows.remove(id)?;
-        if let Some(value) = self.unique_of(&row.record) {
+        let record = row.data.record();
+        if let Some(value) = self.unique_of(&record) {
             self.unique.remove(&value);
         }
-        let partition = self.partition_of(&row.record);
+        let partition = self.partition_of(&record);
         let mut index = self.write_index();
         index.all.remove(&row.seq);
         if let Some(part) = index.parts.get_mut(&partition) {
             part.remove(&row.seq);
         }
-        Some(row.record)
+        Some(record)
     }
 
     /// One page of the records in `scope` that pass `filter`, in creation order.

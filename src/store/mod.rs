@@ -10,6 +10,7 @@ pub mod audit;
 mod collection;
 pub mod kind;
 mod runs;
+mod stored;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
@@ -26,7 +27,7 @@ pub use kind::Kind;
 pub use runs::Runs;
 
 use crate::clock::Timestamp;
-use crate::fixtures::FixtureSet;
+use crate::fixtures::{FixtureSet, SeedRecord};
 use audit::AuditLog;
 
 /// A stored record: a JSON object. Fields the mock does not know are kept as they are.
@@ -56,10 +57,10 @@ impl Seeded {
         let default_product = fixtures.default_product();
         let origin = fixtures.origin.clone();
         for (kind, records) in fixtures.into_records() {
-            for mut record in records {
-                kind.derive(&mut record);
-                // The fixture loader already refused duplicate ids, so this cannot fail.
-                let _ = collections[kind.index()].insert(record);
+            for record in records {
+                // The fixture loader already refused duplicate ids (and conformed and derived
+                // every record), so this cannot fail.
+                let _ = collections[kind.index()].insert_seed(record);
             }
         }
         Self {
@@ -429,18 +430,26 @@ impl Store {
             .collect();
         for kind in Kind::ALL {
             let old_records = old.collections[kind.index()].all();
-            let before: HashMap<&str, &Record> =
-                old_records.iter().map(|r| (record_id(r), &**r)).collect();
-            let after: HashSet<&str> = next.records(kind).iter().map(record_id).collect();
-            let changed: Vec<&Record> = next
+            let before: HashMap<&str, String> = old_records
+                .iter()
+                .map(|r| {
+                    (
+                        record_id(r),
+                        serde_json::to_string(&**r).unwrap_or_default(),
+                    )
+                })
+                .collect();
+            let after: HashSet<&str> = next.records(kind).iter().map(SeedRecord::id).collect();
+            let changed: Vec<Record> = next
                 .records(kind)
                 .iter()
-                .filter(|r| before.get(record_id(r)).copied() != Some(*r))
+                .filter(|r| before.get(r.id()).map(String::as_str) != Some(r.json()))
+                .map(SeedRecord::record)
                 .collect();
             let dropped: Vec<&&str> = before.keys().filter(|id| !after.contains(**id)).collect();
             for state in &live {
                 for record in &changed {
-                    state.put(kind, Record::clone(record));
+                    state.put(kind, record.clone());
                 }
                 for id in &dropped {
                     state.remove(kind, id);
