@@ -131,6 +131,11 @@ impl Collection {
         self.rows.get(id).map(|row| row.data.record())
     }
 
+    /// The record with `id`, without caching a compact record's parsed form.
+    fn peek(&self, id: &str) -> Option<Arc<Record>> {
+        self.rows.get(id).map(|row| row.data.peek())
+    }
+
     /// Whether a record with `id` exists.
     pub fn contains(&self, id: &str) -> bool {
         self.rows.contains_key(id)
@@ -297,7 +302,9 @@ impl Collection {
         let (offset, size) = (request.offset(), request.size());
         let mut items = Vec::new();
         let mut total = 0usize;
-        for record in ids.filter_map(|id| self.get(id)) {
+        // A scan reads records without caching their parsed form, so filtering a large
+        // compact seed does not inflate it.
+        for record in ids.filter_map(|id| self.peek(id)) {
             if !keep(&record) {
                 continue;
             }
@@ -312,10 +319,10 @@ impl Collection {
         }
     }
 
-    /// Every record in creation order.
+    /// Every record in creation order (compact records are parsed but not cached).
     pub fn all(&self) -> Vec<Arc<Record>> {
         let ids: Vec<Id> = self.read_index().all.values().cloned().collect();
-        ids.iter().filter_map(|id| self.get(id)).collect()
+        ids.iter().filter_map(|id| self.peek(id)).collect()
     }
 
     /// The records in `scope` that pass `keep`, in creation order.

@@ -34,6 +34,16 @@ impl Stored {
         }))
     }
 
+    /// The record, parsing it if needed without keeping the parsed form (for scans).
+    pub(super) fn peek(&self) -> Arc<Record> {
+        match self {
+            Stored::Compact(compact) if compact.parsed.get().is_none() => {
+                Arc::new(serde_json::from_str(&compact.json).unwrap_or_default())
+            }
+            _ => self.record(),
+        }
+    }
+
     /// The record, parsing (once) if needed.
     pub(super) fn record(&self) -> Arc<Record> {
         match self {
@@ -65,5 +75,17 @@ mod tests {
         let first = stored.record();
         assert_eq!(*first, record);
         assert!(Arc::ptr_eq(&first, &stored.record()));
+    }
+
+    #[test]
+    fn peeking_does_not_cache_the_parsed_form() {
+        let stored = Stored::compact(Box::from(r#"{"id":"a"}"#));
+        let peeked = stored.peek();
+        assert!(!Arc::ptr_eq(&peeked, &stored.peek()));
+        let read = stored.record();
+        assert!(
+            Arc::ptr_eq(&read, &stored.peek()),
+            "once read, scans share the cached form"
+        );
     }
 }
