@@ -36,7 +36,7 @@ use crate::clock::Clock;
 use crate::config::Settings;
 use crate::envelope::{self, Body};
 use crate::error::ApiError;
-use crate::journal::{self, Entry, Journal};
+use crate::journal::{Entry, Journal};
 use crate::ratelimit::{RateLimiter, Verdict};
 use crate::reload::ReloadReport;
 use crate::routes::{self, Access, BodyKind, Ctx, Req, Route, Router};
@@ -340,8 +340,7 @@ async fn answer(
         }
     };
     if let Some(entry) = trace.as_mut() {
-        entry.body = journal::bounded_body(&body);
-        entry.body_size = body.len();
+        entry.set_body(&body);
     }
     let req = Req {
         route,
@@ -368,20 +367,13 @@ async fn answer(
 }
 
 fn start_entry(app: &App, parts: &Parts, namespace: &str) -> Entry {
-    Entry {
-        id: 0,
-        at: app.clock.now().to_string(),
-        namespace: namespace.to_owned(),
-        method: parts.method.as_str().to_owned(),
-        path: parts.uri.path().to_owned(),
-        query: parts.uri.query().unwrap_or_default().to_owned(),
-        route: None,
-        headers: journal::masked_headers(&parts.headers),
-        body: None,
-        body_size: 0,
-        status: 0,
-        rule: None,
-    }
+    Entry::start(
+        app.clock.now(),
+        namespace,
+        &parts.method,
+        &parts.uri,
+        &parts.headers,
+    )
 }
 
 /// The namespace named by `X-Mock-Namespace`: 1 to 64 letters, digits, `-`, `_` or `.`.
