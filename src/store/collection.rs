@@ -551,4 +551,44 @@ mod tests {
         assert_eq!((even, odd), (2600, 1000));
         assert_pages_match_walk(&c, Scope::In(&[Some("odd"), Some("even")]));
     }
+
+    #[test]
+    fn racing_partition_moves_leave_each_record_in_its_current_partition() {
+        let c = Arc::new(Collection::new(Some("product_id"), None));
+        for n in 0..50 {
+            c.insert(record(&n.to_string(), Some("p0")))
+                .expect("unique");
+        }
+        let movers: Vec<_> = (0..4)
+            .map(|t| {
+                let c = Arc::clone(&c);
+                std::thread::spawn(move || {
+                    for round in 0..20_000 {
+                        let n = (round * 3 + t) % 8;
+                        let _ = c.update::<()>(&n.to_string(), |r| {
+                            r.insert("product_id".into(), json!(format!("p{}", (round + t) % 4)));
+                            Ok(())
+                        });
+                        if round % 5000 == 4999 && t == 0 {
+                            let _ = c.remove(&n.to_string());
+                        }
+                    }
+                })
+            })
+            .collect();
+        for mover in movers {
+            mover.join().expect("mover finished");
+        }
+        let mut listed = 0;
+        for p in ["p0", "p1", "p2", "p3"] {
+            let page = page_of(&c, Scope::In(&[Some(p)]), 1, 100);
+            for r in &page.items {
+                assert_eq!(r.get("product_id"), Some(&json!(p)), "{}", record_id(r));
+            }
+            assert_eq!(page.items.len() as u64, page.total);
+            listed += page.items.len();
+        }
+        assert_eq!(listed, c.len());
+        assert_eq!(page_of(&c, Scope::All, 1, 100).total as usize, c.len());
+    }
 }
