@@ -1,47 +1,211 @@
 //! The request journal: a bounded ring of the calls the mock answered, for verification.
 //!
 //! Appending takes one short mutex hold and evicts the oldest entry when full, so memory
-//! stays flat however long the server runs. Token values are masked before they are stored.
+//! stays flat however long the server runs. Recording is cheap: an entry keeps the request
+//! line and headers as raw bytes packed in one buffer (copied, so no connection buffer is
+//! kept alive), the first 4 KiB of the body and the time as a [`Timestamp`]. Formatting
+//! (RFC 3339 time, lossy UTF-8, token masking) happens only when the journal is read, and
+//! token values are masked on every way out: serialization and `Debug`.
 
+use std::borrow::Cow;
 use std::collections::VecDeque;
+use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use hyper::HeaderMap;
-use serde::Serialize;
+use hyper::{HeaderMap, Method, Uri};
+use serde::ser::{Serialize, SerializeStruct, Serializer};
+
+use crate::clock::Timestamp;
 
 /// The default number of entries kept.
 pub const DEFAULT_JOURNAL_SIZE: usize = 1000;
 /// How much of a request body an entry keeps.
 pub const BODY_LIMIT: usize = 4096;
 
-/// One answered request.
-#[derive(Debug, Clone, Serialize)]
+/// One answered request. Serializes to `{id, at, namespace, method, path, query, route,
+/// headers: [[name, value], ..], body, body_size, status, rule}` with token values masked.
 pub struct Entry {
-    /// Increasing sequence number.
+    /// Increasing sequence number (assigned by [`Journal::record`]).
     pub id: u64,
-    /// Server-clock time the request arrived (RFC 3339).
-    pub at: String,
+    /// Server-clock time the request arrived.
+    pub at: Timestamp,
     /// The namespace it ran in.
-    pub namespace: String,
+    pub namespace: Cow<'static, str>,
     /// HTTP method.
-    pub method: String,
-    /// Path, without the query.
-    pub path: String,
-    /// Raw query string (empty when none).
-    pub query: String,
+    pub method: Method,
     /// The route name from the table (`agents.get`), when the path was recognized.
     pub route: Option<&'static str>,
-    /// Request headers, with token values masked.
-    pub headers: Vec<(String, String)>,
-    /// The body (first 4 KiB, lossy UTF-8), when there was one.
-    pub body: Option<String>,
     /// The body's full size in bytes.
     pub body_size: usize,
     /// The status answered.
     pub status: u16,
     /// The scenario rule that fired, if any.
     pub rule: Option<String>,
+    request: Packed,
+    body: Option<Box<[u8]>>,
+}
+
+impl Entry {
+    /// An entry for a request that just arrived; route, body, status and rule come later.
+    pub fn start(
+        at: Timestamp,
+        namespace: &str,
+        method: &Method,
+        uri: &Uri,
+        headers: &HeaderMap,
+    ) -> Self {
+        let namespace = match namespace {
+            crate::store::DEFAULT_NAMESPACE => Cow::Borrowed(crate::store::DEFAULT_NAMESPACE),
+            other => Cow::Owned(other.to_owned()),
+        };
+        Self {
+            id: 0,
+            at,
+            namespace,
+            method: method.clone(),
+            route: None,
+            body_size: 0,
+            status: 0,
+            rule: None,
+            request: Packed::new(uri.path(), uri.query().unwrap_or_default(), headers),
+            body: None,
+        }
+    }
+
+    /// Keeps the first [`BODY_LIMIT`] bytes of `body` and its full size.
+    pub fn set_body(&mut self, body: &[u8]) {
+        self.body_size = body.len();
+        self.body = (!body.is_empty()).then(|| body[..body.len().min(BODY_LIMIT)].into());
+    }
+
+    /// Path, without the query.
+    pub fn path(&self) -> &str {
+        self.request.path()
+    }
+
+    /// Raw query string (empty when none).
+    pub fn query(&self) -> &str {
+        self.request.query()
+    }
+
+    /// Request headers as name/value pairs, with credential values masked.
+    pub fn headers(&self) -> Vec<(&str, String)> {
+        self.request
+            .headers()
+            .map(|(name, value)| (name, shown(name, value)))
+            .collect()
+    }
+
+    /// The kept body (first 4 KiB, lossy UTF-8), when there was one.
+    pub fn body(&self) -> Option<Cow<'_, str>> {
+        self.body.as_deref().map(String::from_utf8_lossy)
+    }
+}
+
+impl Serialize for Entry {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut s = serializer.serialize_struct("Entry", 12)?;
+        s.serialize_field("id", &self.id)?;
+        s.serialize_field("at", &self.at.to_string())?;
+        s.serialize_field("namespace", &self.namespace)?;
+        s.serialize_field("method", self.method.as_str())?;
+        s.serialize_field("path", self.path())?;
+        s.serialize_field("query", self.query())?;
+        s.serialize_field("route", &self.route)?;
+        s.serialize_field("headers", &self.headers())?;
+        s.serialize_field("body", &self.body())?;
+        s.serialize_field("body_size", &self.body_size)?;
+        s.serialize_field("status", &self.status)?;
+        s.serialize_field("rule", &self.rule)?;
+        s.end()
+    }
+}
+
+impl fmt::Debug for Entry {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Entry")
+            .field("id", &self.id)
+            .field("at", &self.at)
+            .field("namespace", &self.namespace)
+            .field("method", &self.method)
+            .field("path", &self.path())
+            .field("query", &self.query())
+            .field("route", &self.route)
+            .field("headers", &self.headers())
+            .field("body_size", &self.body_size)
+            .field("status", &self.status)
+            .field("rule", &self.rule)
+            .finish()
+    }
+}
+
+/// Path, query and headers packed into one buffer: `path`, `query`, then per header a
+/// little-endian `u32` name length, a `u32` value length, the name and the value bytes.
+struct Packed {
+    buf: Box<[u8]>,
+    path_len: usize,
+    query_len: usize,
+}
+
+impl Packed {
+    fn new(path: &str, query: &str, headers: &HeaderMap) -> Self {
+        let fits = |n: &str, v: &[u8]| u32::try_from(n.len().max(v.len())).is_ok();
+        let size = path.len()
+            + query.len()
+            + headers
+                .iter()
+                .map(|(n, v)| 8 + n.as_str().len() + v.as_bytes().len())
+                .sum::<usize>();
+        let mut buf = Vec::with_capacity(size);
+        buf.extend_from_slice(path.as_bytes());
+        buf.extend_from_slice(query.as_bytes());
+        for (name, value) in headers {
+            let (name, value) = (name.as_str(), value.as_bytes());
+            if !fits(name, value) {
+                continue;
+            }
+            for len in [name.len(), value.len()] {
+                buf.extend_from_slice(&u32::try_from(len).unwrap_or(u32::MAX).to_le_bytes());
+            }
+            buf.extend_from_slice(name.as_bytes());
+            buf.extend_from_slice(value);
+        }
+        Self {
+            buf: buf.into_boxed_slice(),
+            path_len: path.len(),
+            query_len: query.len(),
+        }
+    }
+
+    fn text(&self, from: usize, len: usize) -> &str {
+        let bytes = self.buf.get(from..from + len).unwrap_or_default();
+        std::str::from_utf8(bytes).unwrap_or_default()
+    }
+
+    fn path(&self) -> &str {
+        self.text(0, self.path_len)
+    }
+
+    fn query(&self) -> &str {
+        self.text(self.path_len, self.query_len)
+    }
+
+    fn headers(&self) -> impl Iterator<Item = (&str, &[u8])> {
+        let mut at = self.path_len + self.query_len;
+        std::iter::from_fn(move || {
+            let len = |from: usize| -> Option<usize> {
+                let bytes: [u8; 4] = self.buf.get(from..from + 4)?.try_into().ok()?;
+                usize::try_from(u32::from_le_bytes(bytes)).ok()
+            };
+            let (name_len, value_len) = (len(at)?, len(at + 4)?);
+            let name = std::str::from_utf8(self.buf.get(at + 8..at + 8 + name_len)?).ok()?;
+            let start = at + 8 + name_len;
+            let value = self.buf.get(start..start + value_len)?;
+            at = start + value_len;
+            Some((name, value))
+        })
+    }
 }
 
 /// Which entries to read.
@@ -63,8 +227,8 @@ impl Filter {
     fn keeps(&self, entry: &Entry) -> bool {
         self.method
             .as_deref()
-            .is_none_or(|m| m.eq_ignore_ascii_case(&entry.method))
-            && self.path.as_deref().is_none_or(|p| p == entry.path)
+            .is_none_or(|m| m.eq_ignore_ascii_case(entry.method.as_str()))
+            && self.path.as_deref().is_none_or(|p| p == entry.path())
             && self.route.as_deref().is_none_or(|r| Some(r) == entry.route)
             && self.status.is_none_or(|s| s == entry.status)
             && self
@@ -148,19 +312,13 @@ impl Journal {
     }
 }
 
-/// Headers as name/value pairs, with credential values masked.
-pub fn masked_headers(headers: &HeaderMap) -> Vec<(String, String)> {
-    headers
-        .iter()
-        .map(|(name, value)| {
-            let value = String::from_utf8_lossy(value.as_bytes());
-            let shown = match name.as_str() {
-                "x-api-token" | "authorization" | "cookie" => mask(&value),
-                _ => value.into_owned(),
-            };
-            (name.as_str().to_owned(), shown)
-        })
-        .collect()
+/// A header value as shown: lossy UTF-8, with credential values masked.
+fn shown(name: &str, value: &[u8]) -> String {
+    let value = String::from_utf8_lossy(value);
+    match name {
+        "x-api-token" | "authorization" | "cookie" => mask(&value),
+        _ => value.into_owned(),
+    }
 }
 
 /// Keeps a short prefix (enough to tell tokens apart) and hides the rest.
@@ -173,33 +331,19 @@ fn mask(value: &str) -> String {
     format!("{scheme}{prefix}********")
 }
 
-/// The first [`BODY_LIMIT`] bytes of `body` as text, or `None` when it is empty.
-pub fn bounded_body(body: &[u8]) -> Option<String> {
-    if body.is_empty() {
-        return None;
-    }
-    Some(String::from_utf8_lossy(&body[..body.len().min(BODY_LIMIT)]).into_owned())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn entry(path: &str) -> Entry {
-        Entry {
-            id: 0,
-            at: String::new(),
-            namespace: "default".into(),
-            method: "GET".into(),
-            path: path.into(),
-            query: String::new(),
-            route: None,
-            headers: Vec::new(),
-            body: None,
-            body_size: 0,
-            status: 200,
-            rule: None,
-        }
+        let uri: Uri = path.parse().expect("uri");
+        Entry::start(
+            Timestamp::from_millis(0),
+            "default",
+            &Method::GET,
+            &uri,
+            &HeaderMap::new(),
+        )
     }
 
     #[test]
@@ -211,7 +355,7 @@ mod tests {
         let paths: Vec<String> = journal
             .list(&Filter::default(), 10)
             .iter()
-            .map(|e| e.path.clone())
+            .map(|e| e.path().to_owned())
             .collect();
         assert_eq!(paths, ["/c", "/b"]);
     }
@@ -220,5 +364,46 @@ mod tests {
     fn tokens_are_masked() {
         assert_eq!(mask("Bearer prodgy_secretvalue"), "Bearer prodgy_s********");
         assert_eq!(mask("prodgy_secretvalue"), "prodgy_s********");
+    }
+
+    #[test]
+    fn an_entry_serializes_to_the_journal_shape_with_tokens_masked() {
+        let mut headers = HeaderMap::new();
+        headers.insert("host", "localhost".parse().expect("value"));
+        headers.insert("x-api-token", "prodgy_secretvalue".parse().expect("value"));
+        headers.append("cookie", "a=b".parse().expect("value"));
+        let uri: Uri = "/api/x?a=1&b=%20".parse().expect("uri");
+        let mut entry = Entry::start(
+            Timestamp::from_millis(0),
+            "ns-1",
+            &Method::POST,
+            &uri,
+            &headers,
+        );
+        entry.id = 7;
+        entry.route = Some("x.create");
+        entry.status = 201;
+        entry.set_body(&[b'y'; 5000]);
+        let json = serde_json::to_value(&entry).expect("serializes");
+        assert_eq!(
+            json,
+            serde_json::json!({
+                "id": 7,
+                "at": "1970-01-01T00:00:00Z",
+                "namespace": "ns-1",
+                "method": "POST",
+                "path": "/api/x",
+                "query": "a=1&b=%20",
+                "route": "x.create",
+                "headers": [["host", "localhost"], ["x-api-token", "prodgy_s********"], ["cookie", "a=b********"]],
+                "body": "y".repeat(BODY_LIMIT),
+                "body_size": 5000,
+                "status": 201,
+                "rule": null,
+            })
+        );
+        assert!(!format!("{entry:?}").contains("secretvalue"));
+        entry.set_body(b"");
+        assert_eq!((entry.body(), entry.body_size), (None, 0));
     }
 }

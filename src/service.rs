@@ -16,6 +16,7 @@
 //! A panic anywhere inside becomes a logged 500 envelope; the connection is only dropped
 //! when a scenario asks for it.
 
+use std::borrow::Cow;
 use std::net::SocketAddr;
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicUsize, Ordering};
@@ -36,7 +37,7 @@ use crate::clock::Clock;
 use crate::config::Settings;
 use crate::envelope::{self, Body};
 use crate::error::ApiError;
-use crate::journal::{self, Entry, Journal};
+use crate::journal::{Entry, Journal};
 use crate::ratelimit::{RateLimiter, Verdict};
 use crate::reload::ReloadReport;
 use crate::routes::{self, Access, BodyKind, Ctx, Req, Route, Router};
@@ -148,9 +149,10 @@ pub async fn handle(
     conn: Conn,
 ) -> Result<Response<Body>, Aborted> {
     app.in_flight.fetch_add(1, Ordering::AcqRel);
+    // Cheap clones (the URI shares the request's bytes), kept only to name a panic.
     let method = request.method().clone();
-    let path = request.uri().path().to_owned();
-    let response = catch_panics(&method, &path, pipeline(&app, request, &conn)).await;
+    let uri = request.uri().clone();
+    let response = catch_panics(&method, uri.path(), pipeline(&app, request, &conn)).await;
     let now = i64::try_from(app.started.elapsed().as_millis()).unwrap_or(i64::MAX);
     app.last_activity_ms.store(now, Ordering::Release);
     app.in_flight.fetch_sub(1, Ordering::AcqRel);
@@ -340,8 +342,7 @@ async fn answer(
         }
     };
     if let Some(entry) = trace.as_mut() {
-        entry.body = journal::bounded_body(&body);
-        entry.body_size = body.len();
+        entry.set_body(&body);
     }
     let req = Req {
         route,
@@ -368,26 +369,19 @@ async fn answer(
 }
 
 fn start_entry(app: &App, parts: &Parts, namespace: &str) -> Entry {
-    Entry {
-        id: 0,
-        at: app.clock.now().to_string(),
-        namespace: namespace.to_owned(),
-        method: parts.method.as_str().to_owned(),
-        path: parts.uri.path().to_owned(),
-        query: parts.uri.query().unwrap_or_default().to_owned(),
-        route: None,
-        headers: journal::masked_headers(&parts.headers),
-        body: None,
-        body_size: 0,
-        status: 0,
-        rule: None,
-    }
+    Entry::start(
+        app.clock.now(),
+        namespace,
+        &parts.method,
+        &parts.uri,
+        &parts.headers,
+    )
 }
 
 /// The namespace named by `X-Mock-Namespace`: 1 to 64 letters, digits, `-`, `_` or `.`.
-fn namespace_of(headers: &HeaderMap) -> Result<String, ApiError> {
+fn namespace_of(headers: &HeaderMap) -> Result<Cow<'static, str>, ApiError> {
     let Some(value) = headers.get("x-mock-namespace") else {
-        return Ok(DEFAULT_NAMESPACE.to_owned());
+        return Ok(Cow::Borrowed(DEFAULT_NAMESPACE));
     };
     let name = value.to_str().unwrap_or_default();
     let valid = (1..=64).contains(&name.len())
@@ -395,7 +389,7 @@ fn namespace_of(headers: &HeaderMap) -> Result<String, ApiError> {
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b));
     if valid {
-        Ok(name.to_owned())
+        Ok(Cow::Owned(name.to_owned()))
     } else {
         Err(ApiError::bad_request(
             "header 'X-Mock-Namespace' must be 1 to 64 letters, digits, '-', '_' or '.'",

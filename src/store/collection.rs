@@ -1,11 +1,14 @@
 //! One generic, concurrent collection of JSON records, reused by every resource.
 //!
 //! Records live in a `DashMap` keyed by id, so reads by id never contend. A separate order
-//! index (creation sequence → id, per partition) keeps lists stable and lets a page be read
-//! without walking the whole collection. The index sits behind a `RwLock`: writes are short
-//! and rare next to reads, and no DashMap guard is ever held while it is taken.
+//! index (creation sequence → id, per partition; see [`super::order`]) keeps lists stable
+//! and jumps straight to any page offset. The index sits behind a `RwLock`: writes are short
+//! and rare next to reads.
+//!
+//! Lock order is always index first, then a `DashMap` shard; no `DashMap` guard is ever held
+//! while the index lock is taken. Inserts and removals hold the index write lock while they
+//! touch the rows, so the index and the rows never disagree about which records exist.
 
-use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
@@ -14,6 +17,7 @@ use dashmap::mapref::entry::Entry;
 use serde_json::Value;
 
 use super::Record;
+use super::order::{self, Index, SeqList};
 use super::stored::Stored;
 use crate::fixtures::SeedRecord;
 
@@ -66,12 +70,6 @@ struct Row {
     data: Stored,
 }
 
-#[derive(Debug, Default, Clone)]
-struct Index {
-    all: BTreeMap<u64, Id>,
-    parts: HashMap<Partition, BTreeMap<u64, Id>>,
-}
-
 /// A concurrent, ordered collection of records keyed by their `id` field.
 #[derive(Debug)]
 pub struct Collection {
@@ -104,11 +102,16 @@ impl Collection {
 
     /// An independent copy: records are shared (`Arc`), indexes are cloned. O(n).
     pub fn deep_copy(&self) -> Self {
-        let index = self.read_index().clone();
+        // Inserts and removals hold the index write lock, so under the read lock the rows
+        // and the index agree.
+        let (index, rows) = {
+            let index = self.read_index();
+            (index.clone(), self.rows.clone())
+        };
         Self {
             partition_field: self.partition_field,
             unique_field: self.unique_field,
-            rows: self.rows.clone(),
+            rows,
             unique: self.unique.clone(),
             index: RwLock::new(index),
             next_seq: AtomicU64::new(self.next_seq.load(Ordering::Relaxed)),
@@ -153,11 +156,9 @@ impl Collection {
 
     /// Adds `record`, which must carry a string `id`.
     pub fn insert(&self, record: Record) -> Result<Arc<Record>, DuplicateId> {
-        let (id, partition, unique) = (
-            Arc::from(record_id(&record)),
-            self.partition_of(&record),
-            self.unique_of(&record),
-        );
+        let id: Id = Arc::from(record_id(&record));
+        let partition = self.partition_of(&record);
+        let unique = self.unique_of(&record);
         let record = Arc::new(record);
         self.insert_stored(id, partition, unique, Stored::Parsed(Arc::clone(&record)))?;
         Ok(record)
@@ -182,19 +183,21 @@ impl Collection {
         unique: Option<Arc<str>>,
         data: Stored,
     ) -> Result<(), DuplicateId> {
-        let seq = self.next_seq.fetch_add(1, Ordering::Relaxed);
-        match self.rows.entry(Arc::clone(&id)) {
-            Entry::Occupied(_) => return Err(DuplicateId(id)),
-            Entry::Vacant(slot) => {
-                slot.insert(Row { seq, data });
+        {
+            // Taking the sequence number under the index lock makes every insert an append.
+            let mut index = self.write_index();
+            let seq = self.next_seq.fetch_add(1, Ordering::Relaxed);
+            match self.rows.entry(Arc::clone(&id)) {
+                Entry::Occupied(_) => return Err(DuplicateId(id)),
+                Entry::Vacant(slot) => {
+                    slot.insert(Row { seq, data });
+                }
             }
+            index.insert(seq, Arc::clone(&id), partition);
         }
         if let Some(value) = unique {
-            self.unique.insert(value, Arc::clone(&id));
+            self.unique.insert(value, id);
         }
-        let mut index = self.write_index();
-        index.all.insert(seq, Arc::clone(&id));
-        index.parts.entry(partition).or_default().insert(seq, id);
         Ok(())
     }
 
@@ -210,7 +213,7 @@ impl Collection {
             let Some(mut row) = self.rows.get_mut(id) else {
                 return Ok(None);
             };
-            let current = row.data.record();
+            let current = row.data.peek();
             let mut next = Record::clone(&current);
             change(&mut next)?;
             next.insert("id".to_owned(), Value::String(id.to_owned()));
@@ -231,41 +234,47 @@ impl Collection {
             }
         }
         if old_partition != new_partition {
-            let mut index = self.write_index();
-            let moved = index
-                .parts
-                .get_mut(&old_partition)
-                .and_then(|part| part.remove(&seq));
-            if let Some(moved) = moved {
-                index
-                    .parts
-                    .entry(new_partition)
-                    .or_default()
-                    .insert(seq, moved);
-            }
+            self.move_partition(id, seq, &old_partition);
         }
         Ok(Some(record))
     }
 
+    /// Moves `seq` out of `from` into the partition the record is in now, or drops it when
+    /// the record is gone. Reading the current partition under the index lock keeps the
+    /// index right whatever order concurrent updates and removals reach this point in.
+    fn move_partition(&self, id: &str, seq: u64, from: &Partition) {
+        let mut index = self.write_index();
+        let current = self
+            .rows
+            .get(id)
+            .filter(|row| row.seq == seq)
+            .map(|row| self.partition_of(&row.data.peek()));
+        if let Some(moved) = index.remove_from(seq, from)
+            && let Some(to) = current
+        {
+            index.add_to(seq, moved, to);
+        }
+    }
+
     /// Removes and returns the record with `id`.
     pub fn remove(&self, id: &str) -> Option<Arc<Record>> {
-        let (_, row) = self.rows.remove(id)?;
-        let record = row.data.record();
-        if let Some(value) = self.unique_of(&record) {
-            self.unique.remove(&value);
+        let row = {
+            let mut index = self.write_index();
+            let (_, row) = self.rows.remove(id)?;
+            let record = row.data.peek();
+            index.remove(row.seq, &self.partition_of(&record));
+            record
+        };
+        if let Some(value) = self.unique_of(&row) {
+            self.unique.remove_if(&value, |_, owner| &**owner == id);
         }
-        let partition = self.partition_of(&record);
-        let mut index = self.write_index();
-        index.all.remove(&row.seq);
-        if let Some(part) = index.parts.get_mut(&partition) {
-            part.remove(&row.seq);
-        }
-        Some(record)
+        Some(row)
     }
 
     /// One page of the records in `scope` that pass `filter`, in creation order.
     ///
-    /// Without a filter, the cost is the page plus the offset, not the whole collection.
+    /// Without a filter, the cost is the page (plus a binary search when several partitions
+    /// are merged), whatever the offset. With one, every record in scope is scanned.
     pub fn page(
         &self,
         scope: Scope<'_>,
@@ -274,19 +283,17 @@ impl Collection {
     ) -> Page {
         let (ids, total) = {
             let index = self.read_index();
-            let ordered = ordered_ids(&index, scope);
+            let lists = lists_of(&index, scope);
             match filter {
                 None => {
-                    let total = ordered.len;
-                    let ids: Vec<Id> = ordered
-                        .iter
-                        .skip(request.offset())
-                        .take(request.size())
+                    let total: usize = lists.iter().map(|l| l.len()).sum();
+                    let ids: Vec<Id> = order::window(&lists, request.offset(), request.size())
+                        .into_iter()
                         .cloned()
                         .collect();
                     (ids, total as u64)
                 }
-                Some(keep) => return self.filtered_page(ordered.iter, keep, request),
+                Some(keep) => return self.filtered_page(order::merged(&lists), keep, request),
             }
         };
         let items = ids.iter().filter_map(|id| self.get(id)).collect();
@@ -302,8 +309,6 @@ impl Collection {
         let (offset, size) = (request.offset(), request.size());
         let mut items = Vec::new();
         let mut total = 0usize;
-        // A scan reads records without caching their parsed form, so filtering a large
-        // compact seed does not inflate it.
         for record in ids.filter_map(|id| self.peek(id)) {
             if !keep(&record) {
                 continue;
@@ -319,9 +324,9 @@ impl Collection {
         }
     }
 
-    /// Every record in creation order (compact records are parsed but not cached).
+    /// Every record in creation order.
     pub fn all(&self) -> Vec<Arc<Record>> {
-        let ids: Vec<Id> = self.read_index().all.values().cloned().collect();
+        let ids: Vec<Id> = self.read_index().all().ids().cloned().collect();
         ids.iter().filter_map(|id| self.peek(id)).collect()
     }
 
@@ -358,50 +363,12 @@ pub fn record_id(record: &Record) -> &str {
     record.get("id").and_then(Value::as_str).unwrap_or_default()
 }
 
-struct Ordered<'a> {
-    iter: Box<dyn Iterator<Item = &'a Id> + 'a>,
-    len: usize,
-}
-
-fn ordered_ids<'a>(index: &'a Index, scope: Scope<'_>) -> Ordered<'a> {
-    let Scope::In(partitions) = scope else {
-        return Ordered {
-            iter: Box::new(index.all.values()),
-            len: index.all.len(),
-        };
-    };
-    let parts: Vec<&BTreeMap<u64, Id>> = partitions
-        .iter()
-        .filter_map(|p| index.parts.get(&p.map(Arc::from)))
-        .collect();
-    let len = parts.iter().map(|p| p.len()).sum();
-    match parts.as_slice() {
-        [] => Ordered {
-            iter: Box::new(std::iter::empty()),
-            len,
-        },
-        [one] => Ordered {
-            iter: Box::new(one.values()),
-            len,
-        },
-        _ => Ordered {
-            iter: Box::new(merge_by_seq(parts)),
-            len,
-        },
+/// The index lists `scope` covers.
+fn lists_of<'a>(index: &'a Index, scope: Scope<'_>) -> Vec<&'a SeqList> {
+    match scope {
+        Scope::All => index.lists(None),
+        Scope::In(partitions) => index.lists(Some(partitions)),
     }
-}
-
-/// Merges several seq-ordered maps into one seq-ordered stream.
-fn merge_by_seq<'a>(parts: Vec<&'a BTreeMap<u64, Id>>) -> impl Iterator<Item = &'a Id> + 'a {
-    let mut heads: Vec<_> = parts.into_iter().map(|p| p.iter().peekable()).collect();
-    std::iter::from_fn(move || {
-        let next = heads
-            .iter_mut()
-            .enumerate()
-            .filter_map(|(i, it)| it.peek().map(|(seq, _)| (**seq, i)))
-            .min()?;
-        heads[next.1].next().map(|(_, id)| id)
-    })
 }
 
 #[cfg(test)]
@@ -475,5 +442,183 @@ mod tests {
             0
         );
         assert!(c.get("a").is_none());
+    }
+
+    fn page_of(c: &Collection, scope: Scope<'_>, page: u64, size: u64) -> Page {
+        c.page(scope, None, PageRequest { page, size })
+    }
+
+    /// 1000 records named by number, alternating between partitions p0, p1 and none.
+    fn numbered() -> Collection {
+        let c = Collection::new(Some("product_id"), None);
+        for n in 0..1000 {
+            let part = [Some("p0"), Some("p1"), None][n % 3];
+            c.insert(record(&n.to_string(), part)).expect("unique");
+        }
+        c
+    }
+
+    fn walk(c: &Collection, scope: Scope<'_>) -> Vec<String> {
+        c.find(scope, |_| true)
+            .iter()
+            .map(|r| record_id(r).to_owned())
+            .collect()
+    }
+
+    /// Every page of `scope` equals the same slice of a plain filtered walk.
+    fn assert_pages_match_walk(c: &Collection, scope: Scope<'_>) {
+        let expected = walk(c, scope);
+        for size in [1, 7, 20, 1000] {
+            for page in 1..=(expected.len() as u64 / size + 2) {
+                let got = page_of(c, scope, page, size);
+                let offset = ((page - 1) * size) as usize;
+                let want: Vec<&str> = expected
+                    .iter()
+                    .skip(offset)
+                    .take(size as usize)
+                    .map(String::as_str)
+                    .collect();
+                assert_eq!(ids(&got), want, "page {page} of {size}");
+                assert_eq!(got.total, expected.len() as u64);
+            }
+        }
+    }
+
+    #[test]
+    fn deep_offsets_reach_the_end_and_past_it() {
+        let c = numbered();
+        let last = page_of(&c, Scope::All, 50, 20);
+        assert_eq!((ids(&last)[19], last.total), ("999", 1000));
+        assert!(page_of(&c, Scope::All, 51, 20).items.is_empty());
+        assert!(page_of(&c, Scope::All, u64::MAX, u64::MAX).items.is_empty());
+        let merged = page_of(&c, Scope::In(&[Some("p0"), None]), 34, 20);
+        assert_eq!((ids(&merged).len(), merged.total), (7, 667));
+        assert_eq!(ids(&merged)[6], "999");
+        for scope in [
+            Scope::All,
+            Scope::In(&[Some("p1")]),
+            Scope::In(&[Some("p0"), None]),
+            Scope::In(&[None, Some("p1"), Some("p0"), Some("nope")]),
+        ] {
+            assert_pages_match_walk(&c, scope);
+        }
+    }
+
+    #[test]
+    fn pages_stay_exact_after_removals_and_partition_moves() {
+        let c = numbered();
+        for n in (0..1000).step_by(7) {
+            assert!(c.remove(&n.to_string()).is_some());
+        }
+        for n in (1..1000).step_by(5) {
+            let _ = c.update::<()>(&n.to_string(), |r| {
+                r.insert("product_id".into(), json!("p2"));
+                Ok(())
+            });
+        }
+        assert_eq!(c.len(), 857);
+        let moved = page_of(&c, Scope::In(&[Some("p2")]), 1, 3);
+        assert_eq!(ids(&moved), ["1", "6", "11"]);
+        for scope in [
+            Scope::All,
+            Scope::In(&[Some("p2")]),
+            Scope::In(&[Some("p0"), Some("p2")]),
+            Scope::In(&[Some("p0"), Some("p1"), Some("p2"), None]),
+        ] {
+            assert_pages_match_walk(&c, scope);
+        }
+        let copy = c.deep_copy();
+        copy.insert(record("new", Some("p2"))).expect("unique");
+        assert_eq!(page_of(&c, Scope::All, 1, 1).total, 857);
+        // 200 moved, less the 28 removed first (n = 21 + 35k), plus the new one.
+        let tail = page_of(&copy, Scope::In(&[Some("p2")]), 173, 1);
+        assert_eq!((ids(&tail), tail.total), (vec!["new"], 173));
+    }
+
+    #[test]
+    fn concurrent_writers_leave_an_exact_ordered_index() {
+        let c = Arc::new(Collection::new(Some("product_id"), None));
+        let writers: Vec<_> = (0..8)
+            .map(|t| {
+                let c = Arc::clone(&c);
+                std::thread::spawn(move || {
+                    for n in 0..500 {
+                        let id = format!("{t}-{n}");
+                        let part = if n % 2 == 0 { "even" } else { "odd" };
+                        c.insert(record(&id, Some(part))).expect("unique");
+                        if n % 4 == 1 {
+                            let _ = c.update::<()>(&id, |r| {
+                                r.insert("product_id".into(), json!("even"));
+                                Ok(())
+                            });
+                        }
+                        if n % 10 == 0 {
+                            assert!(c.remove(&id).is_some());
+                        }
+                        let _ = page_of(&c, Scope::In(&[Some("even"), Some("odd")]), 3, 20);
+                    }
+                })
+            })
+            .collect();
+        for writer in writers {
+            writer.join().expect("writer finished");
+        }
+        let every = walk(&c, Scope::All);
+        assert_eq!((every.len(), c.len()), (3600, 3600));
+        let unique: std::collections::HashSet<&String> = every.iter().collect();
+        assert_eq!(unique.len(), 3600);
+        // Each writer's records keep their creation order in the list.
+        for t in 0..8 {
+            let prefix = format!("{t}-");
+            let mine: Vec<u32> = every
+                .iter()
+                .filter_map(|id| id.strip_prefix(&prefix)?.parse().ok())
+                .collect();
+            assert!(mine.windows(2).all(|w| w[0] < w[1]), "writer {t}");
+        }
+        let even = page_of(&c, Scope::In(&[Some("even")]), 1, 1).total;
+        let odd = page_of(&c, Scope::In(&[Some("odd")]), 1, 1).total;
+        assert_eq!((even, odd), (2600, 1000));
+        assert_pages_match_walk(&c, Scope::In(&[Some("odd"), Some("even")]));
+    }
+
+    #[test]
+    fn racing_partition_moves_leave_each_record_in_its_current_partition() {
+        let c = Arc::new(Collection::new(Some("product_id"), None));
+        for n in 0..50 {
+            c.insert(record(&n.to_string(), Some("p0")))
+                .expect("unique");
+        }
+        let movers: Vec<_> = (0..4)
+            .map(|t| {
+                let c = Arc::clone(&c);
+                std::thread::spawn(move || {
+                    for round in 0..20_000 {
+                        let n = (round * 3 + t) % 8;
+                        let _ = c.update::<()>(&n.to_string(), |r| {
+                            r.insert("product_id".into(), json!(format!("p{}", (round + t) % 4)));
+                            Ok(())
+                        });
+                        if round % 5000 == 4999 && t == 0 {
+                            let _ = c.remove(&n.to_string());
+                        }
+                    }
+                })
+            })
+            .collect();
+        for mover in movers {
+            mover.join().expect("mover finished");
+        }
+        let mut listed = 0;
+        for p in ["p0", "p1", "p2", "p3"] {
+            let page = page_of(&c, Scope::In(&[Some(p)]), 1, 100);
+            for r in &page.items {
+                assert_eq!(r.get("product_id"), Some(&json!(p)), "{}", record_id(r));
+            }
+            assert_eq!(page.items.len() as u64, page.total);
+            listed += page.items.len();
+        }
+        assert_eq!(listed, c.len());
+        assert_eq!(page_of(&c, Scope::All, 1, 100).total as usize, c.len());
     }
 }

@@ -9,6 +9,7 @@
 pub mod audit;
 mod collection;
 pub mod kind;
+mod order;
 mod runs;
 mod stored;
 
