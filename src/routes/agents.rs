@@ -3,7 +3,8 @@
 use serde_json::{Value, json};
 
 use super::common::{
-    apply_body, deleted, list, one_of, product_scope, target_product, text, visible,
+    apply_body, delete_visible, list, one_of, product_scope, store_new, target_product, text,
+    visible,
 };
 use super::request::Fields;
 use super::{Ctx, Req};
@@ -112,10 +113,7 @@ pub fn install(ctx: &Ctx<'_>, req: &Req) -> Result<Reply, ApiError> {
             "updated_at",
         ],
     )?;
-    let stored = ctx
-        .state
-        .insert(Kind::Agent, record)
-        .map_err(|d| ApiError::internal(format!("generated id '{}' collided", d.0)))?;
+    let stored = store_new(ctx, Kind::Agent, record)?;
     Ok(Reply::with(
         hyper::StatusCode::CREATED,
         "Agent installed successfully",
@@ -185,11 +183,7 @@ pub fn delete_by_query(ctx: &Ctx<'_>, req: &Req) -> Result<Reply, ApiError> {
 }
 
 fn uninstall(ctx: &Ctx<'_>, id: &str) -> Result<Reply, ApiError> {
-    visible(ctx, Kind::Agent, id)?;
-    ctx.state
-        .remove_cascading(Kind::Agent, id)
-        .ok_or_else(|| ApiError::not_found("agent", id))?;
-    Ok(deleted(id))
+    delete_visible(ctx, Kind::Agent, id)
 }
 
 /// `GET /api/agent-base/{id}/executions`, newest last, with `?status=`; unfinished

@@ -139,6 +139,27 @@ pub fn apply_body(
     Ok(())
 }
 
+/// Stores a record a handler built; a generated id that is already taken is a 500.
+pub fn store_new(ctx: &Ctx<'_>, kind: Kind, record: Record) -> Result<Arc<Record>, ApiError> {
+    ctx.state.insert(kind, record).map_err(|d| {
+        ApiError::internal(format!(
+            "generated {} id '{}' collided",
+            kind.singular(),
+            d.0
+        ))
+    })
+}
+
+/// Deletes a record the caller can see, with what depends on it (see
+/// [`State::remove_cascading`](crate::store::State::remove_cascading)), answering `{"id"}`.
+pub fn delete_visible(ctx: &Ctx<'_>, kind: Kind, id: &str) -> Result<Reply, ApiError> {
+    visible(ctx, kind, id)?;
+    ctx.state
+        .remove_cascading(kind, id)
+        .ok_or_else(|| ApiError::not_found(kind.singular(), id))?;
+    Ok(deleted(id))
+}
+
 /// The `data` of a delete: `{"id": …}`.
 pub fn deleted(id: &str) -> Reply {
     Reply::ok(json!({ "id": id }))

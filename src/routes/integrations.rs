@@ -10,7 +10,9 @@ use std::sync::Arc;
 use hyper::StatusCode;
 use serde_json::{Map, Value, json};
 
-use super::common::{apply_body, deleted, list, one_of, product_scope, text, visible};
+use super::common::{
+    apply_body, delete_visible, list, one_of, product_scope, store_new, text, visible,
+};
 use super::request::Fields;
 use super::{Ctx, Req};
 use crate::envelope::Reply;
@@ -92,10 +94,7 @@ pub fn create(ctx: &Ctx<'_>, req: &Req) -> Result<Reply, ApiError> {
         &[],
         &["id", "created_at", "updated_at", "scope", "product_id"],
     )?;
-    let stored = ctx
-        .state
-        .insert(Kind::Integration, record)
-        .map_err(|d| ApiError::internal(format!("generated id '{}' collided", d.0)))?;
+    let stored = store_new(ctx, Kind::Integration, record)?;
     Ok(Reply::with(
         StatusCode::CREATED,
         "Integration created successfully",
@@ -133,12 +132,7 @@ pub fn update(ctx: &Ctx<'_>, req: &Req) -> Result<Reply, ApiError> {
 
 /// `DELETE /api/integrations-base/{id}`
 pub fn delete(ctx: &Ctx<'_>, req: &Req) -> Result<Reply, ApiError> {
-    let id = req.param("id");
-    visible(ctx, Kind::Integration, id)?;
-    ctx.state
-        .remove(Kind::Integration, id)
-        .ok_or_else(|| ApiError::not_found("integration", id))?;
-    Ok(deleted(id))
+    delete_visible(ctx, Kind::Integration, req.param("id"))
 }
 
 /// `GET /api/integrations-base/product/{productId}/active`: active integrations the product

@@ -9,7 +9,7 @@
 use hyper::StatusCode;
 use serde_json::{Map, Value, json};
 
-use super::common::{list_with, one_of, product_scope, target_product, visible};
+use super::common::{list_with, one_of, product_scope, store_new, target_product, visible};
 use super::request::Fields;
 use super::stable::derived_uuid;
 use super::{Ctx, Req};
@@ -38,10 +38,11 @@ pub fn create(ctx: &Ctx<'_>, req: &Req) -> Result<Reply, ApiError> {
         "last_used_at": null,
         "created_at": now.to_string(),
     });
-    let stored = ctx
-        .state
-        .insert(Kind::Token, record.as_object().cloned().unwrap_or_default())
-        .map_err(|d| ApiError::internal(format!("generated id '{}' collided", d.0)))?;
+    let stored = store_new(
+        ctx,
+        Kind::Token,
+        record.as_object().cloned().unwrap_or_default(),
+    )?;
     let id = record_id(&stored);
     ctx.state
         .audit(id, AuditAction::Created, now, origin(req), Details::None);

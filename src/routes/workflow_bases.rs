@@ -7,7 +7,8 @@ use hyper::StatusCode;
 use serde_json::{Map, Value, json};
 
 use super::common::{
-    apply_body, deleted, list as list_reply, product_scope, target_product, text, visible,
+    apply_body, delete_visible, list as list_reply, product_scope, store_new, target_product, text,
+    visible,
 };
 use super::request::{Fields, json_type};
 use super::{Ctx, Req};
@@ -85,10 +86,7 @@ pub fn create(ctx: &Ctx<'_>, req: &Req) -> Result<Reply, ApiError> {
         &["id", "product_id", "created_at", "updated_at"],
     )?;
     check_links(&record)?;
-    let stored = ctx
-        .state
-        .insert(Kind::Workflow, record)
-        .map_err(|d| ApiError::internal(format!("generated id '{}' collided", d.0)))?;
+    let stored = store_new(ctx, Kind::Workflow, record)?;
     Ok(Reply::with(
         StatusCode::CREATED,
         "Workflow base created successfully",
@@ -167,11 +165,7 @@ fn named_id(body: &Map<String, Value>) -> Result<String, ApiError> {
 }
 
 fn remove(ctx: &Ctx<'_>, id: &str) -> Result<Reply, ApiError> {
-    visible(ctx, Kind::Workflow, id)?;
-    ctx.state
-        .remove(Kind::Workflow, id)
-        .ok_or_else(|| ApiError::not_found("workflow base", id))?;
-    Ok(deleted(id))
+    delete_visible(ctx, Kind::Workflow, id)
 }
 
 /// Field types of a create or update body.

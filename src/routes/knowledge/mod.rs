@@ -10,7 +10,9 @@ mod search;
 use hyper::StatusCode;
 use serde_json::{Value, json};
 
-use super::common::{deleted, list_with, one_of, product_scope, target_product, text, visible};
+use super::common::{
+    delete_visible, list_with, one_of, product_scope, store_new, target_product, text, visible,
+};
 use super::multipart::{self, FileHead, FormSpec};
 use super::{Ctx, Req};
 use crate::envelope::Reply;
@@ -53,12 +55,7 @@ pub fn get(ctx: &Ctx<'_>, req: &Req) -> Result<Reply, ApiError> {
 
 /// `DELETE /api/knowledge-base/{id}`
 pub fn delete(ctx: &Ctx<'_>, req: &Req) -> Result<Reply, ApiError> {
-    let id = req.param("id");
-    visible(ctx, Kind::Document, id)?;
-    ctx.state
-        .remove(Kind::Document, id)
-        .ok_or_else(|| ApiError::not_found(Kind::Document.singular(), id))?;
-    Ok(deleted(id))
+    delete_visible(ctx, Kind::Document, req.param("id"))
 }
 
 /// Removes the `uploading` record of an upload that did not finish (error or dropped request).
@@ -105,9 +102,7 @@ pub async fn upload(ctx: &Ctx<'_>, req: &Req) -> Result<Reply, ApiError> {
                 "created_at": started,
             });
             let record = record.as_object().cloned().unwrap_or_default();
-            ctx.state
-                .insert(Kind::Document, record)
-                .map_err(|d| ApiError::internal(format!("generated id '{}' collided", d.0)))?;
+            store_new(ctx, Kind::Document, record)?;
             pending.id = Some(id);
             Ok(())
         };
