@@ -31,12 +31,27 @@ version="4.32.5"
 
 fail() { echo "contract: FAILED: $*" >&2; exit 1; }
 
-if [ "$("$venv/bin/schemathesis" --version 2>/dev/null || true)" != "schemathesis, version $version" ]; then
+# A venv; where python3-venv (ensurepip) is missing, a pip --target directory instead.
+if [ -x "$venv/bin/schemathesis" ]; then
+    st=("$venv/bin/schemathesis")
+else
+    st=(env PYTHONPATH="$venv/site" python3 -c \
+        'import sys; from schemathesis.cli import schemathesis; sys.exit(schemathesis())')
+fi
+installed() { "${st[@]}" --version 2>/dev/null | grep -qF "version $version"; }
+if ! installed; then
     echo "contract: installing schemathesis $version into $venv" >&2
     rm -rf "$venv"
-    python3 -m venv "$venv" || fail "python3 -m venv $venv (is python3-venv installed?)"
-    "$venv/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$version" \
-        || fail "pip install schemathesis==$version (is PyPI reachable?)"
+    if python3 -m venv "$venv" >/dev/null 2>&1; then
+        "$venv/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$version" \
+            || fail "pip install schemathesis==$version (is PyPI reachable?)"
+        st=("$venv/bin/schemathesis")
+    else
+        echo "contract: python3 -m venv failed; installing with pip --target $venv/site" >&2
+        python3 -m pip install --quiet --disable-pip-version-check --target "$venv/site" \
+            "schemathesis==$version" || fail "pip install schemathesis==$version (is PyPI reachable?)"
+    fi
+    installed || fail "schemathesis $version does not run after installing it"
 fi
 if [ "$profile" = release ]; then cargo build --release --bin prodgy-mock >&2; else cargo build --bin prodgy-mock >&2; fi
 bin="${CARGO_TARGET_DIR:-target}/$profile/prodgy-mock"
@@ -64,7 +79,7 @@ exclude=()
 # One worker: hypothesis's lambda-source cache is not thread-safe on Python 3.11 (it
 # raised "AST constructor recursion depth mismatch" with two), and one is fast enough.
 status=0
-"$venv/bin/schemathesis" run "$url/swagger.json" \
+"${st[@]}" run "$url/swagger.json" \
     --url "$url" \
     --header "X-API-Token: prodgy_ContractTestToken0000000000000001" \
     --checks all \
