@@ -86,10 +86,17 @@ fn parameters(def: &RouteDef) -> Vec<Value> {
         .filter_map(|s| s.strip_prefix('{')?.strip_suffix('}'))
         .map(|name| json!({ "name": name, "in": "path", "required": true, "schema": { "type": "string" } }))
         .collect();
-    if is_list(def) {
+    let declared = bodies::query_fields(def.name);
+    if is_list(def) && declared.is_empty() {
         for name in ["page", "pageSize", "limit"] {
-            params.push(json!({ "name": name, "in": "query", "required": false, "schema": { "type": "integer", "minimum": 1 } }));
+            params.push(json!({ "name": name, "in": "query", "required": false, "schema": { "type": "integer", "minimum": 1, "maximum": u64::MAX } }));
         }
+    }
+    for field in declared {
+        params.push(json!({
+            "name": field.name, "in": "query", "required": field.required,
+            "schema": bodies::field_schema(field.ty),
+        }));
     }
     params.push(json!({
         "name": "X-Organization-Id", "in": "header", "required": false,

@@ -174,6 +174,28 @@ pub const BODIES: &[(&str, &[BodyField], &[BodyField])] = &[
     ),
 ];
 
+/// Route name → the query parameters its handler reads, declared instead of the pagination
+/// parameters every other list gets.
+pub const QUERIES: &[(&str, &[BodyField])] = &[(
+    "knowledge.search",
+    &[
+        req("query", Text),
+        opt("limit", Limit),
+        opt("product_id", Str),
+        opt("source", Str),
+        opt("language", Str),
+        opt("tags", Str),
+    ],
+)];
+
+/// The query parameters of route `name` from [`QUERIES`].
+pub fn query_fields(name: &str) -> &'static [BodyField] {
+    QUERIES
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map_or(&[], |(_, fields)| fields)
+}
+
 /// Routes whose handler also accepts a request without a body (every field optional).
 const OPTIONAL_BODIES: &[&str] = &["tokens.renew"];
 
@@ -215,16 +237,18 @@ fn nullable(ty: FieldTy) -> bool {
     matches!(ty, Str | Bool | Object | Limit | SearchFilters)
 }
 
-fn field_schema(ty: FieldTy) -> Value {
+/// The JSON schema of one field type.
+pub fn field_schema(ty: FieldTy) -> Value {
     match ty {
         Str => json!({ "type": "string" }),
         Text => json!({ "type": "string", "minLength": 1, "pattern": "\\S" }),
         Bool => json!({ "type": "boolean" }),
         Object => json!({ "type": "object" }),
         Strings => json!({ "type": "array", "items": { "type": "string" } }),
-        Limit => {
-            json!({ "type": "integer", "minimum": 1, "description": "values above 50 are read as 50" })
-        }
+        Limit => json!({
+            "type": "integer", "minimum": 1, "maximum": u64::MAX,
+            "description": "values above 50 are read as 50",
+        }),
         Millis => json!({ "type": ["integer", "null"], "minimum": 0 }),
         Expiry => json!({
             "type": ["string", "null"], "format": "date-time",
