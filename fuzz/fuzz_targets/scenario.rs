@@ -15,10 +15,7 @@ fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
-    match Scenario::from_text(Path::new("fuzz.json"), text, &ROUTER) {
-        Ok(scenario) => assert!(!scenario.name.is_empty() || text.contains("\"name\"")),
-        Err(error) => {
-            let _ = error.to_string();
-        }
+    if let Err(error) = Scenario::from_text(Path::new("fuzz.json"), text, &ROUTER) {
+        let _ = error.to_string();
     }
 });

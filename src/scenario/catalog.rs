@@ -327,3 +327,21 @@ pub fn default_body(status: StatusCode, message: Option<String>, scenario: &str)
     };
     Bytes::from(value.to_string())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn from_text_compiles_a_file_or_reports_where_it_is_wrong() {
+        let router = Router::default();
+        let path = Path::new("dir/retry.json");
+        let text = r#"{"rules": [{"match": {"route": "agents.get"}, "respond": {"status": 503}}]}"#;
+        let scenario = Scenario::from_text(path, text, &router).expect("valid scenario");
+        assert_eq!((scenario.name.as_str(), scenario.rules.len()), ("retry", 1));
+        let error = Scenario::from_text(path, "{\n  \"rulez\": []\n}", &router)
+            .expect_err("unknown key")
+            .to_string();
+        assert!(error.contains("dir/retry.json:2:"), "{error}");
+    }
+}
