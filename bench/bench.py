@@ -186,8 +186,10 @@ class Report:
             ("first list page at the big seed ≤ 2× at 100", "page_ratio", lambda v: v <= 2, "{:.2f}×"),
             ("last list page at the big seed ≤ 2× at 100", "deep_page_ratio", lambda v: v <= 2, "{:.2f}×"),
             ("RSS after all requests within 10% of after the warm-up", "rss_growth", lambda v: v <= 0.10, "{:+.1%}"),
+            ("ratelimit scenario (limits not hit) ≥ 90% of default-scenario GET req/s (issue #4)",
+             "ratelimit_ratio", lambda v: v >= 0.9, "{:.0%}"),
         ]
-        rows = ["", "## Targets (from issue #6)", "", "| target | measured | met |", "|---|---|---|"]
+        rows = ["", "## Targets (from issues #6 and #4)", "", "| target | measured | met |", "|---|---|---|"]
         for name, key, ok, fmt in checks:
             if key in f:
                 rows.append(f"| {name} | {fmt.format(f[key])} | {'yes' if ok(f[key]) else '**no**'} |")
@@ -201,7 +203,7 @@ class Report:
 
 def ratelimit_args(mock):
     """Arguments for the rate-limit scenario with high limits, or None (with the reason)."""
-    scenario = os.environ.get("BENCH_RATELIMIT_SCENARIO", "ratelimit")
+    scenario = os.environ.get("BENCH_RATELIMIT_SCENARIO", str(BENCH / "ratelimit-high.json"))
     args = ["--scenario", scenario]
     try:
         server = Server(mock, args)
@@ -234,15 +236,46 @@ def throughput(report, mock, baseline, seconds):
         runs.append(("GET by id, ratelimit scenario (high limits)", rl_args, GET_PATH, "get.lua"))
     else:
         report.notes.append(note)
+    default_get = None
     for name, args, path, lua in runs:
         with Server(mock, args) as server:
             r = wrk(server.url + path, lua, seconds)
         if path == GET_PATH and not args:
+            default_get = r
             report.facts["get_rps_ratio"] = r["rps"] / b["rps"]
             report.facts["get_p99_ratio"] = r["p99"] / b["p99"]
+        if args is rl_args and default_get:
+            report.facts["ratelimit_ratio"] = r["rps"] / default_get["rps"]
+            name += f" ({ratio(r['rps'], default_get['rps'])} the default-scenario GET)"
         report.row(name, f"{r['rps']:.0f}", f"{r['p50']:.3f}", f"{r['p99']:.3f}", ratio(r["rps"], b["rps"]),
                    ratio(r["p50"], b["p50"]), ratio(r["p99"], b["p99"]), r["non2xx"] + r["errors"])
     return b
+
+
+def ratelimit_overhead(report, mock, seconds, rounds):
+    """`--only ratelimit`: the default scenario and the high-limit ratelimit scenario, GET by id,
+    alternated for `rounds` rounds so load from other work on the machine hits both alike;
+    the ratio of the medians is issue #4's target."""
+    rl_args, note = ratelimit_args(mock)
+    if not rl_args:
+        report.notes.append(note)
+        return
+    report.section(
+        f"Rate-limit scenario overhead (GET by id, wrk 1 thread, 32 connections, {rounds} alternating rounds of {seconds} s)",
+        ["scenario", "median req/s", "median p50 ms", "median p99 ms", "req/s vs default", "non-2xx"],
+    )
+    runs = {"default": [], "ratelimit": []}
+    for _ in range(rounds):
+        for key, args in (("default", []), ("ratelimit", rl_args)):
+            with Server(mock, args) as server:
+                runs[key].append(wrk(server.url + GET_PATH, "get.lua", seconds))
+    med = {k: {m: statistics.median(r[m] for r in v) for m in ("rps", "p50", "p99")} for k, v in runs.items()}
+    bad = {k: sum(r["non2xx"] + r["errors"] for r in v) for k, v in runs.items()}
+    report.facts["ratelimit_ratio"] = med["ratelimit"]["rps"] / med["default"]["rps"]
+    for key, label in (("default", "default"), ("ratelimit", " ".join(rl_args))):
+        m = med[key]
+        report.row(label, f"{m['rps']:.0f}", f"{m['p50']:.3f}", f"{m['p99']:.3f}",
+                   ratio(m["rps"], med["default"]["rps"]), bad[key])
 
 
 def startup(report, mock, baseline, tmp, runs, big):
@@ -324,11 +357,20 @@ def main():
     parser.add_argument("--baseline", required=True)
     parser.add_argument("--quick", action="store_true", help="smoke run: short and small")
     parser.add_argument("--out", default=str(BENCH / "RESULTS.md"))
+    parser.add_argument("--only", choices=["ratelimit"],
+                        help="run one part and print it without writing --out "
+                             "(ratelimit: the rate-limit scenario overhead, issue #4)")
     opts = parser.parse_args()
     quick = opts.quick
     seconds = 2 if quick else 10
     big = 20_000 if quick else 100_000
     report = Report()
+    if opts.only == "ratelimit":
+        print("# prodgy-mock: rate-limit scenario overhead\n\n" + machine())
+        ratelimit_overhead(report, opts.mock, seconds, 3 if quick else 5)
+        report.targets()
+        print("\n".join(f"- {n}" for n in report.notes))
+        return
     header = f"# prodgy-mock benchmark results{' (--quick smoke run)' if quick else ''}\n\n" + machine()
     print(header)
     with tempfile.TemporaryDirectory(prefix="prodgy-bench-") as tmp:

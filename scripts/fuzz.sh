@@ -5,8 +5,9 @@
 #   FUZZ_SECONDS=300 scripts/fuzz.sh route
 #
 # Targets (fuzz/fuzz_targets/): fixtures (fixture files and exported state parsing),
-# route (Router::recognize). TODO(lead): add a `scenario` target once src/scenario lands
-# (parse arbitrary text as a scenario file; it must return a value or an error, never panic).
+# route (Router::recognize), scenario (arbitrary text as a scenario file through
+# Scenario::from_text: parse and compile; it must give a scenario or an error, never panic;
+# seeded with the shipped scenarios/*.json).
 #
 # cargo-fuzz needs nightly-only flags (-Zsanitizer); on a stable toolchain this script sets
 # RUSTC_BOOTSTRAP=1 so stable rustc accepts them. Crashes land in fuzz/artifacts/TARGET/;
@@ -18,7 +19,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${FUZZ_SECONDS:-60}"
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(fixtures route)
+[ ${#targets[@]} -gt 0 ] || targets=(fixtures route scenario)
 
 command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
 export RUSTC_BOOTSTRAP=1

@@ -6,9 +6,11 @@ use hyper::{Method, Response, StatusCode};
 use serde_json::{Map, Value, json};
 
 use crate::envelope::{self, Body};
-use crate::routes::{Access, BodyKind, ROUTES, RouteDef};
+use crate::routes::{Access, BodyKind, Op, ROUTES, RouteDef};
 use crate::store::Kind;
 use crate::store::kind::Ty;
+
+mod bodies;
 
 /// The document, as JSON.
 pub fn document() -> Value {
@@ -84,10 +86,17 @@ fn parameters(def: &RouteDef) -> Vec<Value> {
         .filter_map(|s| s.strip_prefix('{')?.strip_suffix('}'))
         .map(|name| json!({ "name": name, "in": "path", "required": true, "schema": { "type": "string" } }))
         .collect();
-    if is_list(def) {
+    let declared = bodies::query_fields(def.name);
+    if is_list(def) && declared.is_empty() {
         for name in ["page", "pageSize", "limit"] {
-            params.push(json!({ "name": name, "in": "query", "required": false, "schema": { "type": "integer", "minimum": 1 } }));
+            params.push(json!({ "name": name, "in": "query", "required": false, "schema": { "type": "integer", "minimum": 1, "maximum": u64::MAX } }));
         }
+    }
+    for field in declared {
+        params.push(json!({
+            "name": field.name, "in": "query", "required": field.required,
+            "schema": bodies::field_schema(field.ty),
+        }));
     }
     params.push(json!({
         "name": "X-Organization-Id", "in": "header", "required": false,
@@ -100,8 +109,8 @@ fn request_body(def: &RouteDef) -> Option<Value> {
     match def.body {
         BodyKind::None => None,
         BodyKind::Json => Some(json!({
-            "required": def.method != Method::DELETE,
-            "content": { "application/json": { "schema": { "type": "object", "additionalProperties": true } } },
+            "required": bodies::required(def.name),
+            "content": { "application/json": { "schema": bodies::schema(def.name) } },
         })),
         BodyKind::Multipart => Some(json!({
             "required": true,
@@ -128,20 +137,23 @@ fn is_list(def: &RouteDef) -> bool {
 
 fn responses(def: &RouteDef) -> Value {
     let ok = if def.path.ends_with("/events") {
-        json!({ "description": "Server-sent events", "content": { "text/event-stream": { "schema": { "type": "string" } } } })
+        json!({ "description": "Server-sent events", "content": { "text/event-stream": { "schema": {
+            "type": "object",
+            "properties": { "event": { "type": "string" }, "data": { "type": "string" }, "id": { "type": "string" } },
+        } } } })
     } else {
         json!({ "description": "Success", "content": { "application/json": { "schema": success_schema(def) } } })
     };
-    let status = if def.summary.starts_with("Create")
-        || def.summary.starts_with("Install")
-        || def.name.ends_with(".create")
-        || def.name.ends_with(".upload")
-        || def.name.starts_with("agents.install")
-    {
-        "201"
-    } else {
-        "200"
-    };
+    // The operations whose handlers answer 201 Created; every other success is 200.
+    let created = matches!(
+        def.op,
+        Op::AgentsInstall
+            | Op::WorkflowBaseCreate
+            | Op::IntegrationCreate
+            | Op::KnowledgeUpload
+            | Op::TokenCreate
+    );
+    let status = if created { "201" } else { "200" };
     let error = json!({ "description": "Error envelope", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } });
     let mut map = Map::new();
     map.insert(status.into(), ok);
@@ -152,7 +164,7 @@ fn responses(def: &RouteDef) -> Value {
 }
 
 fn success_schema(def: &RouteDef) -> Value {
-    let data = match resource_of(def.path) {
+    let data = match resource_of(def) {
         Some(_) if def.method == Method::DELETE => {
             json!({ "type": "object", "properties": { "id": { "type": "string" } } })
         }
@@ -175,24 +187,32 @@ fn success_schema(def: &RouteDef) -> Value {
     json!({ "type": "object", "required": ["success", "message"], "properties": properties })
 }
 
-/// The resource a path serves, when its data is a stored record (or a list of them).
-fn resource_of(path: &str) -> Option<Kind> {
-    // Search results and audit entries are not stored records: their data is left open.
-    let table: &[(&str, Option<Kind>)] = &[
-        ("/api/agent-base/triggers", Some(Kind::Trigger)),
-        ("/api/agent-base/{id}/executions", Some(Kind::Execution)),
-        ("/api/agent-base", Some(Kind::Agent)),
-        ("/api/integrations-base", Some(Kind::Integration)),
-        ("/api/workflow-base", Some(Kind::Workflow)),
-        ("/api/knowledge-base/search", None),
-        ("/api/knowledge-base", Some(Kind::Document)),
-        ("/api/api-tokens/{id}/audit-logs", None),
-        ("/api/api-tokens", Some(Kind::Token)),
+/// The resource a route answers, when its data is a stored record (or a list of them).
+fn resource_of(def: &RouteDef) -> Option<Kind> {
+    // Search results, audit entries and started executions are not stored records: their data
+    // is left open. The first row whose method (when given) and path prefix match wins.
+    let table: &[(Option<Method>, &str, Option<Kind>)] = &[
+        (Some(Method::POST), "/api/agent-base/triggers", None),
+        (None, "/api/agent-base/triggers", Some(Kind::Trigger)),
+        (
+            None,
+            "/api/agent-base/{id}/executions",
+            Some(Kind::Execution),
+        ),
+        (None, "/api/agent-base", Some(Kind::Agent)),
+        (None, "/api/integrations-base", Some(Kind::Integration)),
+        (None, "/api/workflow-base", Some(Kind::Workflow)),
+        (None, "/api/knowledge-base/search", None),
+        (None, "/api/knowledge-base", Some(Kind::Document)),
+        (None, "/api/api-tokens/{id}/audit-logs", None),
+        (None, "/api/api-tokens", Some(Kind::Token)),
     ];
     table
         .iter()
-        .find(|(prefix, _)| path.starts_with(prefix))
-        .and_then(|(_, kind)| *kind)
+        .find(|(method, prefix, _)| {
+            method.as_ref().is_none_or(|m| *m == def.method) && def.path.starts_with(prefix)
+        })
+        .and_then(|(_, _, kind)| *kind)
 }
 
 fn schema_name(kind: Kind) -> &'static str {

@@ -7,7 +7,7 @@
 //! `Retry-After`. Windows are kept per namespace, class and key; [`RateLimiter::reset`]
 //! forgets them.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 
 use dashmap::DashMap;
 use hyper::header::{AUTHORIZATION, HeaderName, HeaderValue, RETRY_AFTER};
@@ -40,6 +40,16 @@ pub enum Class {
     Standard,
     /// 5 per minute by default, for resource-intensive routes.
     Strict,
+}
+
+/// Whom a bucket counts, besides its class: a client IP (no allocation per call), or a
+/// credential when the scenario keys by token.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Caller {
+    /// Keyed by client IP.
+    Ip(IpAddr),
+    /// Keyed by the `X-API-Token` or `Authorization` value.
+    Token(Box<str>),
 }
 
 /// Compiled limits: the class of every route, the limits and the window.
@@ -106,7 +116,7 @@ impl RateLimit {
     }
 
     /// The bucket key of a caller: its IP, or its credential when keyed by token.
-    pub fn key_of(&self, peer: SocketAddr, headers: &HeaderMap) -> String {
+    pub fn key_of(&self, peer: SocketAddr, headers: &HeaderMap) -> Caller {
         let token = (self.key == KeyBy::Token)
             .then(|| {
                 headers
@@ -116,8 +126,8 @@ impl RateLimit {
             .flatten()
             .and_then(|v| v.to_str().ok());
         match token {
-            Some(token) => format!("token:{token}"),
-            None => format!("ip:{}", peer.ip()),
+            Some(token) => Caller::Token(token.into()),
+            None => Caller::Ip(peer.ip()),
         }
     }
 
@@ -196,10 +206,12 @@ struct Window {
     count: u64,
 }
 
-/// The fixed windows of one server, per namespace, class and key.
+/// The fixed windows of one server, per namespace, class and caller.
 #[derive(Debug, Default)]
 pub struct RateLimiter {
-    windows: DashMap<(String, Class, String), Window>,
+    /// Namespace → (class, caller) → window. The namespace is looked up by `&str`, so a call
+    /// allocates nothing once its namespace and (IP-keyed) bucket exist.
+    windows: DashMap<String, DashMap<(Class, Caller), Window>>,
 }
 
 impl RateLimiter {
@@ -209,26 +221,27 @@ impl RateLimiter {
         limit: &RateLimit,
         class: Class,
         namespace: &str,
-        key: String,
+        key: Caller,
         now: Timestamp,
     ) -> Verdict {
         let start = limit.window_start(now);
-        let count = {
-            let mut window = self
-                .windows
-                .entry((namespace.to_owned(), class, key))
-                .or_insert(Window {
+        let count = loop {
+            if let Some(buckets) = self.windows.get(namespace) {
+                let mut window = buckets.entry((class, key)).or_insert(Window {
                     start_ms: start,
                     count: 0,
                 });
-            if window.start_ms != start {
-                *window = Window {
-                    start_ms: start,
-                    count: 0,
-                };
+                if window.start_ms != start {
+                    *window = Window {
+                        start_ms: start,
+                        count: 0,
+                    };
+                }
+                window.count += 1;
+                break window.count;
             }
-            window.count += 1;
-            window.count
+            // First call in this namespace: create its map (the read guard above is gone).
+            self.windows.entry(namespace.to_owned()).or_default();
         };
         let max = limit.limit_of(class);
         Verdict::at(
@@ -247,7 +260,7 @@ impl RateLimiter {
 
     /// Forgets the windows of one namespace.
     pub fn reset_namespace(&self, namespace: &str) {
-        self.windows.retain(|(ns, _, _), _| ns != namespace);
+        self.windows.remove(namespace);
     }
 }
 
@@ -265,8 +278,15 @@ mod tests {
         let limit = limit(r#"{"window_seconds": 60, "limits": {"standard": 2}}"#);
         let limiter = RateLimiter::default();
         let t0 = Timestamp::from_millis(1_772_721_030_000);
-        let check =
-            |at: Timestamp| limiter.check(&limit, Class::Standard, "default", "ip:x".into(), at);
+        let check = |at: Timestamp| {
+            limiter.check(
+                &limit,
+                Class::Standard,
+                "default",
+                Caller::Token("x".into()),
+                at,
+            )
+        };
         let first = check(t0);
         assert_eq!(
             (first.remaining, first.reset, first.refused),
@@ -280,6 +300,28 @@ mod tests {
             (next.remaining, next.reset, next.refused),
             (1, 1_772_721_120, false)
         );
+    }
+
+    #[test]
+    fn buckets_are_separate_per_namespace_class_and_caller_and_reset_per_namespace() {
+        let limit = limit(r#"{"limits": {"standard": 5, "strict": 5}}"#);
+        let limiter = RateLimiter::default();
+        let t0 = Timestamp::from_millis(1_772_721_030_000);
+        let ip = |last: u8| Caller::Ip(IpAddr::from([127, 0, 0, last]));
+        let left =
+            |class, ns: &str, who: Caller| limiter.check(&limit, class, ns, who, t0).remaining;
+        assert_eq!(left(Class::Standard, "default", ip(1)), 4);
+        assert_eq!(left(Class::Standard, "default", ip(1)), 3);
+        assert_eq!(left(Class::Strict, "default", ip(1)), 4);
+        assert_eq!(left(Class::Standard, "default", ip(2)), 4);
+        assert_eq!(left(Class::Standard, "other", ip(1)), 4);
+        assert_eq!(
+            left(Class::Standard, "default", Caller::Token("t".into())),
+            4
+        );
+        limiter.reset_namespace("default");
+        assert_eq!(left(Class::Standard, "default", ip(1)), 4);
+        assert_eq!(left(Class::Standard, "other", ip(1)), 3);
     }
 
     #[test]

@@ -100,6 +100,7 @@ pub fn install(ctx: &Ctx<'_>, req: &Req) -> Result<Reply, ApiError> {
     .cloned()
     .unwrap_or_default();
     apply_body(
+        Kind::Agent,
         &mut record,
         &body,
         &[],
@@ -134,7 +135,7 @@ pub fn update(ctx: &Ctx<'_>, req: &Req) -> Result<Reply, ApiError> {
     check_update(&body)?;
     let now = ctx.clock.now().to_string();
     let updated = ctx.state.update(Kind::Agent, id, |agent| {
-        apply_body(agent, &body, IMMUTABLE, COMPUTED)?;
+        apply_body(Kind::Agent, agent, &body, IMMUTABLE, COMPUTED)?;
         agent.insert("updated_at".into(), json!(now));
         Ok(())
     })?;

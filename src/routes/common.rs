@@ -116,14 +116,21 @@ pub fn one_of<'a>(req: &'a Req, name: &str, allowed: &[&str]) -> Result<Option<&
 
 /// Copies the fields of `body` that are not in `reserved` onto `record`, so clients may
 /// store fields the mock does not know. Fields in `immutable` may be sent back unchanged but
-/// not altered.
+/// not altered. A `null` for a field of `kind` whose type cannot be null means absent, as the
+/// `opt_*` readers take it, so it leaves the field as it is rather than storing a value the
+/// resource's schema forbids.
 pub fn apply_body(
+    kind: Kind,
     record: &mut Record,
     body: &Map<String, Value>,
     immutable: &[&str],
     reserved: &[&str],
 ) -> Result<(), ApiError> {
     for (key, value) in body {
+        let typed = kind.fields().iter().find(|f| f.name == key);
+        if value.is_null() && typed.is_some_and(|f| !f.ty.nullable()) {
+            continue;
+        }
         if immutable.contains(&key.as_str()) {
             if record.get(key) != Some(value) {
                 return Err(ApiError::bad_request(format!(

@@ -89,6 +89,7 @@ pub fn create(ctx: &Ctx<'_>, req: &Req) -> Result<Reply, ApiError> {
     .cloned()
     .unwrap_or_default();
     apply_body(
+        Kind::Integration,
         &mut record,
         &body,
         &[],
@@ -115,7 +116,7 @@ pub fn update(ctx: &Ctx<'_>, req: &Req) -> Result<Reply, ApiError> {
         .transpose()?;
     let now = ctx.clock.now().to_string();
     let updated = ctx.state.update(Kind::Integration, id, |record| {
-        apply_body(record, &body, IMMUTABLE, COMPUTED)?;
+        apply_body(Kind::Integration, record, &body, IMMUTABLE, COMPUTED)?;
         if let Some(product) = &product {
             record.insert("product_id".into(), json!(product.as_deref()));
         }

@@ -80,6 +80,7 @@ pub fn create(ctx: &Ctx<'_>, req: &Req) -> Result<Reply, ApiError> {
     .cloned()
     .unwrap_or_default();
     apply_body(
+        Kind::Workflow,
         &mut record,
         &body,
         &[],
@@ -129,7 +130,7 @@ fn update_one(ctx: &Ctx<'_>, id: &str, body: &Map<String, Value>) -> Result<Repl
     }
     let now = ctx.clock.now().to_string();
     let updated = ctx.state.update(Kind::Workflow, id, |record| {
-        apply_body(record, body, IMMUTABLE, COMPUTED)?;
+        apply_body(Kind::Workflow, record, body, IMMUTABLE, COMPUTED)?;
         check_links(record)?;
         record.insert("updated_at".into(), json!(now));
         Ok(())

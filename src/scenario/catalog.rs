@@ -170,12 +170,27 @@ fn load_file(
         }
     };
     let spec = parse(path, &text)?;
-    let stem = path.file_stem().map_or_else(
+    let source = path.display().to_string();
+    Ok(compile(spec, &stem_of(path), &source, router, next_id))
+}
+
+impl Scenario {
+    /// Parses and compiles one scenario file's `text` as if it were read from `path` (which
+    /// names it in errors and gives the default name): what `--scenario FILE` does after
+    /// reading the file. Used by the fuzz target; any input gives a scenario or an error.
+    pub fn from_text(path: &Path, text: &str, router: &Router) -> Result<Self, ScenarioError> {
+        let spec = parse(path, text)?;
+        let source = path.display().to_string();
+        Ok(compile(spec, &stem_of(path), &source, router, &mut 0))
+    }
+}
+
+/// The default scenario name of a file: its stem.
+fn stem_of(path: &Path) -> String {
+    path.file_stem().map_or_else(
         || "scenario".to_owned(),
         |s| s.to_string_lossy().into_owned(),
-    );
-    let source = path.display().to_string();
-    Ok(compile(spec, &stem, &source, router, next_id))
+    )
 }
 
 /// Parses one scenario file, reporting the first problem with its line and column.
@@ -311,4 +326,22 @@ pub fn default_body(status: StatusCode, message: Option<String>, scenario: &str)
         json!({"success": true, "message": message, "data": {}})
     };
     Bytes::from(value.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn from_text_compiles_a_file_or_reports_where_it_is_wrong() {
+        let router = Router::default();
+        let path = Path::new("dir/retry.json");
+        let text = r#"{"rules": [{"match": {"route": "agents.get"}, "respond": {"status": 503}}]}"#;
+        let scenario = Scenario::from_text(path, text, &router).expect("valid scenario");
+        assert_eq!((scenario.name.as_str(), scenario.rules.len()), ("retry", 1));
+        let error = Scenario::from_text(path, "{\n  \"rulez\": []\n}", &router)
+            .expect_err("unknown key")
+            .to_string();
+        assert!(error.contains("dir/retry.json:2:"), "{error}");
+    }
 }

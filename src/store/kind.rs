@@ -59,6 +59,13 @@ pub enum Ty {
     Any,
 }
 
+impl Ty {
+    /// Whether `null` is a value of this type.
+    pub fn nullable(self) -> bool {
+        matches!(self, Ty::OptStr | Ty::OptCount | Ty::OptTime | Ty::Any)
+    }
+}
+
 /// What happens when a field is absent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Absent {

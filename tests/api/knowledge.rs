@@ -337,6 +337,19 @@ async fn search_needs_a_query_and_a_valid_limit() {
     );
     let clamped = search(&app, "q=the&limit=500").await;
     assert_eq!(clamped.status, 200);
+    // Found by scripts/contract.sh (schemathesis): 1.0 is the integer 1 in JSON Schema.
+    for (limit, status) in [
+        (json!(1.0), 200),
+        (json!(1.5), 400),
+        (json!(-1.0), 400),
+        (json!(1e20), 400),
+    ] {
+        let body = json!({"query": "password", "limit": limit});
+        let resp = app
+            .send(Method::POST, "/api/knowledge-base/search", body)
+            .await;
+        assert_eq!(resp.status, status, "limit {limit}: {:?}", resp.body);
+    }
 }
 
 #[tokio::test]

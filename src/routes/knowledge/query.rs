@@ -71,8 +71,10 @@ fn from_body(body: &Map<String, Value>) -> Result<Search, ApiError> {
     };
     let limit = match body.get("limit") {
         None | Some(Value::Null) => DEFAULT_LIMIT,
+        // 1.0 is the integer 1 in JSON (and JSON Schema), so a whole float counts.
         Some(v) => v
             .as_u64()
+            .or_else(|| whole(v.as_f64()?))
             .filter(|n| *n >= 1)
             .ok_or_else(|| ApiError::invalid_field("limit", "a whole number from 1 to 50"))?
             .min(MAX_LIMIT),
@@ -107,6 +109,11 @@ fn from_body(body: &Map<String, Value>) -> Result<Search, ApiError> {
         language: filter("language")?,
         tags,
     })
+}
+
+/// `f` as a whole number, when it is one that fits a `u64` (`u64::MAX as f64` is 2^64).
+fn whole(f: f64) -> Option<u64> {
+    (f.fract() == 0.0 && f >= 0.0 && f < u64::MAX as f64).then_some(f as u64)
 }
 
 fn required_query(query: Option<&str>) -> Result<String, ApiError> {
