@@ -230,3 +230,22 @@ fn the_healthcheck_subcommand_reports_a_running_mock() {
         .expect("runs");
     assert_eq!(down.status.code(), Some(1));
 }
+
+#[test]
+fn limit_flags_read_their_environment_variables() {
+    for name in [
+        "PRODGY_MOCK_UPLOAD_LIMIT",
+        "PRODGY_MOCK_BODY_LIMIT",
+        "PRODGY_MOCK_HEADER_TIMEOUT",
+    ] {
+        let out = Command::new(BIN)
+            .env(name, "not-a-number")
+            .output()
+            .expect("runs");
+        assert_eq!(out.status.code(), Some(2), "{name} is read and validated");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("not-a-number"),
+            "{name}"
+        );
+    }
+}
