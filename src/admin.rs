@@ -162,7 +162,7 @@ pub fn health(app: &App) -> Value {
     json!({
         "ready": true,
         "version": env!("CARGO_PKG_VERSION"),
-        "scenario": app.scenarios.active().iter().map(|s| s.name.clone()).collect::<Vec<_>>(),
+        "scenario": active_scenarios(app),
         "fixtures": app.store.origin(),
         "namespaces": app.store.namespace_names(),
         "counts": app.store.state().counts(),
@@ -170,6 +170,21 @@ pub fn health(app: &App) -> Value {
         "clock": app.clock.now().to_string(),
         "journal": { "size": app.journal.count(&Filter::default()), "capacity": app.journal.capacity() },
     })
+}
+
+/// The names of the active scenarios; `["default"]` when none is (nothing is injected).
+fn active_scenarios(app: &App) -> Vec<String> {
+    let active: Vec<String> = app
+        .scenarios
+        .active()
+        .iter()
+        .map(|s| s.name.clone())
+        .collect();
+    if active.is_empty() {
+        vec!["default".to_owned()]
+    } else {
+        active
+    }
 }
 
 fn reset(app: &App, req: &AdminReq<'_>) -> Result<Reply, ApiError> {

@@ -25,6 +25,7 @@ async fn health_reports_readiness_version_counts_and_clock() {
     assert_eq!(data["counts"]["agents"], 4);
     assert_eq!(data["counts"]["products"], 2);
     assert_eq!(data["clock"], T0);
+    assert_eq!(data["scenario"], json!(["default"]));
     assert!(data["uptime_seconds"].is_u64());
 }
 
