@@ -3,8 +3,8 @@
 use serde_json::{Value, json};
 
 use super::common::{
-    apply_body, delete_visible, list, one_of, product_scope, store_new, target_product, text,
-    visible,
+    apply_body, delete_visible, list, object, one_of, product_scope, store_new, target_product,
+    text, visible,
 };
 use super::request::Fields;
 use super::{Ctx, Req};
@@ -34,11 +34,7 @@ fn page_of(ctx: &Ctx<'_>, req: &Req, product: Option<&str>) -> Result<Reply, Api
     let request = req.page()?;
     let active = req.query_bool("is_active")?;
     let parts = [product];
-    let scope = if product.is_some() {
-        Scope::In(&parts)
-    } else {
-        Scope::All
-    };
+    let scope = Scope::within(&parts);
     let keep = move |r: &Record| {
         active.is_none_or(|a| r.get("is_active").and_then(Value::as_bool) == Some(a))
     };
@@ -83,7 +79,7 @@ pub fn install(ctx: &Ctx<'_>, req: &Req) -> Result<Reply, ApiError> {
         .unwrap_or_default();
     parameters.extend(given);
     let now = ctx.clock.now().to_string();
-    let mut record = json!({
+    let mut record = object(json!({
         "id": ctx.state.new_id(),
         "product_id": &*product,
         "agent_id": agent_id,
@@ -95,10 +91,7 @@ pub fn install(ctx: &Ctx<'_>, req: &Req) -> Result<Reply, ApiError> {
         "integrations": [],
         "created_at": now,
         "updated_at": now,
-    })
-    .as_object()
-    .cloned()
-    .unwrap_or_default();
+    }));
     apply_body(
         Kind::Agent,
         &mut record,

@@ -146,6 +146,14 @@ pub fn apply_body(
     Ok(())
 }
 
+/// The map of a `json!({...})` literal a handler builds a record from (moved, not copied).
+pub fn object(value: Value) -> Record {
+    match value {
+        Value::Object(map) => map,
+        _ => Record::new(),
+    }
+}
+
 /// Stores a record a handler built; a generated id that is already taken is a 500.
 pub fn store_new(ctx: &Ctx<'_>, kind: Kind, record: Record) -> Result<Arc<Record>, ApiError> {
     ctx.state.insert(kind, record).map_err(|d| {

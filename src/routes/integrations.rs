@@ -11,7 +11,7 @@ use hyper::StatusCode;
 use serde_json::{Map, Value, json};
 
 use super::common::{
-    apply_body, delete_visible, list, one_of, product_scope, store_new, text, visible,
+    apply_body, delete_visible, list, object, one_of, product_scope, store_new, text, visible,
 };
 use super::request::Fields;
 use super::{Ctx, Req};
@@ -43,11 +43,7 @@ pub fn list_all(ctx: &Ctx<'_>, req: &Req) -> Result<Reply, ApiError> {
     let scope_filter = one_of(req, "scope", &["local", "global"])?;
     let active = req.query_bool("is_active")?;
     let parts = [product.as_deref(), None];
-    let scope = if product.is_some() {
-        Scope::In(&parts)
-    } else {
-        Scope::All
-    };
+    let scope = Scope::within(&parts);
     let keep = |r: &Record| {
         kind.is_none_or(|k| text(r, "type") == Some(k))
             && scope_filter.is_none_or(|s| text(r, "scope") == Some(s))
@@ -74,7 +70,7 @@ pub fn create(ctx: &Ctx<'_>, req: &Req) -> Result<Reply, ApiError> {
     check(&body, true)?;
     let product = owning_product(ctx, &body)?;
     let now = ctx.clock.now().to_string();
-    let mut record = json!({
+    let mut record = object(json!({
         "id": ctx.state.new_id(),
         "title": body.required_str("title")?,
         "product_id": product.as_deref(),
@@ -84,10 +80,7 @@ pub fn create(ctx: &Ctx<'_>, req: &Req) -> Result<Reply, ApiError> {
         "is_active": true,
         "created_at": now,
         "updated_at": now,
-    })
-    .as_object()
-    .cloned()
-    .unwrap_or_default();
+    }));
     apply_body(
         Kind::Integration,
         &mut record,

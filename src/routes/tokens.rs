@@ -9,7 +9,7 @@
 use hyper::StatusCode;
 use serde_json::{Map, Value, json};
 
-use super::common::{list_with, one_of, product_scope, store_new, target_product, visible};
+use super::common::{list_with, object, one_of, product_scope, store_new, target_product, visible};
 use super::request::Fields;
 use super::stable::derived_uuid;
 use super::{Ctx, Req};
@@ -38,11 +38,7 @@ pub fn create(ctx: &Ctx<'_>, req: &Req) -> Result<Reply, ApiError> {
         "last_used_at": null,
         "created_at": now.to_string(),
     });
-    let stored = store_new(
-        ctx,
-        Kind::Token,
-        record.as_object().cloned().unwrap_or_default(),
-    )?;
+    let stored = store_new(ctx, Kind::Token, object(record))?;
     let id = record_id(&stored);
     ctx.state
         .audit(id, AuditAction::Created, now, origin(req), Details::None);
@@ -59,11 +55,7 @@ pub fn list_all(ctx: &Ctx<'_>, req: &Req) -> Result<Reply, ApiError> {
     let request = req.page()?;
     let status = one_of(req, "status", TOKEN_STATUSES)?;
     let parts = [product.as_deref()];
-    let scope = if product.is_some() {
-        Scope::In(&parts)
-    } else {
-        Scope::All
-    };
+    let scope = Scope::within(&parts);
     let tokens = ctx.state.collection(Kind::Token);
     let (now, from) = (ctx.clock.now(), origin(req));
     for token in tokens.find(scope, |_| true) {

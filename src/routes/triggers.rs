@@ -30,11 +30,7 @@ pub fn list(ctx: &Ctx<'_>, req: &Req) -> Result<Reply, ApiError> {
             && active.is_none_or(|a| r.get("is_active").and_then(Value::as_bool) == Some(a))
     };
     let parts = [agent];
-    let scope = if agent.is_some() {
-        Scope::In(&parts)
-    } else {
-        Scope::All
-    };
+    let scope = Scope::within(&parts);
     let page = ctx
         .state
         .collection(Kind::Trigger)

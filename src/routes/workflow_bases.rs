@@ -7,8 +7,8 @@ use hyper::StatusCode;
 use serde_json::{Map, Value, json};
 
 use super::common::{
-    apply_body, delete_visible, list as list_reply, product_scope, store_new, target_product, text,
-    visible,
+    apply_body, delete_visible, list as list_reply, object, product_scope, store_new,
+    target_product, text, visible,
 };
 use super::request::{Fields, json_type};
 use super::{Ctx, Req};
@@ -29,11 +29,7 @@ pub fn list(ctx: &Ctx<'_>, req: &Req) -> Result<Reply, ApiError> {
         visible(ctx, Kind::Agent, agent)?;
     }
     let parts = [product.as_deref(), None];
-    let scope = if product.is_some() {
-        Scope::In(&parts)
-    } else {
-        Scope::All
-    };
+    let scope = Scope::within(&parts);
     let keep = |r: &Record| agent.is_none_or(|a| text(r, "agent_base_id") == Some(a));
     let page = ctx
         .state
@@ -64,7 +60,7 @@ pub fn create(ctx: &Ctx<'_>, req: &Req) -> Result<Reply, ApiError> {
         )));
     }
     let now = ctx.clock.now().to_string();
-    let mut record = json!({
+    let mut record = object(json!({
         "id": ctx.state.new_id(),
         "name": name,
         "product_id": &*product,
@@ -75,10 +71,7 @@ pub fn create(ctx: &Ctx<'_>, req: &Req) -> Result<Reply, ApiError> {
         "duration_ms": null,
         "created_at": now,
         "updated_at": now,
-    })
-    .as_object()
-    .cloned()
-    .unwrap_or_default();
+    }));
     apply_body(
         Kind::Workflow,
         &mut record,

@@ -64,6 +64,18 @@ pub enum Scope<'a> {
     In(&'a [Option<&'a str>]),
 }
 
+impl<'a> Scope<'a> {
+    /// The records of `parts`, whose first entry is the bound (the caller's product, the
+    /// agent asked for); every record when that bound is `None` (an unrestricted caller that
+    /// names none). Further entries add partitions, such as `None` for shared records.
+    pub fn within(parts: &'a [Option<&'a str>]) -> Self {
+        match parts.first() {
+            Some(Some(_)) => Scope::In(parts),
+            _ => Scope::All,
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 struct Row {
     seq: u64,

@@ -11,7 +11,8 @@ use hyper::StatusCode;
 use serde_json::{Value, json};
 
 use super::common::{
-    delete_visible, list_with, one_of, product_scope, store_new, target_product, text, visible,
+    delete_visible, list_with, object, one_of, product_scope, store_new, target_product, text,
+    visible,
 };
 use super::multipart::{self, FileHead, FormSpec};
 use super::{Ctx, Req};
@@ -35,11 +36,7 @@ pub fn list_all(ctx: &Ctx<'_>, req: &Req) -> Result<Reply, ApiError> {
             && tag.is_none_or(|t| has_tag(r, t))
     };
     let parts = [product.as_deref()];
-    let scope = if product.is_some() {
-        Scope::In(&parts)
-    } else {
-        Scope::All
-    };
+    let scope = Scope::within(&parts);
     let page = ctx
         .state
         .collection(Kind::Document)
@@ -101,7 +98,7 @@ pub async fn upload(ctx: &Ctx<'_>, req: &Req) -> Result<Reply, ApiError> {
                 "metadata": {"source": null, "subject": null, "language": null, "tags": []},
                 "created_at": started,
             });
-            let record = record.as_object().cloned().unwrap_or_default();
+            let record = object(record);
             store_new(ctx, Kind::Document, record)?;
             pending.id = Some(id);
             Ok(())
@@ -166,11 +163,7 @@ pub fn search(ctx: &Ctx<'_>, req: &Req) -> Result<Reply, ApiError> {
     let product = product_scope(ctx, params.product.as_deref())?;
     let now = ctx.clock.now();
     let parts = [product.as_deref()];
-    let scope = if product.is_some() {
-        Scope::In(&parts)
-    } else {
-        Scope::All
-    };
+    let scope = Scope::within(&parts);
     let candidates = ctx.state.collection(Kind::Document).find(scope, |r| {
         settle(r, now).0 == "completed"
             && params
