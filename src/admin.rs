@@ -151,7 +151,7 @@ fn dispatch(app: &App, op: AdminOp, req: &AdminReq<'_>) -> Result<Reply, ApiErro
                 .namespace()?
                 .unwrap_or_else(|| DEFAULT_NAMESPACE.to_owned());
             Ok(Reply::ok(Value::Object(
-                app.store.namespace(&namespace).export(),
+                app.store.peek(&namespace).export(),
             )))
         }
     }

@@ -38,6 +38,7 @@ pub mod engine;
 pub mod envelope;
 pub mod error;
 pub mod fixtures;
+mod hash;
 pub mod journal;
 pub mod openapi;
 pub mod ratelimit;

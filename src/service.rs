@@ -29,7 +29,7 @@ use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
 use hyper::header::CONTENT_LENGTH;
 use hyper::http::request::Parts;
-use hyper::{HeaderMap, Method, Request, Response};
+use hyper::{HeaderMap, Method, Request, Response, StatusCode};
 use tokio::sync::watch;
 
 use crate::auth::{self, Principal};
@@ -197,7 +197,13 @@ async fn pipeline(
         Ok(namespace) => namespace,
         Err(error) => return Ok(envelope::failure(&error)),
     };
-    let state = app.store.namespace(&namespace);
+    let state = match app.store.namespace(&namespace) {
+        Ok(state) => state,
+        Err(full) => {
+            let error = ApiError::new(StatusCode::SERVICE_UNAVAILABLE, full.to_string());
+            return Ok(envelope::failure(&error));
+        }
+    };
     let mut trace = app
         .journal
         .enabled()
@@ -378,22 +384,29 @@ fn start_entry(app: &App, parts: &Parts, namespace: &str) -> Entry {
     )
 }
 
-/// The namespace named by `X-Mock-Namespace`: 1 to 64 letters, digits, `-`, `_` or `.`.
+/// The longest namespace name.
+pub(crate) const MAX_NAMESPACE_LEN: usize = 200;
+
+/// The namespace named by `X-Mock-Namespace`, or the default one.
 fn namespace_of(headers: &HeaderMap) -> Result<Cow<'static, str>, ApiError> {
     let Some(value) = headers.get("x-mock-namespace") else {
         return Ok(Cow::Borrowed(DEFAULT_NAMESPACE));
     };
-    let name = value.to_str().unwrap_or_default();
-    let valid = (1..=64).contains(&name.len())
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b));
-    if valid {
-        Ok(Cow::Owned(name.to_owned()))
-    } else {
-        Err(ApiError::bad_request(
-            "header 'X-Mock-Namespace' must be 1 to 64 letters, digits, '-', '_' or '.'",
-        ))
+    valid_namespace(value.as_bytes()).map(|name| Cow::Owned(name.to_owned()))
+}
+
+/// Checks a namespace name: 1 to [`MAX_NAMESPACE_LEN`] visible ASCII characters (0x21 to
+/// 0x7E), so a test runner's node id such as `tests/a.py::test_x[/api/agent-base]` can be
+/// used as it is.
+pub(crate) fn valid_namespace(name: &[u8]) -> Result<&str, ApiError> {
+    let visible = name.iter().all(|b| (0x21..=0x7e).contains(b));
+    match std::str::from_utf8(name) {
+        Ok(name) if visible && (1..=MAX_NAMESPACE_LEN).contains(&name.len()) => Ok(name),
+        _ => Err(ApiError::bad_request(format!(
+            "header 'X-Mock-Namespace' must be 1 to {MAX_NAMESPACE_LEN} visible ASCII \
+             characters (no spaces or control characters), got {} bytes",
+            name.len()
+        ))),
     }
 }
 

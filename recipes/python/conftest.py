@@ -29,8 +29,8 @@ def prodgy_mock():
 
 @pytest.fixture
 def mock(prodgy_mock, request):
-    """Per-test isolation: each test gets its own namespace of state."""
-    return Client(prodgy_mock, namespace=request.node.name)
+    """Per-test isolation: each test gets its own namespace, named by its node id as it is."""
+    return Client(prodgy_mock, namespace=request.node.nodeid)
 
 
 class Client:

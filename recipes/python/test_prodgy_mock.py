@@ -1,5 +1,7 @@
 """Example tests a Python client project would write against prodgy-mock."""
 
+import pytest
+
 
 def test_lists_the_workspace_agents(mock):
     status, body = mock.call("GET", "/api/agent-base")
@@ -30,3 +32,11 @@ def test_a_revoked_token_is_refused(mock):
     status, body = mock.call("GET", "/api/agent-base")
     assert status == 401
     assert body["message"].startswith("revoked token")
+
+
+@pytest.mark.parametrize("path", ["/api/agent-base", "/api/integrations-base"])
+def test_parametrized_node_ids_are_namespaces_as_they_are(mock, path):
+    # The namespace is this test's node id, brackets and slashes included.
+    assert "[" in mock.namespace and "/" in mock.namespace
+    status, body = mock.call("GET", path)
+    assert status == 200, body

@@ -11,12 +11,12 @@ use serde_json::{Map, Value, json};
 
 use super::common::{list_with, object, one_of, product_scope, store_new, target_product, visible};
 use super::request::Fields;
-use super::stable::derived_uuid;
 use super::{Ctx, Req};
 use crate::auth::{origin, settle_expiry};
 use crate::clock::Timestamp;
 use crate::envelope::{Pagination, Reply};
 use crate::error::ApiError;
+use crate::hash::derived_uuid;
 use crate::store::kind::TOKEN_STATUSES;
 use crate::store::{AuditAction, AuditEntry, Details, Kind, Record, Scope, record_id};
 

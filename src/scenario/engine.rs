@@ -18,6 +18,7 @@ use rand_chacha::ChaCha8Rng;
 use super::catalog::{Action, Catalog, Rule, Scenario};
 use super::model::{Delay, When};
 use crate::error::ApiError;
+use crate::hash::namespace_seed;
 use crate::ratelimit::RateLimit;
 use crate::routes::Route;
 
@@ -199,17 +200,7 @@ impl Scenarios {
         let mut rngs = self.rngs.lock().unwrap_or_else(|p| p.into_inner());
         let rng = rngs
             .entry(namespace.to_owned())
-            .or_insert_with(|| ChaCha8Rng::seed_from_u64(self.seed ^ fnv(namespace)));
+            .or_insert_with(|| ChaCha8Rng::seed_from_u64(namespace_seed(self.seed, namespace)));
         f(rng)
     }
-}
-
-/// A stable hash of a namespace name, so each namespace gets its own sequence.
-fn fnv(text: &str) -> u64 {
-    if text == "default" {
-        return 0;
-    }
-    text.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    })
 }
