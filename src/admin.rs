@@ -169,6 +169,20 @@ pub fn health(app: &App) -> Value {
         "uptime_seconds": app.started.elapsed().as_secs(),
         "clock": app.clock.now().to_string(),
         "journal": { "size": app.journal.count(&Filter::default()), "capacity": app.journal.capacity() },
+        "reload": reload(app),
+    })
+}
+
+/// The hot-reload counters and the outcome of the latest attempt.
+fn reload(app: &App) -> Value {
+    let report = app.reloads.borrow();
+    json!({
+        "watching": app.settings.watch,
+        "attempts": report.attempts,
+        "applied": report.applied,
+        "unchanged": report.unchanged,
+        "changed": report.changed.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
+        "error": report.error,
     })
 }
 

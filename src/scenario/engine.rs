@@ -91,15 +91,18 @@ impl Scenarios {
     }
 
     /// Replaces the catalog after a reload: the active scenarios are looked up again by name
-    /// (a name the new catalog lacks is dropped) and counters restart.
+    /// (a name the new catalog lacks is dropped). Rules the reload kept (their file did not
+    /// change) keep their call counters; the counters of rules it replaced are dropped.
     pub fn replace_catalog(&self, catalog: Catalog) {
         let set: Vec<Arc<Scenario>> = self
             .active()
             .iter()
             .filter_map(|s| catalog.get(&s.name))
             .collect();
+        self.counters
+            .retain(|(_, rule, _), _| catalog.has_rule(*rule));
         *self.catalog.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(catalog);
-        self.activate(set);
+        *self.active.write().unwrap_or_else(|p| p.into_inner()) = set.into();
     }
 
     /// Forgets every call counter and restarts every generator from the seed.
