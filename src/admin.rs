@@ -100,7 +100,13 @@ pub fn handle(
     };
     let matching: Vec<&(Method, &str, AdminOp)> =
         ADMIN_ROUTES.iter().filter(|(_, p, _)| *p == path).collect();
-    let Some((_, _, op)) = matching.iter().find(|(m, _, _)| m == method) else {
+    // HEAD is answered wherever GET is; the server leaves the body out.
+    let wanted = if method == Method::HEAD {
+        &Method::GET
+    } else {
+        method
+    };
+    let Some((_, _, op)) = matching.iter().find(|(m, _, _)| m == wanted) else {
         if matching.is_empty() {
             return envelope::failure(&ApiError::new(
                 StatusCode::NOT_FOUND,

@@ -71,6 +71,10 @@ pub struct Cli {
     #[arg(long, env = "PRODGY_MOCK_ADMIN", value_enum, default_value_t = Switch::On)]
     pub admin: Switch,
 
+    /// Answer CORS preflights and allow any origin (on or off).
+    #[arg(long, env = "PRODGY_MOCK_CORS", value_enum, default_value_t = Switch::On)]
+    pub cors: Switch,
+
     /// How many requests the journal keeps (0 turns it off).
     #[arg(long, env = "PRODGY_MOCK_JOURNAL_SIZE", default_value_t = DEFAULT_JOURNAL_SIZE, value_name = "N")]
     pub journal_size: usize,
@@ -185,6 +189,7 @@ impl Cli {
             watch: !self.no_watch,
             header_timeout: self.header_timeout,
             max_namespaces: self.max_namespaces,
+            cors: self.cors == Switch::On,
         })
     }
 }

@@ -67,6 +67,8 @@ pub struct Settings {
     pub header_timeout: Duration,
     /// How many namespaces besides the default one may exist at a time.
     pub max_namespaces: usize,
+    /// Whether CORS preflights are answered and responses allow any origin.
+    pub cors: bool,
 }
 
 /// The default body limit: 25 MiB.
@@ -99,6 +101,7 @@ impl Default for Settings {
             watch: false,
             header_timeout: DEFAULT_HEADER_TIMEOUT,
             max_namespaces: DEFAULT_MAX_NAMESPACES,
+            cors: true,
         }
     }
 }

@@ -31,9 +31,11 @@
 
 mod admin;
 pub mod auth;
+mod body;
 pub mod cli;
 pub mod clock;
 pub mod config;
+mod cors;
 pub mod engine;
 pub mod envelope;
 pub mod error;

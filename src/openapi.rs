@@ -50,7 +50,9 @@ pub fn document() -> Value {
 
 /// Answers `GET /swagger.json` (and `/openapi.json`); `None` for any other request.
 pub fn serve(method: &Method, path: &str) -> Option<Response<Body>> {
-    if !matches!(path, "/swagger.json" | "/openapi.json") || method != Method::GET {
+    if !matches!(path, "/swagger.json" | "/openapi.json")
+        || !matches!(*method, Method::GET | Method::HEAD)
+    {
         return None;
     }
     let bytes = serde_json::to_vec(&document()).unwrap_or_default();

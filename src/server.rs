@@ -116,6 +116,12 @@ impl MockServerBuilder {
         self
     }
 
+    /// Answer CORS preflights and let any origin read the answers (default on).
+    pub fn cors(mut self, enabled: bool) -> Self {
+        self.settings.cors = enabled;
+        self
+    }
+
     /// Listen on `addr` (default `127.0.0.1:0`).
     pub fn bind(mut self, addr: SocketAddr) -> Self {
         self.settings.addr = addr;
