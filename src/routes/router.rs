@@ -10,6 +10,7 @@ use percent_encoding::percent_decode_str;
 
 use super::table::{ROUTES, RouteDef};
 use crate::error::ApiError;
+use crate::store::canonical_id;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Segment {
@@ -193,10 +194,10 @@ fn params(pattern: &[Segment], parts: &[&str]) -> Vec<(&'static str, String)> {
         .iter()
         .zip(parts)
         .filter_map(|(segment, part)| match segment {
-            Segment::Param(name) => Some((
-                *name,
-                percent_decode_str(part).decode_utf8_lossy().into_owned(),
-            )),
+            Segment::Param(name) => {
+                let decoded = percent_decode_str(part).decode_utf8_lossy();
+                Some((*name, canonical_id(&decoded).into_owned()))
+            }
             Segment::Literal(_) => None,
         })
         .collect()
@@ -273,5 +274,17 @@ mod tests {
             .recognize(&Method::GET, "/api/agent-base/a%20b/")
             .expect("route");
         assert_eq!(route.param("id"), "a b");
+    }
+
+    #[test]
+    fn uuid_params_are_lowered_and_other_ids_kept() {
+        let router = Router::default();
+        let path = "/api/agent-base/A9E1F3B5-0001-4C6D-8E7F-100000000001/executions";
+        let route = router.recognize(&Method::GET, path).expect("route");
+        assert_eq!(route.param("id"), "a9e1f3b5-0001-4c6d-8e7f-100000000001");
+        let route = router
+            .recognize(&Method::GET, "/api/agent-base/Agent-X")
+            .expect("route");
+        assert_eq!(route.param("id"), "Agent-X");
     }
 }

@@ -471,6 +471,15 @@ pub fn conform(kind: Kind, record: &mut Record) -> Result<(), String> {
     {
         return Err("field 'id' must not be empty".into());
     }
+    // UUIDs are case-insensitive (RFC 9562) and stored in lower case, as generated ones are.
+    let id_fields = std::iter::once("id").chain(kind.references().iter().map(|(f, _)| *f));
+    for field in id_fields {
+        if let Some(Value::String(id)) = record.get_mut(field) {
+            if let std::borrow::Cow::Owned(lower) = super::canonical_id(id) {
+                *id = lower;
+            }
+        }
+    }
     let token = record.get("token").and_then(Value::as_str);
     if kind == Kind::Token && !token.is_some_and(crate::auth::is_api_token) {
         return Err(

@@ -34,6 +34,22 @@ use audit::AuditLog;
 /// A stored record: a JSON object. Fields the mock does not know are kept as they are.
 pub type Record = serde_json::Map<String, Value>;
 
+/// `id` as stored: a UUID in upper or mixed case is lowered (UUIDs are case-insensitive, RFC
+/// 9562), anything else is kept as it is. Allocates only for a UUID with upper-case digits.
+pub fn canonical_id(id: &str) -> std::borrow::Cow<'_, str> {
+    let bytes = id.as_bytes();
+    let shaped = bytes.len() == 36
+        && bytes.iter().enumerate().all(|(i, b)| match i {
+            8 | 13 | 18 | 23 => *b == b'-',
+            _ => b.is_ascii_hexdigit(),
+        });
+    if shaped && bytes.iter().any(u8::is_ascii_uppercase) {
+        std::borrow::Cow::Owned(id.to_ascii_lowercase())
+    } else {
+        std::borrow::Cow::Borrowed(id)
+    }
+}
+
 /// The name of the namespace used by requests without `X-Mock-Namespace`.
 pub const DEFAULT_NAMESPACE: &str = "default";
 
