@@ -442,8 +442,11 @@ impl Store {
         if let Some(state) = self.namespaces.get(name) {
             return Ok(Arc::clone(&state));
         }
-        let named =
-            self.namespaces.len() - usize::from(self.namespaces.contains_key(DEFAULT_NAMESPACE));
+        // Two reads that a concurrent reset may separate: saturate rather than trust them.
+        let named = self
+            .namespaces
+            .len()
+            .saturating_sub(usize::from(self.namespaces.contains_key(DEFAULT_NAMESPACE)));
         if name != DEFAULT_NAMESPACE && named >= self.max_namespaces {
             return Err(TooManyNamespaces {
                 limit: self.max_namespaces,
