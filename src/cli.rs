@@ -30,8 +30,9 @@ pub struct Cli {
     #[arg(long, env = "PRODGY_MOCK_PORT", default_value_t = 4010)]
     pub port: u16,
 
-    /// Directory of fixture files that replaces the built-in seed data.
-    #[arg(long, env = "PRODGY_MOCK_FIXTURES", value_name = "DIR")]
+    /// Directory of fixture files (or a saved GET /__admin/state answer) that replaces the
+    /// built-in seed data.
+    #[arg(long, env = "PRODGY_MOCK_FIXTURES", value_name = "DIR|FILE")]
     pub fixtures: Option<PathBuf>,
 
     /// Scenario to activate: a built-in name or a JSON file. Repeat to compose.

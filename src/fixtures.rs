@@ -145,8 +145,9 @@ impl FixtureSet {
         Self::from_sources(sources.collect(), "in-memory fixtures".into())
     }
 
-    /// Parses an exported state held in memory (the `GET /__admin/state` format); `path`
-    /// only names it in errors.
+    /// Parses an exported state held in memory (the `GET /__admin/state` format: the whole
+    /// answer as `curl` saves it, `{"success": true, "message": …, "data": {…}}`, or its
+    /// `data` alone); `path` only names it in errors.
     pub fn from_export(path: &Path, text: &str) -> Result<Self, FixtureError> {
         let sections = match serde_json::from_str::<Sections>(text) {
             Ok(Sections(sections)) => sections,
@@ -164,7 +165,12 @@ impl FixtureSet {
                 return Err(FixtureError::InvalidRecord { at, message });
             }
         };
-        let offsets = element_offsets(text, 2);
+        // Sections sit at depth 2 of a bare export, at depth 3 inside an envelope's `data`.
+        let (sections, depth) = match unwrap_envelope(path, text, sections)? {
+            Envelope::Bare(sections) => (sections, 2),
+            Envelope::Data(sections) => (sections, 3),
+        };
+        let offsets = element_offsets(text, depth);
         let mut set = FixtureSet::empty(path.display().to_string());
         for (n, (key, value)) in sections.into_iter().enumerate() {
             let at = locate(path, text, first_token(text));
@@ -418,6 +424,43 @@ impl<'de> serde::Deserialize<'de> for Sections {
     }
 }
 
+/// The top-level object of an export file: the sections themselves, or the success
+/// envelope `GET /__admin/state` answers with (then its `data` holds them).
+enum Envelope {
+    Bare(Vec<(String, Value)>),
+    Data(Vec<(String, Value)>),
+}
+
+/// Recognizes the envelope by its `success` key (never a kind name) and takes out `data`.
+fn unwrap_envelope(
+    path: &Path,
+    text: &str,
+    sections: Vec<(String, Value)>,
+) -> Result<Envelope, FixtureError> {
+    if !sections.iter().any(|(key, _)| key == "success") {
+        return Ok(Envelope::Bare(sections));
+    }
+    let field = |name: &str| sections.iter().find(|(key, _)| key == name).map(|(_, v)| v);
+    let at = || locate(path, text, first_token(text));
+    if field("success") != Some(&Value::Bool(true)) {
+        let said = field("message").and_then(Value::as_str).unwrap_or_default();
+        let message = format!(
+            "this is an error answer, not a state export (its message: '{said}'); save the answer of GET /__admin/state"
+        );
+        return Err(FixtureError::InvalidRecord { at: at(), message });
+    }
+    let data = sections.into_iter().find(|(key, _)| key == "data");
+    match data {
+        Some((_, Value::Object(data))) => Ok(Envelope::Data(data.into_iter().collect())),
+        _ => {
+            let message =
+                "the envelope's 'data' must be an object keyed by kind, e.g. {\"products\": [...]}"
+                    .to_owned();
+            Err(FixtureError::InvalidRecord { at: at(), message })
+        }
+    }
+}
+
 /// Parses `text` as JSON, naming the position of a syntax error.
 fn parse_json(path: &Path, text: &str) -> Result<Value, FixtureError> {
     serde_json::from_str(text).map_err(|e| json_error(path, &e))
@@ -605,6 +648,30 @@ mod tests {
         assert_eq!((second.line, second.column), (2, 13));
         let back = locator.at(0);
         assert_eq!((back.line, back.column), (1, 1));
+    }
+
+    #[test]
+    fn an_enveloped_export_loads_and_its_errors_point_into_data() {
+        let good = "{\"success\": true, \"message\": \"ok\", \"data\": {\"products\": [{\"id\": \"p1\", \"name\": \"A\"}]}}";
+        let set = FixtureSet::from_export(Path::new("state.json"), good).expect("loads");
+        assert_eq!(set.records(Kind::Product)[0].id(), "p1");
+        let bad = "{\n  \"success\": true,\n  \"data\": {\n    \"products\": [\n      {\"id\": \"p1\", \"tags\": [1]},\n      {\"id\": \"p2\"}\n    ]\n  }\n}";
+        let err = FixtureSet::from_export(Path::new("state.json"), bad).expect_err("no name");
+        assert_eq!(
+            err.to_string(),
+            "state.json:5:7: product 'p1' (record #1): missing required field 'name'"
+        );
+    }
+
+    #[test]
+    fn an_error_envelope_is_not_a_state_export() {
+        let text = "{\"success\": false, \"error\": \"Not Found\", \"message\": \"nope\"}";
+        let err = FixtureSet::from_export(Path::new("state.json"), text).expect_err("refused");
+        assert!(
+            err.to_string()
+                .starts_with("state.json:1:1: this is an error answer, not a state export"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -6,8 +6,13 @@ use std::process::{Child, Command, Stdio};
 const BIN: &str = env!("CARGO_BIN_EXE_prodgy-mock");
 
 fn spawn(args: &[&str]) -> (Child, String) {
-    let mut child = Command::new(BIN)
-        .args(args)
+    start(Command::new(BIN).args(args))
+}
+
+/// Starts `command` with stdout and stderr piped and returns it with its first stdout line
+/// (empty when it exited before printing one).
+fn start(command: &mut Command) -> (Child, String) {
+    let mut child = command
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -18,6 +23,28 @@ fn spawn(args: &[&str]) -> (Child, String) {
         .read_line(&mut line)
         .expect("first line");
     (child, line.trim_end().to_owned())
+}
+
+/// The base URL from a listening line.
+fn url_of(line: &str) -> String {
+    line.strip_prefix("prodgy-mock listening on ")
+        .unwrap_or_else(|| panic!("not a listening line: {line:?}"))
+        .to_owned()
+}
+
+/// An empty scratch directory for one test.
+fn scratch(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("prodgy-mock-cli-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("scratch dir");
+    dir
+}
+
+/// Runs `future` to completion on a fresh runtime.
+fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    tokio::runtime::Runtime::new()
+        .expect("runtime")
+        .block_on(future)
 }
 
 fn terminate(child: &Child) {
@@ -248,4 +275,68 @@ fn limit_flags_read_their_environment_variables() {
             "{name}"
         );
     }
+}
+
+#[test]
+fn the_readme_state_round_trip_reproduces_the_state() {
+    // The README's commands, run as written: the export saved whole by curl, then loaded back.
+    let readme = include_str!("../README.md");
+    assert!(readme.contains("curl -s $A/state > state.json"));
+    assert!(readme.contains("prodgy-mock --fixtures state.json "));
+    let dir = scratch("round-trip");
+    let (mut first, line) = spawn(&["--port", "0"]);
+    let url = url_of(&line);
+    let client = reqwest::Client::new();
+    let (created, exported) = block_on(async {
+        let created: serde_json::Value = client
+            .post(format!("{url}/api/integrations-base"))
+            .header("X-API-Token", "prodgy_AcmeSupportDefaultToken000000001")
+            .json(&serde_json::json!({"title": "Made before the export"}))
+            .send()
+            .await
+            .expect("created")
+            .json()
+            .await
+            .expect("json");
+        let response = client.get(format!("{url}/__admin/state")).send().await;
+        let bytes = response.expect("state").bytes().await.expect("body");
+        (created, bytes)
+    });
+    std::fs::write(dir.join("state.json"), &exported).expect("state.json written");
+    terminate(&first);
+    assert_eq!(first.wait().expect("exits").code(), Some(0));
+
+    let (mut second, line) = start(Command::new(BIN).current_dir(&dir).args([
+        "--fixtures",
+        "state.json",
+        "--port",
+        "0",
+    ]));
+    if line.is_empty() {
+        let out = second.wait_with_output().expect("exited");
+        panic!(
+            "--fixtures state.json refused ({:?}): {}",
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let url = url_of(&line);
+    let id = created["data"]["id"].as_str().expect("new id").to_owned();
+    let (again, integration) = block_on(async {
+        let state = client.get(format!("{url}/__admin/state")).send().await;
+        let state: serde_json::Value = state.expect("state").json().await.expect("json");
+        let integration = client
+            .get(format!("{url}/api/integrations-base/{id}"))
+            .header("X-API-Token", "prodgy_AcmeSupportDefaultToken000000001")
+            .send()
+            .await
+            .expect("sent");
+        let integration: serde_json::Value = integration.json().await.expect("json");
+        (state, integration)
+    });
+    let exported: serde_json::Value = serde_json::from_slice(&exported).expect("json");
+    assert_eq!(again["data"], exported["data"], "the same records");
+    assert_eq!(integration["data"]["title"], "Made before the export");
+    terminate(&second);
+    assert_eq!(second.wait().expect("exits").code(), Some(0));
 }
