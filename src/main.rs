@@ -13,37 +13,57 @@ use tokio::io::AsyncReadExt;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    match &cli.command {
+        Some(Command::Openapi) => openapi(),
+        Some(Command::Healthcheck { url }) => healthcheck(url),
+        None => serve(cli),
+    }
+}
+
+fn serve(cli: Cli) -> ExitCode {
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
         Err(error) => {
-            eprintln!("prodgy-mock: cannot start the async runtime: {error}");
+            report(format_args!("cannot start the async runtime: {error}"));
             return ExitCode::from(1);
         }
     };
-    let code = runtime.block_on(serve(cli));
+    init_logging(cli.log_format);
+    let code = match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            report(format_args!("{error}"));
+            ExitCode::from(error.exit_code())
+        }
+    };
     // A blocked stdin read (--exit-on-stdin-eof) must not hold the process open.
     runtime.shutdown_timeout(Duration::from_millis(200));
     code
 }
 
-async fn serve(cli: Cli) -> ExitCode {
-    match &cli.command {
-        Some(Command::Openapi) => {
-            let document = serde_json::to_string_pretty(&prodgy_mock::openapi::document());
-            println!("{}", document.unwrap_or_default());
-            return ExitCode::SUCCESS;
-        }
-        Some(Command::Healthcheck { url }) => return healthcheck(url),
-        None => {}
-    }
-    init_logging(cli.log_format);
-    match run(cli).await {
+/// Prints the OpenAPI document. A reader that leaves early (`| head -1`) is not an error.
+fn openapi() -> ExitCode {
+    let document = prodgy_mock::openapi::document();
+    let written = serde_json::to_vec_pretty(&document)
+        .map_err(std::io::Error::from)
+        .and_then(|mut bytes| {
+            bytes.push(b'\n');
+            let mut stdout = std::io::stdout().lock();
+            stdout.write_all(&bytes).and_then(|()| stdout.flush())
+        });
+    match written {
         Ok(()) => ExitCode::SUCCESS,
+        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("prodgy-mock: {error}");
-            ExitCode::from(error.exit_code())
+            report(format_args!("cannot write the OpenAPI document: {error}"));
+            ExitCode::from(1)
         }
     }
+}
+
+/// Writes `prodgy-mock: {message}` to stderr; a closed stderr is ignored (never a panic).
+fn report(message: std::fmt::Arguments<'_>) {
+    let _ = writeln!(std::io::stderr(), "prodgy-mock: {message}");
 }
 
 async fn run(cli: Cli) -> Result<(), StartError> {
@@ -54,6 +74,8 @@ async fn run(cli: Cli) -> Result<(), StartError> {
         write_ready_file(path, &server.uri())
             .map_err(|e| StartError::Config(format!("--ready-file {}: {e}", path.display())))?;
     }
+    // A closed stdout (the parent stopped reading) must not stop the server: the ready
+    // file and the port still say where it listens.
     let mut stdout = std::io::stdout().lock();
     let _ = writeln!(stdout, "prodgy-mock listening on {}", server.uri());
     let _ = stdout.flush();
@@ -93,14 +115,14 @@ fn healthcheck(url: &str) -> ExitCode {
             ExitCode::SUCCESS
         }
         Ok(response) => {
-            eprintln!(
-                "prodgy-mock: unhealthy: {}",
+            report(format_args!(
+                "unhealthy: {}",
                 response.lines().next().unwrap_or_default()
-            );
+            ));
             ExitCode::from(1)
         }
         Err(error) => {
-            eprintln!("prodgy-mock: cannot reach {url}: {error}");
+            report(format_args!("cannot reach {url}: {error}"));
             ExitCode::from(1)
         }
     }

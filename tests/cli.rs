@@ -340,3 +340,65 @@ fn the_readme_state_round_trip_reproduces_the_state() {
     terminate(&second);
     assert_eq!(second.wait().expect("exits").code(), Some(0));
 }
+
+#[test]
+fn openapi_into_a_pipe_closed_early_exits_zero_quietly() {
+    // `prodgy-mock openapi | head -1`: the reader leaves after one line of a ~200 KB document.
+    let mut child = Command::new(BIN)
+        .arg("openapi")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("starts");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("piped"))
+        .read_line(&mut line)
+        .expect("first line");
+    assert_eq!(line, "{\n");
+    let out = child.wait_with_output().expect("exits");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(stderr.is_empty(), "quiet: {stderr}");
+}
+
+/// The write end of a pipe nobody will ever read: every write to it fails with EPIPE.
+fn broken_pipe() -> Stdio {
+    let mut reader = Command::new("true")
+        .stdin(Stdio::piped())
+        .spawn()
+        .expect("`true` runs");
+    let write_end = reader.stdin.take().expect("piped");
+    reader.wait().expect("`true` exits, closing the read end");
+    Stdio::from(write_end)
+}
+
+#[test]
+fn a_closed_stdout_does_not_stop_the_server() {
+    let ready = scratch("closed-stdout").join("ready");
+    let mut child = Command::new(BIN)
+        .args(["--port", "0", "--ready-file"])
+        .arg(&ready)
+        .stdout(broken_pipe())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("starts");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let url = loop {
+        if let Ok(url) = std::fs::read_to_string(&ready) {
+            break url.trim_end().to_owned();
+        }
+        assert!(child.try_wait().expect("alive?").is_none(), "exited early");
+        assert!(std::time::Instant::now() < deadline, "no ready file");
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    };
+    let status = block_on(async {
+        let health = reqwest::get(format!("{url}/__admin/health")).await;
+        health.expect("answered").status().as_u16()
+    });
+    assert_eq!(status, 200);
+    terminate(&child);
+    let out = child.wait_with_output().expect("exits");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
