@@ -27,6 +27,7 @@
 //! - [`clock`]: the one server clock tests can advance.
 //! - [`engine`]: executions: started here, their progress derived from the clock.
 //! - [`config`] / [`cli`]: typed settings and the raw flags they come from.
+//! - [`logging`]: the binary's stderr logs: level filter, format, colour on terminals only.
 //! - [`error`]: request errors and startup errors with their exit codes.
 
 mod admin;
@@ -39,6 +40,7 @@ pub mod envelope;
 pub mod error;
 pub mod fixtures;
 pub mod journal;
+pub mod logging;
 pub mod openapi;
 pub mod ratelimit;
 pub mod reload;

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use clap::Parser;
 use prodgy_mock::cli::{Cli, Command};
-use prodgy_mock::{LogFormat, MockServer, StartError};
+use prodgy_mock::{MockServer, StartError};
 use tokio::io::AsyncReadExt;
 
 fn main() -> ExitCode {
@@ -28,7 +28,7 @@ fn serve(cli: Cli) -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    init_logging(cli.log_format);
+    prodgy_mock::logging::init(cli.log_format);
     let code = match runtime.block_on(run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
@@ -199,17 +199,5 @@ impl Signals {
         {
             let _ = tokio::signal::ctrl_c().await;
         }
-    }
-}
-
-fn init_logging(format: LogFormat) {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("PRODGY_MOCK_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
-    match format {
-        LogFormat::Text => builder.init(),
-        LogFormat::Json => builder.json().init(),
     }
 }

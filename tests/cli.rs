@@ -402,3 +402,14 @@ fn a_closed_stdout_does_not_stop_the_server() {
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
+
+#[test]
+fn logs_into_a_pipe_have_no_colour_codes() {
+    let (child, line) = spawn(&["--port", "0"]);
+    assert!(line.starts_with("prodgy-mock listening on"));
+    terminate(&child);
+    let out = child.wait_with_output().expect("exits");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("shutting down"), "a log line: {stderr}");
+    assert!(!stderr.contains("\x1b["), "no ANSI escapes: {stderr:?}");
+}
