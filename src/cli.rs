@@ -4,6 +4,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::time::Duration;
 
+use clap::builder::BoolishValueParser;
 use clap::{Parser, Subcommand};
 
 use crate::clock::Timestamp;
@@ -55,6 +56,10 @@ pub struct Cli {
     /// Log format on stderr.
     #[arg(long, env = "PRODGY_MOCK_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
+
+    /// Log at debug level, one line per request among them (PRODGY_MOCK_LOG still wins).
+    #[arg(short, long, env = "PRODGY_MOCK_VERBOSE", value_parser = BoolishValueParser::new())]
+    pub verbose: bool,
 
     /// Largest accepted request body in bytes (larger bodies get 413).
     #[arg(long, env = "PRODGY_MOCK_BODY_LIMIT", default_value_t = DEFAULT_BODY_LIMIT, value_name = "BYTES")]

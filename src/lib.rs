@@ -24,6 +24,7 @@
 //! - [`fixtures`]: loading and validating seed data, with file:line:column errors.
 //! - `auth`: credentials to a [`Principal`](auth::Principal).
 //! - `envelope`: the only place results become HTTP responses.
+//! - `trace`: what a request leaves behind: its journal entry and its debug log line.
 //! - [`clock`]: the one server clock tests can advance.
 //! - [`engine`]: executions: started here, their progress derived from the clock.
 //! - [`config`] / [`cli`]: typed settings and the raw flags they come from.
@@ -49,6 +50,7 @@ pub mod scenario;
 pub mod server;
 mod service;
 pub mod store;
+mod trace;
 
 pub use clock::{Clock, Timestamp};
 pub use config::{AuthMode, LogFormat, Settings};

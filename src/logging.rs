@@ -6,11 +6,25 @@ use std::io::IsTerminal;
 
 use crate::config::LogFormat;
 
+/// The filter without `PRODGY_MOCK_LOG`.
+const DEFAULT_FILTER: &str = "info";
+/// The filter `--verbose` stands for: prodgy-mock's own debug lines (one per request among
+/// them), libraries (h2 and the like) kept at info.
+const VERBOSE_FILTER: &str = "info,prodgy_mock=debug";
+
 /// Installs the global subscriber writing to stderr. The level comes from `PRODGY_MOCK_LOG`
-/// (an `EnvFilter` such as `debug` or `prodgy_mock=debug`), else `info`.
-pub fn init(format: LogFormat) {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("PRODGY_MOCK_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+/// (an `EnvFilter` such as `debug` or `prodgy_mock=debug`) when it is set and valid, else
+/// from `verbose`.
+pub fn init(format: LogFormat, verbose: bool) {
+    let env = std::env::var("PRODGY_MOCK_LOG").ok();
+    let (filter, rejected) =
+        match tracing_subscriber::EnvFilter::try_new(directives(env.as_deref(), verbose)) {
+            Ok(filter) => (filter, None),
+            Err(error) => {
+                let fallback = tracing_subscriber::EnvFilter::new(fallback(verbose));
+                (fallback, Some(error))
+            }
+        };
     let no_color = std::env::var_os("NO_COLOR");
     let ansi = colour(std::io::stderr().is_terminal(), no_color.as_deref());
     let builder = tracing_subscriber::fmt()
@@ -20,6 +34,26 @@ pub fn init(format: LogFormat) {
     match format {
         LogFormat::Text => builder.init(),
         LogFormat::Json => builder.json().init(),
+    }
+    if let Some(error) = rejected {
+        let using = fallback(verbose);
+        tracing::warn!(%error, "PRODGY_MOCK_LOG is not a valid filter; using '{using}'");
+    }
+}
+
+/// The filter directives: `PRODGY_MOCK_LOG` wins when set and not empty.
+fn directives(env: Option<&str>, verbose: bool) -> &str {
+    match env.map(str::trim) {
+        Some(env) if !env.is_empty() => env,
+        _ => fallback(verbose),
+    }
+}
+
+fn fallback(verbose: bool) -> &'static str {
+    if verbose {
+        VERBOSE_FILTER
+    } else {
+        DEFAULT_FILTER
     }
 }
 
@@ -32,6 +66,15 @@ fn colour(stderr_is_terminal: bool, no_color: Option<&OsStr>) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_environment_filter_wins_over_verbose() {
+        assert_eq!(directives(None, false), "info");
+        assert_eq!(directives(None, true), "info,prodgy_mock=debug");
+        assert_eq!(directives(Some(""), true), "info,prodgy_mock=debug");
+        assert_eq!(directives(Some("warn"), true), "warn");
+        assert_eq!(directives(Some("debug"), false), "debug");
+    }
 
     #[test]
     fn colour_only_on_a_terminal_without_no_color() {

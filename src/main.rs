@@ -28,7 +28,7 @@ fn serve(cli: Cli) -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    prodgy_mock::logging::init(cli.log_format);
+    prodgy_mock::logging::init(cli.log_format, cli.verbose);
     let code = match runtime.block_on(run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {

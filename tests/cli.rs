@@ -104,6 +104,8 @@ fn help_lists_every_flag() {
         "--auth",
         "--log-format",
         "--header-timeout",
+        "--verbose",
+        "PRODGY_MOCK_VERBOSE",
         "PRODGY_MOCK_PORT",
     ] {
         assert!(text.contains(flag), "--help lacks {flag}");
@@ -412,4 +414,72 @@ fn logs_into_a_pipe_have_no_colour_codes() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("shutting down"), "a log line: {stderr}");
     assert!(!stderr.contains("\x1b["), "no ANSI escapes: {stderr:?}");
+}
+
+/// Starts the binary with `args` and `env`, sends `GET /api/agent-base` in namespace `ns1`
+/// and `GET /__admin/health`, stops it and returns its whole stderr. Each log line is
+/// written before its response is sent, and stderr is read after exit: nothing races.
+fn stderr_after_two_requests(args: &[&str], env: &[(&str, &str)]) -> String {
+    let mut command = Command::new(BIN);
+    command.args(["--port", "0"]).args(args);
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    let (child, line) = start(&mut command);
+    let url = url_of(&line);
+    block_on(async {
+        let client = reqwest::Client::new();
+        client
+            .get(format!("{url}/api/agent-base"))
+            .header("X-API-Token", "prodgy_AcmeSupportDefaultToken000000001")
+            .header("X-Mock-Namespace", "ns1")
+            .send()
+            .await
+            .expect("answered");
+        let health = client.get(format!("{url}/__admin/health")).send().await;
+        health.expect("answered");
+    });
+    terminate(&child);
+    let out = child.wait_with_output().expect("exits");
+    assert_eq!(out.status.code(), Some(0));
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn verbose_logs_one_line_per_request_with_its_rule() {
+    let stderr = stderr_after_two_requests(&["--verbose", "--scenario", "retry-then-succeed"], &[]);
+    let line = stderr
+        .lines()
+        .find(|l| l.contains("path=/api/agent-base"))
+        .unwrap_or_else(|| panic!("no request line in {stderr}"));
+    for field in [
+        "DEBUG",
+        "method=GET",
+        "status=500",
+        "duration_ms=",
+        "namespace=ns1",
+        "route=agents.list",
+        "rule=retry-then-succeed#1",
+    ] {
+        assert!(line.contains(field), "{field} missing from {line}");
+    }
+    let admin = stderr
+        .lines()
+        .find(|l| l.contains("path=/__admin/health"))
+        .unwrap_or_else(|| panic!("admin requests are logged too: {stderr}"));
+    assert!(admin.contains("status=200"), "{admin}");
+}
+
+#[test]
+fn the_verbose_environment_variable_works_and_prodgy_mock_log_wins() {
+    let stderr = stderr_after_two_requests(&[], &[("PRODGY_MOCK_VERBOSE", "1")]);
+    assert!(stderr.contains("path=/api/agent-base"), "{stderr}");
+    let quiet = stderr_after_two_requests(&["--verbose"], &[("PRODGY_MOCK_LOG", "info")]);
+    assert!(quiet.contains("shutting down"), "{quiet}");
+    assert!(!quiet.contains("path=/api/agent-base"), "{quiet}");
+    let silent = stderr_after_two_requests(&[], &[]);
+    assert!(
+        !silent.contains("path=/api/agent-base"),
+        "off by default: {silent}"
+    );
 }
