@@ -90,7 +90,7 @@ pub struct Cli {
     pub ready_file: Option<PathBuf>,
 
     /// Exit (0) when standard input closes, so a parent that dies leaves no orphan.
-    #[arg(long, env = "PRODGY_MOCK_EXIT_ON_STDIN_EOF")]
+    #[arg(long, env = "PRODGY_MOCK_EXIT_ON_STDIN_EOF", value_parser = BoolishValueParser::new())]
     pub exit_on_stdin_eof: bool,
 
     /// Exit (0) after this long without requests, e.g. 30s, 5m, 1h, 250ms.
@@ -98,7 +98,7 @@ pub struct Cli {
     pub idle_timeout: Option<Duration>,
 
     /// Do not watch the fixtures directory and scenario files for changes.
-    #[arg(long, env = "PRODGY_MOCK_NO_WATCH")]
+    #[arg(long, env = "PRODGY_MOCK_NO_WATCH", value_parser = BoolishValueParser::new())]
     pub no_watch: bool,
 }
 

@@ -483,3 +483,25 @@ fn the_verbose_environment_variable_works_and_prodgy_mock_log_wins() {
         "off by default: {silent}"
     );
 }
+
+#[test]
+fn switch_variables_accept_1_as_well_as_true() {
+    let mut child = Command::new(BIN)
+        .args(["--port", "0"])
+        .env("PRODGY_MOCK_EXIT_ON_STDIN_EOF", "1")
+        .env("PRODGY_MOCK_NO_WATCH", "yes")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("starts");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("piped"))
+        .read_line(&mut line)
+        .expect("line");
+    drop(child.stdin.take());
+    let out = child.wait_with_output().expect("exits");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(line.starts_with("prodgy-mock listening on"), "{stderr}");
+    assert_eq!(out.status.code(), Some(0), "stdin EOF stopped it: {stderr}");
+}
