@@ -196,7 +196,8 @@ impl FixtureSet {
         Ok(set)
     }
 
-    /// The fixture set in `dir`. A missing file means no records of that kind.
+    /// The fixture set in `dir`. A missing file means no records of that kind; a `*.json`
+    /// file that is not a fixture file is refused (README, editor and hidden files are not).
     pub fn load_dir(dir: &Path) -> Result<Self, FixtureError> {
         let meta = std::fs::metadata(dir).map_err(|source| FixtureError::Unreadable {
             path: dir.to_owned(),
@@ -209,6 +210,7 @@ impl FixtureSet {
                 source,
             });
         }
+        check_file_names(dir)?;
         let mut sources = Vec::new();
         for kind in Kind::ALL {
             let path = dir.join(kind.file_name());
@@ -324,6 +326,71 @@ impl FixtureSet {
         }
         Ok(())
     }
+}
+
+/// Refuses a `*.json` file in `dir` whose name is not a fixture file: a typo (`agent.json`)
+/// must not start a server silently missing those records. Everything else is ignored, so
+/// a README, `.gitkeep`, editor swap and backup files (`.agents.json.swp`, `agents.json~`,
+/// vim's `4913` probe) and hidden files (Emacs's `.#agents.json` lock) never fail a start
+/// or a reload. With several unknown files, the first by name is reported.
+fn check_file_names(dir: &Path) -> Result<(), FixtureError> {
+    let unreadable = |source| FixtureError::Unreadable {
+        path: dir.to_owned(),
+        source,
+    };
+    let mut unknown: Vec<PathBuf> = Vec::new();
+    for entry in std::fs::read_dir(dir).map_err(unreadable)? {
+        let path = entry.map_err(unreadable)?.path();
+        let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+            continue;
+        };
+        let json = Path::new(name)
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("json"));
+        let known = Kind::ALL.iter().any(|k| k.file_name() == name);
+        if json && !known && !name.starts_with('.') && !path.is_dir() {
+            unknown.push(path);
+        }
+    }
+    unknown.sort();
+    match unknown.into_iter().next() {
+        None => Ok(()),
+        Some(path) => {
+            let name = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or_default();
+            let suggestion = closest_file_name(name);
+            Err(FixtureError::UnknownFile { path, suggestion })
+        }
+    }
+}
+
+/// The fixture file name closest to `name` (by edit distance, ignoring case), when it is
+/// close enough to be a typo: at most a third of the longer name, and at least 2 edits.
+fn closest_file_name(name: &str) -> Option<&'static str> {
+    let name = name.to_ascii_lowercase();
+    Kind::ALL
+        .iter()
+        .map(|k| (edit_distance(&name, k.file_name()), k.file_name()))
+        .filter(|(distance, known)| *distance <= (name.len().max(known.len()) / 3).max(2))
+        .min_by_key(|(distance, _)| *distance)
+        .map(|(_, known)| known)
+}
+
+/// Levenshtein distance over characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut current = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let substitute = previous[j] + usize::from(ca != *cb);
+            current.push(substitute.min(previous[j + 1] + 1).min(current[j] + 1));
+        }
+        previous = current;
+    }
+    previous[b.len()]
 }
 
 /// Parses one fixture file into conformed records with their positions, one element at a
@@ -672,6 +739,21 @@ mod tests {
                 .starts_with("state.json:1:1: this is an error answer, not a state export"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn typos_of_fixture_file_names_find_the_intended_one() {
+        assert_eq!(closest_file_name("agent.json"), Some("agents.json"));
+        assert_eq!(closest_file_name("Agents.JSON"), Some("agents.json"));
+        assert_eq!(closest_file_name("catalogs.json"), Some("catalog.json"));
+        assert_eq!(closest_file_name("workflow.json"), Some("workflows.json"));
+        assert_eq!(
+            closest_file_name("integration.json"),
+            Some("integrations.json")
+        );
+        assert_eq!(closest_file_name("knowledge.json"), None);
+        assert_eq!(closest_file_name("scenario.json"), None);
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
     }
 
     #[test]

@@ -505,3 +505,21 @@ fn switch_variables_accept_1_as_well_as_true() {
     assert!(line.starts_with("prodgy-mock listening on"), "{stderr}");
     assert_eq!(out.status.code(), Some(0), "stdin EOF stopped it: {stderr}");
 }
+
+#[test]
+fn a_misnamed_fixture_file_exits_3_naming_it_and_the_closest_name() {
+    let dir = scratch("misnamed");
+    std::fs::write(dir.join("agent.json"), "[]").expect("write");
+    let out = Command::new(BIN)
+        .args(["--port", "0", "--fixtures"])
+        .arg(&dir)
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    let expected = format!(
+        "{}: unknown fixture file; did you mean agents.json?",
+        dir.join("agent.json").display()
+    );
+    assert!(stderr.contains(&expected), "{stderr}");
+}

@@ -144,3 +144,28 @@ async fn without_watch_nothing_is_reloaded() {
     assert_eq!(app.server.reloads().borrow().attempts, 0);
     assert_eq!(app.get("/api/agent-base").await.status, 500);
 }
+
+#[tokio::test]
+async fn a_misnamed_file_is_refused_on_reload_and_editor_files_are_not() {
+    let dir = copy_fixtures("reload-misnamed");
+    let app = TestApp::with(MockServer::builder().fixtures_dir(&dir).watch(true)).await;
+    let mut reports = app.server.reloads();
+    for junk in ["4913", "agents.json~", ".agents.json.swp", "README"] {
+        std::fs::write(dir.join(junk), "not a fixture").expect("editor file");
+    }
+    rename_agent(&dir, "Saved by vim");
+    assert_eq!(reloaded(&mut reports, 1).await.error, None);
+
+    std::fs::write(dir.join("agent.json"), "[]").expect("misnamed");
+    let report = reloaded(&mut reports, 2).await;
+    let error = report.error.expect("refused");
+    assert!(
+        error.contains("agent.json: unknown fixture file; did you mean agents.json?"),
+        "{error}"
+    );
+    let agent = app.get(&format!("/api/agent-base/{AGENT}")).await;
+    assert_eq!(
+        agent.body["data"]["name"], "Saved by vim",
+        "old state serves"
+    );
+}
