@@ -23,12 +23,17 @@ pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
 
-    /// Interface to listen on.
-    #[arg(long, env = "PRODGY_MOCK_HOST", default_value = "127.0.0.1")]
+    /// Interface to listen on (healthcheck: where to look, 0.0.0.0 meaning 127.0.0.1).
+    #[arg(
+        long,
+        env = "PRODGY_MOCK_HOST",
+        default_value = "127.0.0.1",
+        global = true
+    )]
     pub host: String,
 
     /// Port to listen on; 0 lets the OS pick a free one (printed on the first stdout line).
-    #[arg(long, env = "PRODGY_MOCK_PORT", default_value_t = 4010)]
+    #[arg(long, env = "PRODGY_MOCK_PORT", default_value_t = 4010, global = true)]
     pub port: u16,
 
     /// Directory of fixture files (or a saved GET /__admin/state answer) that replaces the
@@ -107,11 +112,12 @@ pub struct Cli {
 pub enum Command {
     /// Print the OpenAPI 3.1 document of every emulated endpoint and exit.
     Openapi,
-    /// Exit 0 if a running mock answers its health check (for Docker HEALTHCHECK).
+    /// Exit 0 if a running mock answers its health check (for Docker HEALTHCHECK): GET
+    /// /__admin/health, or /swagger.json when the admin API is off.
     Healthcheck {
-        /// The mock's base URL.
-        #[arg(long, default_value = "http://127.0.0.1:4010")]
-        url: String,
+        /// The mock's base URL, any path ignored (default: from --host and --port).
+        #[arg(long)]
+        url: Option<String>,
     },
 }
 
@@ -152,8 +158,8 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
 }
 
 impl Cli {
-    /// Validates the flags into typed settings.
-    pub fn settings(&self) -> Result<Settings, StartError> {
+    /// The address `--host` and `--port` name.
+    pub fn listen_addr(&self) -> Result<SocketAddr, StartError> {
         let ip: IpAddr = match self.host.as_str() {
             "localhost" => IpAddr::from([127, 0, 0, 1]),
             host => host.parse().map_err(|_| {
@@ -162,6 +168,12 @@ impl Cli {
                 ))
             })?,
         };
+        Ok(SocketAddr::new(ip, self.port))
+    }
+
+    /// Validates the flags into typed settings.
+    pub fn settings(&self) -> Result<Settings, StartError> {
+        let addr = self.listen_addr()?;
         let frozen_clock = match &self.clock {
             None => None,
             Some(text) => Some(Timestamp::parse(text).ok_or_else(|| {
@@ -171,7 +183,7 @@ impl Cli {
             })?),
         };
         Ok(Settings {
-            addr: SocketAddr::new(ip, self.port),
+            addr,
             fixtures: self
                 .fixtures
                 .clone()

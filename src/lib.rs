@@ -28,6 +28,7 @@
 //! - [`clock`]: the one server clock tests can advance.
 //! - [`engine`]: executions: started here, their progress derived from the clock.
 //! - [`config`] / [`cli`]: typed settings and the raw flags they come from.
+//! - [`healthcheck`]: the `healthcheck` subcommand's plain HTTP/1.0 probe.
 //! - [`logging`]: the binary's stderr logs: level filter, format, colour on terminals only.
 //! - [`error`]: request errors and startup errors with their exit codes.
 
@@ -40,6 +41,7 @@ pub mod engine;
 pub mod envelope;
 pub mod error;
 pub mod fixtures;
+pub mod healthcheck;
 pub mod journal;
 pub mod logging;
 pub mod openapi;

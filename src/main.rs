@@ -8,14 +8,14 @@ use std::time::Duration;
 
 use clap::Parser;
 use prodgy_mock::cli::{Cli, Command};
-use prodgy_mock::{MockServer, StartError};
+use prodgy_mock::{MockServer, StartError, healthcheck};
 use tokio::io::AsyncReadExt;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match &cli.command {
         Some(Command::Openapi) => openapi(),
-        Some(Command::Healthcheck { url }) => healthcheck(url),
+        Some(Command::Healthcheck { url }) => healthcheck(&cli, url.as_deref()),
         None => serve(cli),
     }
 }
@@ -93,36 +93,33 @@ async fn run(cli: Cli) -> Result<(), StartError> {
     Ok(())
 }
 
-/// GETs `{url}/__admin/health` with a plain HTTP/1.0 request: no client library, no curl
-/// needed in a slim container.
-fn healthcheck(url: &str) -> ExitCode {
-    use std::io::Read;
-    let authority = url.trim_start_matches("http://").trim_end_matches('/');
-    let answer = std::net::TcpStream::connect(authority).and_then(|mut stream| {
-        stream.set_read_timeout(Some(Duration::from_secs(2)))?;
-        write!(
-            stream,
-            "GET /__admin/health HTTP/1.0\r\nHost: {authority}\r\n\r\n"
-        )?;
-        let mut response = String::new();
-        stream.read_to_string(&mut response)?;
-        Ok(response)
-    });
-    match answer {
-        Ok(response)
-            if response.starts_with("HTTP/1.0 200") || response.starts_with("HTTP/1.1 200") =>
-        {
-            ExitCode::SUCCESS
-        }
-        Ok(response) => {
+/// Checks the mock at `--url`, or where `--host`/`--port` (or their variables) say it
+/// listens: exit 0 when healthy, 1 when not, 2 for an unusable address.
+fn healthcheck(cli: &Cli, url: Option<&str>) -> ExitCode {
+    let authority = match url {
+        Some(url) => healthcheck::authority_of(url).map_err(|e| e.to_string()),
+        None => cli
+            .listen_addr()
+            .map(healthcheck::local_authority)
+            .map_err(|e| e.to_string()),
+    };
+    let authority = match authority {
+        Ok(authority) if !authority.ends_with(":0") => authority,
+        Ok(_) => {
             report(format_args!(
-                "unhealthy: {}",
-                response.lines().next().unwrap_or_default()
+                "port 0 names no server: pass --url with the address the mock printed"
             ));
-            ExitCode::from(1)
+            return ExitCode::from(2);
         }
         Err(error) => {
-            report(format_args!("cannot reach {url}: {error}"));
+            report(format_args!("{error}"));
+            return ExitCode::from(2);
+        }
+    };
+    match healthcheck::check(&authority) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            report(format_args!("{error}"));
             ExitCode::from(1)
         }
     }

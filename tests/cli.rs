@@ -523,3 +523,70 @@ fn a_misnamed_fixture_file_exits_3_naming_it_and_the_closest_name() {
     );
     assert!(stderr.contains(&expected), "{stderr}");
 }
+
+/// Runs `prodgy-mock ARGS` with `env` (and no inherited PRODGY_MOCK_* settings) and returns
+/// its exit code and stderr.
+fn run_with(args: &[&str], env: &[(&str, &str)]) -> (Option<i32>, String) {
+    let mut command = Command::new(BIN);
+    command.args(args);
+    for (name, _) in std::env::vars().filter(|(n, _)| n.starts_with("PRODGY_MOCK_")) {
+        command.env_remove(name);
+    }
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    let out = command.output().expect("runs");
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    (out.status.code(), stderr)
+}
+
+#[test]
+fn healthcheck_follows_the_port_settings_and_takes_any_url_path() {
+    let (mut child, line) = spawn(&["--port", "0"]);
+    let url = url_of(&line);
+    let port = url.rsplit(':').next().expect("port").to_owned();
+    let healthy = [
+        run_with(&["healthcheck"], &[("PRODGY_MOCK_PORT", &port)]),
+        run_with(
+            &["healthcheck"],
+            &[("PRODGY_MOCK_PORT", &port), ("PRODGY_MOCK_HOST", "0.0.0.0")],
+        ),
+        run_with(&["healthcheck", "--port", &port], &[]),
+        run_with(&["--port", &port, "healthcheck"], &[]),
+        run_with(&["healthcheck", "--url", &format!("{url}/api")], &[]),
+        run_with(&["healthcheck", "--url", &format!("{url}/")], &[]),
+        run_with(&["healthcheck", "--url", &url.replace("http://", "")], &[]),
+    ];
+    for (n, (code, stderr)) in healthy.iter().enumerate() {
+        assert_eq!(*code, Some(0), "case {n}: {stderr}");
+    }
+    terminate(&child);
+    assert_eq!(child.wait().expect("exits").code(), Some(0));
+    let (code, stderr) = run_with(&["healthcheck"], &[("PRODGY_MOCK_PORT", &port)]);
+    assert_eq!(code, Some(1));
+    assert!(stderr.contains(&format!("127.0.0.1:{port}")), "{stderr}");
+}
+
+#[test]
+fn healthcheck_works_with_the_admin_api_off() {
+    let (mut child, line) = spawn(&["--port", "0", "--admin", "off"]);
+    let url = url_of(&line);
+    let (code, stderr) = run_with(&["healthcheck", "--url", &url], &[]);
+    assert_eq!(code, Some(0), "{stderr}");
+    terminate(&child);
+    assert_eq!(child.wait().expect("exits").code(), Some(0));
+}
+
+#[test]
+fn the_dockerfile_runs_as_a_user_and_checks_health_from_the_environment() {
+    let dockerfile = include_str!("../Dockerfile");
+    let user = dockerfile
+        .lines()
+        .rfind(|l| l.starts_with("USER "))
+        .expect("a USER directive");
+    assert!(!user.contains("root") && user.trim() != "USER 0", "{user}");
+    assert!(
+        dockerfile.contains(r#"CMD ["prodgy-mock", "healthcheck"]"#),
+        "the health check reads PRODGY_MOCK_HOST and PRODGY_MOCK_PORT"
+    );
+}
