@@ -26,6 +26,7 @@
 //! - `envelope`: the only place results become HTTP responses.
 //! - `trace`: what a request leaves behind: its journal entry and its debug log line.
 //! - [`clock`]: the one server clock tests can advance.
+//! - `date`: the `Date` header from that clock, formatted once per second.
 //! - [`engine`]: executions: started here, their progress derived from the clock.
 //! - [`config`] / [`cli`]: typed settings and the raw flags they come from.
 //! - [`healthcheck`]: the `healthcheck` subcommand's plain HTTP/1.0 probe.
@@ -37,6 +38,7 @@ pub mod auth;
 pub mod cli;
 pub mod clock;
 pub mod config;
+mod date;
 pub mod engine;
 pub mod envelope;
 pub mod error;

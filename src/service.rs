@@ -12,7 +12,8 @@
 //! 9. **headers**: rate-limit and rule headers are added;
 //! 10. **fault**: reset, close, truncate or dribble as the rule says;
 //! 11. **journal**: the exchange is appended to the bounded request journal;
-//! 12. **log**: at debug level, one line per request, admin and `/swagger.json` included
+//! 12. **date**: `Date` from the server clock, on every response (admin and errors too);
+//! 13. **log**: at debug level, one line per request, admin and `/swagger.json` included
 //!     (method, path, status, duration, namespace, route, rule; see `trace`).
 //!
 //! A panic anywhere inside becomes a logged 500 envelope; the connection is only dropped
@@ -37,6 +38,7 @@ use tokio::sync::watch;
 use crate::auth::{self, Principal};
 use crate::clock::Clock;
 use crate::config::Settings;
+use crate::date::DateHeader;
 use crate::envelope::{self, Body};
 use crate::error::ApiError;
 use crate::journal::Journal;
@@ -57,6 +59,8 @@ pub struct App {
     pub router: Router,
     /// The server clock.
     pub clock: Clock,
+    /// The `Date` header, from the server clock.
+    pub date: DateHeader,
     /// All state.
     pub store: Store,
     /// Scenarios: catalog, active set, call counters.
@@ -89,6 +93,7 @@ impl App {
             settings,
             router,
             clock,
+            date: DateHeader::default(),
             store,
             scenarios,
             limiter: RateLimiter::default(),
@@ -157,7 +162,10 @@ pub async fn handle(
     let uri = request.uri().clone();
     let mut trace = Trace::start();
     let answer = pipeline(&app, request, &conn, &mut trace);
-    let response = catch_panics(&method, uri.path(), answer).await;
+    let mut response = catch_panics(&method, uri.path(), answer).await;
+    if let Ok(response) = response.as_mut() {
+        app.date.stamp(response.headers_mut(), app.clock.now());
+    }
     trace.log(&method, uri.path(), &response);
     let now = i64::try_from(app.started.elapsed().as_millis()).unwrap_or(i64::MAX);
     app.last_activity_ms.store(now, Ordering::Release);
