@@ -7,8 +7,8 @@ use serde_json::{Map, Value, json};
 
 use crate::envelope::{self, Body};
 use crate::routes::{Access, BodyKind, Op, ROUTES, RouteDef};
+use crate::schema::Ty;
 use crate::store::Kind;
-use crate::store::kind::Ty;
 
 mod answers;
 mod bodies;
