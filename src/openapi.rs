@@ -200,6 +200,12 @@ fn responses(def: &RouteDef) -> Value {
     if guarded {
         map.insert("403".into(), error.clone());
     }
+    if def.op == Op::WorkflowEvents {
+        map.insert(
+            "204".into(),
+            json!({ "description": "The execution has finished and Last-Event-ID names its last event: nothing more will come, and an EventSource stops reconnecting" }),
+        );
+    }
     map.insert(
         "503".into(),
         json!({ "description": "Too many namespaces (X-Mock-Namespace)", "content": json_content(reference("Error")) }),
