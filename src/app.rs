@@ -13,7 +13,7 @@ use crate::date::DateHeader;
 use crate::journal::Journal;
 use crate::namespace::Namespaces;
 use crate::reload::ReloadReport;
-use crate::routes::Router;
+use crate::routes::ApiRouter;
 use crate::scenario::{Catalog, Scenario, Scenarios};
 
 /// Everything shared by all requests of one server.
@@ -22,7 +22,7 @@ pub struct App {
     /// Validated settings.
     pub settings: Settings,
     /// The compiled route table.
-    pub router: Router,
+    pub router: ApiRouter,
     /// The server clock.
     pub clock: Clock,
     /// The `Date` header, from the server clock.
@@ -47,7 +47,7 @@ impl App {
     /// An app over `namespaces` and `scenarios`, with an empty journal.
     pub fn new(
         settings: Settings,
-        router: Router,
+        router: ApiRouter,
         clock: Clock,
         namespaces: Namespaces,
         scenarios: Scenarios,

@@ -15,7 +15,7 @@ use hyper::header::{
 use hyper::{HeaderMap, Response, StatusCode};
 
 use crate::envelope::{self, Body};
-use crate::routes::Router;
+use crate::routes::ApiRouter;
 
 /// The methods a preflight allows: every method the API uses.
 const METHODS: &str = "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS";
@@ -34,7 +34,7 @@ const SAFELISTED: [HeaderName; 4] = [
 
 /// Answers a preflight (or any `OPTIONS`): 204 with what the browser may send, and `Allow`
 /// with the methods of `path` when it is a known route.
-pub fn preflight(headers: &HeaderMap, router: &Router, path: &str) -> Response<Body> {
+pub fn preflight(headers: &HeaderMap, router: &ApiRouter, path: &str) -> Response<Body> {
     let mut response = Response::new(envelope::full(bytes::Bytes::new()));
     *response.status_mut() = StatusCode::NO_CONTENT;
     let out = response.headers_mut();

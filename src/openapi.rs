@@ -1,39 +1,35 @@
-//! The OpenAPI 3.1 document of every endpoint the mock emulates, generated from the same
-//! route table the router uses (so the two cannot drift), served at `/swagger.json` and
-//! printed by `prodgy-mock openapi`.
+//! The OpenAPI 3.1 document of every endpoint the mock emulates, served at `/swagger.json` and
+//! printed by `prodgy-mock openapi`. Every part of it is derived: operations, parameters,
+//! bodies, statuses and answers from the operation rows ([`OPERATIONS`]), components from the
+//! schema ([`crate::schema`]). Nothing here knows a route by its path.
+//!
+//! Two extensions carry what the contract test needs: `x-business-rule` (a documented 400 that
+//! no schema can express) and the `text/event-stream` answer of streams.
 
 use hyper::{Method, Response, StatusCode};
 use serde_json::{Map, Value, json};
 
-use crate::envelope::{self, Body};
-use crate::routes::{Access, BodyKind, Op, ROUTES, RouteDef};
-use crate::schema::Ty;
-use crate::store::Kind;
-
-mod answers;
-mod bodies;
-
-use answers::{Answer, answer};
+use crate::envelope::{self, Body as ResponseBody};
+use crate::routes::{Access, Answer, Body, OPERATIONS, Operation};
+use crate::schema::{self, Field, Kind, Shape, answers, object_schema};
 
 /// The document, as JSON.
 pub fn document() -> Value {
     let mut paths = Map::new();
-    for def in ROUTES {
-        let item = paths
-            .entry(def.path.to_owned())
-            .or_insert_with(|| json!({}));
+    for op in OPERATIONS {
+        let item = paths.entry(op.path.to_owned()).or_insert_with(|| json!({}));
         if let Value::Object(item) = item {
-            item.insert(def.method.as_str().to_ascii_lowercase(), operation(def));
+            item.insert(op.method.as_str().to_ascii_lowercase(), operation(op));
         }
     }
     let mut schemas = Map::new();
     for kind in Kind::ALL {
-        schemas.insert(schema_name(kind).to_owned(), resource_schema(kind));
+        schemas.insert(kind.schema_name().to_owned(), kind.json_schema());
     }
-    schemas.extend(answers::schemas());
-    schemas.extend(bodies::workflow_schemas());
+    for built in answers::ALL {
+        schemas.insert(built.name.to_owned(), built.json_schema());
+    }
     schemas.insert("Error".into(), error_schema());
-    schemas.insert("Pagination".into(), pagination_schema());
     json!({
         "openapi": "3.1.0",
         "info": {
@@ -53,8 +49,9 @@ pub fn document() -> Value {
     })
 }
 
-/// Answers `GET /swagger.json` (and `/openapi.json`); `None` for any other request.
-pub fn serve(method: &Method, path: &str) -> Option<Response<Body>> {
+/// Answers `GET /swagger.json` (and `/openapi.json`, and `HEAD`); `None` for any other
+/// request.
+pub fn serve(method: &Method, path: &str) -> Option<Response<ResponseBody>> {
     if !matches!(path, "/swagger.json" | "/openapi.json")
         || !matches!(*method, Method::GET | Method::HEAD)
     {
@@ -64,51 +61,69 @@ pub fn serve(method: &Method, path: &str) -> Option<Response<Body>> {
     Some(envelope::json(StatusCode::OK, bytes))
 }
 
-fn operation(def: &RouteDef) -> Value {
-    let mut op = json!({
-        "operationId": def.name,
-        "summary": def.summary,
-        "tags": [def.name.split('.').next().unwrap_or("api")],
-        "parameters": parameters(def),
-        "responses": responses(def),
-    });
-    if let (Value::Object(map), Some(body)) = (&mut op, request_body(def)) {
-        map.insert("requestBody".into(), body);
+fn operation(op: &Operation) -> Value {
+    let mut doc = Map::new();
+    doc.insert("operationId".into(), json!(op.name));
+    doc.insert("summary".into(), json!(op.summary));
+    doc.insert(
+        "tags".into(),
+        json!([op.name.split('.').next().unwrap_or("api")]),
+    );
+    doc.insert("parameters".into(), Value::Array(parameters(op)));
+    if let Some(body) = request_body(op) {
+        doc.insert("requestBody".into(), body);
     }
-    if let Value::Object(map) = &mut op {
-        let security = match def.access {
-            Access::Token => json!([{ "apiToken": [] }, { "bearer": [] }]),
-            Access::OptionalToken => json!([{}, { "apiToken": [] }, { "bearer": [] }]),
-            Access::Platform => json!([]),
-        };
-        map.insert("security".into(), security);
+    doc.insert("responses".into(), responses(op));
+    let security = match op.access {
+        Access::Token => json!([{ "apiToken": [] }, { "bearer": [] }]),
+        Access::OptionalToken => json!([{}, { "apiToken": [] }, { "bearer": [] }]),
+        Access::Platform => json!([]),
+    };
+    doc.insert("security".into(), security);
+    if let Some(rule) = op.business_rule {
+        doc.insert("x-business-rule".into(), json!(rule));
     }
-    op
+    Value::Object(doc)
 }
 
-fn parameters(def: &RouteDef) -> Vec<Value> {
-    let mut params: Vec<Value> = def
-        .path
-        .split('/')
-        .filter_map(|s| s.strip_prefix('{')?.strip_suffix('}'))
-        .map(|name| json!({ "name": name, "in": "path", "required": true, "schema": { "type": "string" } }))
-        .collect();
-    if matches!(answer(def.op), Answer::Page(_)) {
-        for name in ["page", "pageSize", "limit"] {
-            params.push(json!({ "name": name, "in": "query", "required": false, "schema": { "type": "integer", "minimum": 1, "maximum": u64::MAX } }));
-        }
+/// The paging parameters of every list.
+const PAGING: &[Field] = &[
+    schema::opt("page", schema::Ty::Int { min: 1 }).not_null(),
+    schema::opt("pageSize", schema::Ty::Int { min: 1 })
+        .not_null()
+        .noted("larger than 100 is read as 100"),
+    schema::opt("limit", schema::Ty::Int { min: 1 })
+        .not_null()
+        .noted("a synonym of pageSize"),
+];
+
+fn parameters(op: &Operation) -> Vec<Value> {
+    let mut params = Vec::new();
+    if let Some(name) = op.param_name() {
+        params.push(
+            json!({ "name": name, "in": "path", "required": true, "schema": { "type": "string" } }),
+        );
     }
-    for field in bodies::query_fields(def.name) {
+    let paging: &[Field] = match op.answer {
+        Answer::List(_) => PAGING,
+        _ => &[],
+    };
+    for field in op.query.iter().chain(paging) {
+        let mut schema = field.ty.json_schema();
+        if let (Some(note), Value::Object(map)) = (field.note, &mut schema) {
+            map.insert("description".into(), json!(note));
+        }
         params.push(json!({
-            "name": field.name, "in": "query", "required": field.required,
-            "schema": bodies::field_schema(field.ty),
+            "name": field.name, "in": "query",
+            "required": field.presence == schema::Presence::Required,
+            "schema": schema,
         }));
     }
-    if answer(def.op) == Answer::Events {
+    if matches!(op.answer, Answer::Stream) {
         params.push(json!({
             "name": "Last-Event-ID", "in": "header", "required": false,
-            "description": "resume after this event id (the `id:` of an event already received)",
-            "schema": { "type": "integer", "minimum": 0, "maximum": u64::MAX },
+            "schema": { "type": "string", "pattern": "^[0-9]*$" },
+            "description": "resume after this event id",
         }));
     }
     params.push(json!({
@@ -118,21 +133,22 @@ fn parameters(def: &RouteDef) -> Vec<Value> {
     params
 }
 
-fn request_body(def: &RouteDef) -> Option<Value> {
-    match def.body {
-        BodyKind::None => None,
-        BodyKind::Json => Some(json!({
-            "required": bodies::required(def.name),
-            "content": { "application/json": { "schema": bodies::schema(def.name) } },
+fn request_body(op: &Operation) -> Option<Value> {
+    match op.body {
+        Body::None => None,
+        Body::Json { fields, required } => Some(json!({
+            "required": required,
+            "content": { "application/json": { "schema": object_schema(fields, false) } },
         })),
-        BodyKind::Multipart => Some(json!({
-            "required": true,
-            "content": { "multipart/form-data": { "schema": {
-                "type": "object",
-                "properties": { "file": { "type": "string", "format": "binary" } },
-                "required": ["file"],
-            } } },
-        })),
+        Body::Form { file, fields } => {
+            let mut schema = object_schema(fields, false);
+            schema["properties"][file] = json!({ "type": "string", "format": "binary" });
+            schema["required"] = json!([file]);
+            Some(json!({
+                "required": true,
+                "content": { "multipart/form-data": { "schema": schema } },
+            }))
+        }
     }
 }
 
@@ -143,73 +159,49 @@ increasing), `event: <name>` and `data: <one JSON object>`, then a blank line. E
 `done` {execution_id, status, finished_at, output, error}, after which the stream closes. \
 Send `Last-Event-ID` to resume after an event. Errors (401, 404, 400) are JSON envelopes.";
 
-fn responses(def: &RouteDef) -> Value {
+/// The error statuses every operation may answer: bad input, credentials, an unknown id, a
+/// body over the limit, a rate limit, a bug, and a namespace too many.
+const ERRORS: [u16; 7] = [400, 401, 404, 413, 429, 500, 503];
+
+fn responses(op: &Operation) -> Value {
     let json_content = |schema: Value| json!({ "application/json": { "schema": schema } });
-    let ok = match answer(def.op) {
-        Answer::Events => json!({
+    let ok = match op.answer {
+        Answer::Stream => json!({
             "description": EVENTS,
             "content": { "text/event-stream": { "schema": { "type": "string" } } },
         }),
-        Answer::EventOrChallenge => json!({
+        Answer::OrChallenge(shape) => json!({
             "description": "The envelope for an event; Slack's url_verification is answered with its bare challenge",
             "content": json_content(json!({ "oneOf": [
-                envelope(reference("CommunicatorEvent"), false),
-                reference("SlackChallenge"),
+                envelope(reference(shape), false),
+                reference(Shape::Built(&answers::SLACK_CHALLENGE)),
             ] })),
         }),
-        Answer::One(name) => json!({
+        Answer::One(shape) => json!({
             "description": "Success",
-            "content": json_content(envelope(reference(name), false)),
+            "content": json_content(envelope(reference(shape), false)),
         }),
-        Answer::Page(name) => json!({
+        Answer::List(shape) => json!({
             "description": "One page of the list",
-            "content": json_content(envelope(array_of(name), true)),
+            "content": json_content(envelope(array_of(shape), true)),
         }),
-        Answer::All(name) => json!({
+        Answer::All(shape) => json!({
             "description": "Every match",
-            "content": json_content(envelope(array_of(name), false)),
+            "content": json_content(envelope(array_of(shape), false)),
         }),
     };
-    // The operations whose handlers answer 201 Created; every other success is 200.
-    let created = matches!(
-        def.op,
-        Op::AgentsInstall
-            | Op::WorkflowBaseCreate
-            | Op::IntegrationCreate
-            | Op::KnowledgeUpload
-            | Op::TokenCreate
-    );
-    let status = if created { "201" } else { "200" };
-    let error =
-        json!({ "description": "Error envelope", "content": json_content(reference("Error")) });
+    let error = json!({ "description": "Error envelope", "content": json_content(json!({ "$ref": "#/components/schemas/Error" })) });
     let mut map = Map::new();
-    map.insert(status.into(), ok);
-    for code in ["400", "401", "404", "413", "429", "500"] {
-        map.insert(code.into(), error.clone());
+    map.insert(op.status.as_u16().to_string(), ok);
+    for code in ERRORS.iter().chain(op.refusals) {
+        let answer = match code {
+            204 => {
+                json!({ "description": "No Content: nothing (more) to send; an EventSource stops reconnecting" })
+            }
+            _ => error.clone(),
+        };
+        map.insert(code.to_string(), answer);
     }
-    // Changing a record every workspace shares, with a workspace token.
-    let guarded = matches!(
-        def.op,
-        Op::IntegrationUpdate
-            | Op::IntegrationDelete
-            | Op::WorkflowBaseUpdate
-            | Op::WorkflowBasesUpdate
-            | Op::WorkflowBaseDelete
-            | Op::WorkflowBasesDelete
-    );
-    if guarded {
-        map.insert("403".into(), error.clone());
-    }
-    if def.op == Op::WorkflowEvents {
-        map.insert(
-            "204".into(),
-            json!({ "description": "The execution has finished and Last-Event-ID names its last event: nothing more will come, and an EventSource stops reconnecting" }),
-        );
-    }
-    map.insert(
-        "503".into(),
-        json!({ "description": "Too many namespaces (X-Mock-Namespace)", "content": json_content(reference("Error")) }),
-    );
     Value::Object(map)
 }
 
@@ -222,91 +214,18 @@ fn envelope(data: Value, paged: bool) -> Value {
     });
     let mut required = vec!["success", "message", "data"];
     if paged {
-        properties["pagination"] = reference("Pagination");
+        properties["pagination"] = reference(Shape::Built(&answers::PAGINATION));
         required.push("pagination");
     }
     json!({ "type": "object", "required": required, "properties": properties })
 }
 
-fn reference(name: &str) -> Value {
-    json!({ "$ref": format!("#/components/schemas/{name}") })
+fn reference(shape: Shape) -> Value {
+    json!({ "$ref": format!("#/components/schemas/{}", shape.name()) })
 }
 
-fn array_of(name: &str) -> Value {
-    json!({ "type": "array", "items": reference(name) })
-}
-
-fn schema_name(kind: Kind) -> &'static str {
-    match kind {
-        Kind::Product => "Product",
-        Kind::Catalog => "CatalogAgent",
-        Kind::Token => "ApiToken",
-        Kind::Agent => "Agent",
-        Kind::Execution => "Execution",
-        Kind::Integration => "Integration",
-        Kind::Trigger => "Trigger",
-        Kind::Workflow => "WorkflowBase",
-        Kind::Document => "KnowledgeDocument",
-    }
-}
-
-fn resource_schema(kind: Kind) -> Value {
-    let mut properties = Map::new();
-    let mut required = Vec::new();
-    for field in kind.fields() {
-        properties.insert(field.name.to_owned(), type_schema(field.ty));
-        if !withheld(kind).contains(&field.name) {
-            required.push(field.name);
-        }
-    }
-    for (name, schema) in derived(kind) {
-        properties.insert(name.to_owned(), schema);
-        required.push(name);
-    }
-    json!({ "type": "object", "required": required, "properties": properties, "additionalProperties": true })
-}
-
-/// Fields stored on every record (defaults fill them) that responses still leave out: a
-/// token's secret outside create and regenerate, a document's extracted text.
-fn withheld(kind: Kind) -> &'static [&'static str] {
-    match kind {
-        Kind::Token => &["token"],
-        Kind::Document => &["content"],
-        _ => &[],
-    }
-}
-
-/// The fields [`Kind::derive`] adds to every stored record of `kind`.
-fn derived(kind: Kind) -> Vec<(&'static str, Value)> {
-    match kind {
-        Kind::Integration => vec![(
-            "scope",
-            json!({ "type": "string", "enum": ["local", "global"] }),
-        )],
-        Kind::Token => vec![
-            ("prefix", json!({ "type": "string" })),
-            ("is_active", json!({ "type": "boolean" })),
-        ],
-        _ => Vec::new(),
-    }
-}
-
-fn type_schema(ty: Ty) -> Value {
-    match ty {
-        Ty::Str => json!({ "type": "string" }),
-        Ty::OptStr => json!({ "type": ["string", "null"] }),
-        Ty::Bool => json!({ "type": "boolean" }),
-        Ty::Object => json!({ "type": "object" }),
-        Ty::Nodes => bodies::field_schema(bodies::FieldTy::Nodes),
-        Ty::Connections => bodies::field_schema(bodies::FieldTy::Connections),
-        Ty::Strings => json!({ "type": "array", "items": { "type": "string" } }),
-        Ty::Count => json!({ "type": "integer", "minimum": 0 }),
-        Ty::OptCount => json!({ "type": ["integer", "null"], "minimum": 0 }),
-        Ty::Time => json!({ "type": "string", "format": "date-time" }),
-        Ty::OptTime => json!({ "type": ["string", "null"], "format": "date-time" }),
-        Ty::OneOf(values) => json!({ "type": "string", "enum": values }),
-        Ty::Any => json!({}),
-    }
+fn array_of(shape: Shape) -> Value {
+    json!({ "type": "array", "items": reference(shape) })
 }
 
 fn error_schema() -> Value {
@@ -317,17 +236,6 @@ fn error_schema() -> Value {
             "success": { "const": false },
             "error": { "type": "string" },
             "message": { "type": "string" },
-        },
-    })
-}
-
-fn pagination_schema() -> Value {
-    json!({
-        "type": "object",
-        "required": ["page", "pageSize", "total", "totalPages"],
-        "properties": {
-            "page": { "type": "integer" }, "pageSize": { "type": "integer" },
-            "total": { "type": "integer" }, "totalPages": { "type": "integer" },
         },
     })
 }

@@ -24,7 +24,7 @@ use crate::error::StartError;
 use crate::fixtures::FixtureSet;
 use crate::namespace::Namespaces;
 use crate::reload::{self, ReloadReport};
-use crate::routes::Router;
+use crate::routes::{ApiRouter, OPERATIONS};
 use crate::scenario::{Catalog, ConnIo, Scenarios};
 use crate::service::{self, Conn};
 
@@ -195,7 +195,7 @@ fn build_app(settings: Settings) -> Result<App, StartError> {
         FixtureSource::Builtin => FixtureSet::builtin()?,
         FixtureSource::Dir(dir) => FixtureSet::load(dir)?,
     };
-    let router = Router::default();
+    let router = ApiRouter::new(OPERATIONS);
     let catalog = Catalog::load(&settings.scenarios, &router)?;
     let clock = settings
         .frozen_clock

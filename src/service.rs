@@ -37,9 +37,10 @@ use crate::envelope::{self, Body};
 use crate::error::ApiError;
 use crate::namespace::{Namespace, NamespaceName, TooManyNamespaces};
 use crate::ratelimit::Verdict;
-use crate::routes::{self, Access, BodyKind, Ctx, Req, Route};
+use crate::routes::{self, Access, Ctx, Req, Route};
 use crate::scenario::NAMESPACE_HEADER;
 use crate::scenario::{self, Aborted, Call, Decision, Scenario, Scenarios, fault};
+use crate::schema;
 use crate::store::State;
 use crate::trace::Trace;
 use crate::{admin, cors, openapi};
@@ -189,7 +190,7 @@ async fn api(
         Ok(route) => route,
         Err(error) => return Ok(envelope::failure(&error)),
     };
-    trace.route(route.def.name);
+    trace.route(route.op.name);
     let set = match app.scenarios.for_request(&parts.headers) {
         Ok(set) => set,
         Err(error) => return Ok(envelope::failure(&error)),
@@ -271,7 +272,7 @@ async fn answer(
     peer: SocketAddr,
     trace: &mut Trace,
 ) -> Response<Body> {
-    let (body, stream) = if route.def.body == BodyKind::Multipart {
+    let (body, stream) = if matches!(route.op.body, routes::Body::Form { .. }) {
         (Bytes::new(), unread.take())
     } else {
         match unread.read(&parts.headers, app.settings.body_limit).await {
@@ -280,13 +281,22 @@ async fn answer(
         }
     };
     trace.body(&body);
+    let op = route.op;
+    let query = parts.uri.query().map(parse_query).unwrap_or_default();
+    let checked = schema::check_query(op.query, &query)
+        .and_then(|_| routes::request::json_body(op, &parts.headers, &body));
+    let object = match checked {
+        Ok(object) => object,
+        Err(error) => return envelope::failure(&bare_if(op, error)),
+    };
     let req = Req {
         route,
-        query: parts.uri.query().map(parse_query).unwrap_or_default(),
+        query,
         path: parts.uri.path().to_owned(),
         peer: Some(peer),
         headers: parts.headers,
         body,
+        object,
         stream: Mutex::new(stream),
     };
     let result = match authorize(app, &ns.state, &req) {
@@ -298,13 +308,19 @@ async fn answer(
                 caller: &caller,
                 settings: &app.settings,
             };
-            routes::dispatch(&ctx, &req).await
+            let param = req.route.param.as_deref();
+            req.route.op.handler.call(ctx, &req, param).await
         }
         Err(error) => Err(error),
     };
     // A streaming handler that refused early leaves the rest of the body to be drained.
     unread.put_back(req.take_stream());
-    envelope::respond(result)
+    envelope::respond(result.map_err(|error| bare_if(op, error)))
+}
+
+/// `error` without its `error` key when `op` documents its errors so.
+fn bare_if(op: &routes::Operation, error: ApiError) -> ApiError {
+    if op.bare_errors { error.bare() } else { error }
 }
 
 /// The namespace named by `X-Mock-Namespace` (400 when malformed), or the default one; 503
@@ -322,7 +338,7 @@ fn namespace_of(app: &App, headers: &HeaderMap) -> Result<Arc<Namespace>, ApiErr
 }
 
 fn authorize(app: &App, state: &State, req: &Req) -> Result<Principal, ApiError> {
-    let caller = match req.route.def.access {
+    let caller = match req.route.op.access {
         Access::Token => {
             auth::authenticate(app.settings.auth, state, req.presented(), app.clock.now())?
         }

@@ -17,8 +17,7 @@ const IMMUTABLE: &[&str] = &["id", "product_id", "agent_id", "created_at"];
 const COMPUTED: &[&str] = &["updated_at"];
 
 /// `GET /api/agent-base/product/{productId}`
-pub fn of_product(ctx: &Ctx<'_>, req: &Req) -> Result<Reply, ApiError> {
-    let product = req.param("productId");
+pub fn of_product(ctx: &Ctx<'_>, req: &Req, product: &str) -> Result<Reply, ApiError> {
     visible(ctx, Kind::Product, product)?;
     page_of(ctx, req, Some(product))
 }
@@ -115,16 +114,14 @@ pub fn install(ctx: &Ctx<'_>, req: &Req) -> Result<Reply, ApiError> {
 }
 
 /// `GET /api/agent-base/{id}`
-pub fn get(ctx: &Ctx<'_>, req: &Req) -> Result<Reply, ApiError> {
-    Ok(Reply::ok(visible(ctx, Kind::Agent, req.param("id"))?))
+pub fn get(ctx: &Ctx<'_>, _req: &Req, id: &str) -> Result<Reply, ApiError> {
+    Ok(Reply::ok(visible(ctx, Kind::Agent, id)?))
 }
 
 /// `PUT /api/agent-base/{id}`: a partial update.
-pub fn update(ctx: &Ctx<'_>, req: &Req) -> Result<Reply, ApiError> {
-    let id = req.param("id");
+pub fn update(ctx: &Ctx<'_>, req: &Req, id: &str) -> Result<Reply, ApiError> {
     visible(ctx, Kind::Agent, id)?;
     let body = req.json()?;
-    check_update(&body)?;
     let now = ctx.clock.now().to_string();
     let updated = ctx.state.update(Kind::Agent, id, |agent| {
         apply_body(Kind::Agent, agent, &body, IMMUTABLE, COMPUTED)?;
@@ -139,27 +136,9 @@ pub fn update(ctx: &Ctx<'_>, req: &Req) -> Result<Reply, ApiError> {
     ))
 }
 
-fn check_update(body: &serde_json::Map<String, Value>) -> Result<(), ApiError> {
-    if body.contains_key("name") {
-        body.required_str("name")?;
-    }
-    body.opt_str("description")?;
-    body.opt_bool("is_active")?;
-    body.opt_object("parameters")?;
-    body.opt_str("active_version")?;
-    match body.get("integrations") {
-        None => Ok(()),
-        Some(Value::Array(items)) if items.iter().all(Value::is_string) => Ok(()),
-        Some(_) => Err(ApiError::invalid_field(
-            "integrations",
-            "an array of integration ids",
-        )),
-    }
-}
-
 /// `DELETE /api/agent-base/{id}`
-pub fn delete(ctx: &Ctx<'_>, req: &Req) -> Result<Reply, ApiError> {
-    uninstall(ctx, req.param("id"))
+pub fn delete(ctx: &Ctx<'_>, _req: &Req, id: &str) -> Result<Reply, ApiError> {
+    uninstall(ctx, id)
 }
 
 /// `DELETE /api/agent-base` with the id in `?id=` or a JSON body.
@@ -181,8 +160,7 @@ fn uninstall(ctx: &Ctx<'_>, id: &str) -> Result<Reply, ApiError> {
 
 /// `GET /api/agent-base/{id}/executions`, newest last, with `?status=`; unfinished
 /// executions are settled on the clock first, so the list agrees with `status`.
-pub fn executions(ctx: &Ctx<'_>, req: &Req) -> Result<Reply, ApiError> {
-    let id = req.param("id");
+pub fn executions(ctx: &Ctx<'_>, req: &Req, id: &str) -> Result<Reply, ApiError> {
     visible(ctx, Kind::Agent, id)?;
     let request = req.page()?;
     let status = one_of(req, "status", EXECUTION_STATUSES)?;

@@ -157,7 +157,7 @@ pub fn apply_body(
 ) -> Result<(), ApiError> {
     for (key, value) in body {
         let typed = kind.fields().iter().find(|f| f.name == key);
-        if value.is_null() && typed.is_some_and(|f| !f.ty.nullable()) {
+        if value.is_null() && typed.is_some_and(|f| !f.nullable) {
             continue;
         }
         if immutable.contains(&key.as_str()) {

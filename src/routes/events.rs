@@ -30,8 +30,8 @@ use crate::store::State;
 pub const POLL: Duration = Duration::from_millis(50);
 
 /// `GET /api/workflow/{executionId}/events`
-pub fn stream(ctx: &Ctx<'_>, req: &Req) -> Result<Reply, ApiError> {
-    let first = settled(ctx, req)?;
+pub fn stream(ctx: &Ctx<'_>, req: &Req, id: &str) -> Result<Reply, ApiError> {
+    let first = settled(ctx, id)?;
     let after = last_event_id(req)?;
     if first.view.status.is_terminal() && first.view.events.iter().all(|e| e.id <= after) {
         // Nothing left to send, ever: 204 tells an EventSource to stop reconnecting.
@@ -44,7 +44,7 @@ pub fn stream(ctx: &Ctx<'_>, req: &Req) -> Result<Reply, ApiError> {
         runs: Arc::clone(ctx.runs),
         clock: ctx.clock.clone(),
         seed: ctx.settings.seed,
-        id: req.param("executionId").to_owned(),
+        id: id.to_owned(),
         sent: after,
         queue: VecDeque::new(),
         closing: false,

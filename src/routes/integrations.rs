@@ -60,15 +60,14 @@ pub fn list_all(ctx: &Ctx<'_>, req: &Req) -> Result<Reply, ApiError> {
 }
 
 /// `GET /api/integrations-base/{id}`
-pub fn get(ctx: &Ctx<'_>, req: &Req) -> Result<Reply, ApiError> {
-    let record = visible(ctx, Kind::Integration, req.param("id"))?;
+pub fn get(ctx: &Ctx<'_>, _req: &Req, id: &str) -> Result<Reply, ApiError> {
+    let record = visible(ctx, Kind::Integration, id)?;
     Ok(Reply::ok(render(&record)))
 }
 
 /// `POST /api/integrations-base`
 pub fn create(ctx: &Ctx<'_>, req: &Req) -> Result<Reply, ApiError> {
     let body = req.json()?;
-    check(&body, true)?;
     let product = owning_product(ctx, &body)?;
     let now = ctx.clock.now().to_string();
     let mut record = object(json!({
@@ -99,11 +98,9 @@ pub fn create(ctx: &Ctx<'_>, req: &Req) -> Result<Reply, ApiError> {
 
 /// `PUT /api/integrations-base/{id}`: any subset of the create fields; a new `product_id`
 /// recomputes `scope`.
-pub fn update(ctx: &Ctx<'_>, req: &Req) -> Result<Reply, ApiError> {
-    let id = req.param("id");
+pub fn update(ctx: &Ctx<'_>, req: &Req, id: &str) -> Result<Reply, ApiError> {
     let current = changeable(ctx, Kind::Integration, id)?;
     let body = req.json()?;
-    check(&body, false)?;
     let to_global = body.get("product_id").is_some_and(Value::is_null);
     if to_global && ctx.caller.workspace_token && !shared(Kind::Integration, &current) {
         return Err(ApiError::forbidden(format!(
@@ -133,14 +130,13 @@ pub fn update(ctx: &Ctx<'_>, req: &Req) -> Result<Reply, ApiError> {
 }
 
 /// `DELETE /api/integrations-base/{id}`
-pub fn delete(ctx: &Ctx<'_>, req: &Req) -> Result<Reply, ApiError> {
-    delete_visible(ctx, Kind::Integration, req.param("id"))
+pub fn delete(ctx: &Ctx<'_>, _req: &Req, id: &str) -> Result<Reply, ApiError> {
+    delete_visible(ctx, Kind::Integration, id)
 }
 
 /// `GET /api/integrations-base/product/{productId}/active`: active integrations the product
 /// can use, with each type's local integrations hiding the global ones.
-pub fn active(ctx: &Ctx<'_>, req: &Req) -> Result<Reply, ApiError> {
-    let product = req.param("productId");
+pub fn active(ctx: &Ctx<'_>, req: &Req, product: &str) -> Result<Reply, ApiError> {
     visible(ctx, Kind::Product, product)?;
     let request = req.page()?;
     let usable = ctx
@@ -179,17 +175,4 @@ fn owning_product(ctx: &Ctx<'_>, body: &Map<String, Value>) -> Result<Option<Arc
             Ok(Some(Arc::from(id)))
         }
     }
-}
-
-fn check(body: &Map<String, Value>, creating: bool) -> Result<(), ApiError> {
-    if creating || body.contains_key("title") {
-        body.required_str("title")?;
-    }
-    if body.contains_key("type") {
-        body.required_str("type")?;
-    }
-    body.opt_object("settings")?;
-    body.opt_object("credentials")?;
-    body.opt_bool("is_active")?;
-    Ok(())
 }

@@ -1,8 +1,9 @@
 //! Routing and the resource handlers.
 //!
-//! [`table`] lists every operation once; [`router`] recognizes requests from it; each
-//! resource has one module of handlers with the same shape,
-//! `fn(&Ctx, &Req) -> Result<Reply, ApiError>`; [`dispatch`] is the one flat match.
+//! [`table`] lists every operation once, each row carrying all its facts ([`operation`]);
+//! [`router`] recognizes requests from it; each resource has one module of handlers with the
+//! same shape, `fn(&Ctx, &Req) -> Result<Reply, ApiError>` (with the path parameter when the
+//! path has one).
 
 mod agents;
 mod common;
@@ -10,8 +11,10 @@ mod events;
 mod integrations;
 mod knowledge;
 pub mod multipart;
+pub mod operation;
 pub mod request;
 pub mod router;
+pub mod select;
 pub mod table;
 mod tokens;
 mod transcription;
@@ -20,19 +23,37 @@ mod webhooks;
 mod workflow_bases;
 mod workflows;
 
+pub use operation::{Access, Answer, Body, Class, Handler, Operation};
 pub use request::Req;
-pub use router::{Route, Router};
-pub use table::{Access, BodyKind, Op, ROUTES, RouteDef};
+pub use router::{Pattern, Router};
+pub use select::RouteSet;
+pub use table::OPERATIONS;
 
 use std::sync::Arc;
+
+use hyper::Method;
 
 use crate::auth::Principal;
 use crate::clock::Clock;
 use crate::config::Settings;
-use crate::envelope::Reply;
-use crate::error::ApiError;
-use crate::executions::{Command, Executions, Runs};
+use crate::executions::{Executions, Runs};
 use crate::store::State;
+
+/// A recognized API request.
+pub type Route = router::Route<Operation>;
+
+/// The router of the API's operations.
+pub type ApiRouter = Router<Operation>;
+
+impl Pattern for Operation {
+    fn method(&self) -> &Method {
+        &self.method
+    }
+
+    fn path(&self) -> &'static str {
+        self.path
+    }
+}
 
 /// What a handler may use besides the request.
 #[derive(Debug, Clone, Copy)]
@@ -53,58 +74,5 @@ impl Ctx<'_> {
     /// The executions of the caller's namespace.
     pub fn executions(&self) -> Executions<'_> {
         Executions::new(self.state, self.runs, self.settings.seed)
-    }
-}
-
-/// Runs the handler of `req`'s operation.
-pub async fn dispatch(ctx: &Ctx<'_>, req: &Req) -> Result<Reply, ApiError> {
-    match req.route.def.op {
-        Op::AgentsOfProduct => agents::of_product(ctx, req),
-        Op::AgentsList => agents::list_all(ctx, req),
-        Op::AgentsInstall => agents::install(ctx, req),
-        Op::AgentGet => agents::get(ctx, req),
-        Op::AgentUpdate => agents::update(ctx, req),
-        Op::AgentDelete => agents::delete(ctx, req),
-        Op::AgentsDelete => agents::delete_by_query(ctx, req),
-        Op::AgentExecutions => agents::executions(ctx, req),
-        Op::TriggersList => triggers::list(ctx, req),
-        Op::TriggerExecute => triggers::execute(ctx, req),
-        Op::TriggerGet => triggers::get(ctx, req),
-        Op::WorkflowExecute => workflows::execute(ctx, req),
-        Op::WorkflowStatus => workflows::status(ctx, req),
-        Op::WorkflowEvents => events::stream(ctx, req),
-        Op::WorkflowStop => workflows::act(ctx, req, Command::Stop),
-        Op::WorkflowPause => workflows::act(ctx, req, Command::Pause),
-        Op::WorkflowContinue => workflows::act(ctx, req, Command::Continue),
-        Op::WorkflowBasesList => workflow_bases::list(ctx, req),
-        Op::WorkflowBaseGet => workflow_bases::get(ctx, req),
-        Op::WorkflowBaseCreate => workflow_bases::create(ctx, req),
-        Op::WorkflowBaseUpdate => workflow_bases::update(ctx, req),
-        Op::WorkflowBasesUpdate => workflow_bases::update_by_query(ctx, req),
-        Op::WorkflowBaseDelete => workflow_bases::delete(ctx, req),
-        Op::WorkflowBasesDelete => workflow_bases::delete_by_query(ctx, req),
-        Op::IntegrationsList => integrations::list_all(ctx, req),
-        Op::IntegrationGet => integrations::get(ctx, req),
-        Op::IntegrationCreate => integrations::create(ctx, req),
-        Op::IntegrationUpdate => integrations::update(ctx, req),
-        Op::IntegrationDelete => integrations::delete(ctx, req),
-        Op::IntegrationsActive => integrations::active(ctx, req),
-        Op::KnowledgeList => knowledge::list_all(ctx, req),
-        Op::KnowledgeSearch => knowledge::search(ctx, req),
-        Op::KnowledgeUpload => knowledge::upload(ctx, req).await,
-        Op::KnowledgeGet => knowledge::get(ctx, req),
-        Op::KnowledgeDelete => knowledge::delete(ctx, req),
-        Op::Transcribe => transcription::transcribe(ctx, req).await,
-        Op::TokenCreate => tokens::create(ctx, req),
-        Op::TokensList => tokens::list_all(ctx, req),
-        Op::TokenGet => tokens::get(ctx, req),
-        Op::TokenRegenerate => tokens::regenerate(ctx, req),
-        Op::TokenRevoke => tokens::revoke(ctx, req),
-        Op::TokenRenew => tokens::renew(ctx, req),
-        Op::TokenSetActive => tokens::set_active(ctx, req),
-        Op::TokenAuditLogs => tokens::audit_logs(ctx, req),
-        Op::Webhook => webhooks::generic(ctx, req),
-        Op::CommunicatorWebhook => webhooks::communicator(ctx, req),
-        Op::CommunicatorBotframework => webhooks::botframework(ctx, req),
     }
 }

@@ -9,7 +9,7 @@ use hyper::body::Incoming;
 use hyper::header::CONTENT_TYPE;
 use serde_json::{Map, Value};
 
-use super::router::Route;
+use super::{Body, Route};
 use crate::error::ApiError;
 use crate::store::PageRequest;
 
@@ -24,12 +24,15 @@ pub struct Req {
     pub headers: HeaderMap,
     /// The body, already read within the limit (empty for streamed routes).
     pub body: Bytes,
+    /// The body of a [`Body::Json`] operation, parsed and checked against its fields; `None`
+    /// when none was sent.
+    pub object: Option<Map<String, Value>>,
     /// The request path, as sent (without the query).
     pub path: String,
     /// The client's address, when known.
     pub peer: Option<std::net::SocketAddr>,
-    /// The unread body of a [`BodyKind::Multipart`](super::BodyKind::Multipart) route, for
-    /// its handler to stream (with its own limit) through [`Req::take_stream`].
+    /// The unread body of a [`Body::Form`] operation, for its handler to stream (with its own
+    /// limit) through [`Req::take_stream`].
     pub stream: Mutex<Option<Incoming>>,
 }
 
@@ -44,7 +47,7 @@ impl Req {
         crate::auth::Presented {
             headers: &self.headers,
             peer: self.peer,
-            method: &self.route.def.method,
+            method: &self.route.op.method,
             path: &self.path,
         }
     }
@@ -52,11 +55,6 @@ impl Req {
     /// Takes the unread body stream (only once; `None` for non-streaming routes).
     pub fn take_stream(&self) -> Option<Incoming> {
         self.stream.lock().unwrap_or_else(|p| p.into_inner()).take()
-    }
-
-    /// The path parameter `name`.
-    pub fn param(&self, name: &str) -> &str {
-        self.route.param(name)
     }
 
     /// The first query parameter called `name`.
@@ -120,9 +118,32 @@ impl Req {
         })
     }
 
-    /// The body as a JSON object, or `None` when there is no body.
+    /// The body as a JSON object (already checked against the operation's fields), or
+    /// `None` when there is no body.
     pub fn json_opt(&self) -> Result<Option<Map<String, Value>>, ApiError> {
-        json_object(&self.headers, &self.body)
+        Ok(self.object.clone())
+    }
+}
+
+/// The JSON body of a request for `op`: parsed and checked against the fields it declares
+/// (400 naming the first wrong one); `None` when no body was sent (400 when one is required).
+pub fn json_body(
+    op: &super::Operation,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<Option<Map<String, Value>>, ApiError> {
+    let Body::Json { fields, required } = op.body else {
+        return Ok(None);
+    };
+    match json_object(headers, body)? {
+        Some(object) => {
+            crate::schema::check_object(fields, &object)?;
+            Ok(Some(object))
+        }
+        None if required => Err(ApiError::bad_request(
+            "request body is required: send a JSON object with Content-Type: application/json",
+        )),
+        None => Ok(None),
     }
 }
 
@@ -160,17 +181,7 @@ pub fn json_object(
     }
 }
 
-/// "a string", "an array", … for messages.
-pub fn json_type(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
-}
+pub use crate::schema::json_type;
 
 /// Typed reads of body fields, each failing with a 400 that names the field.
 pub trait Fields {

@@ -1,73 +1,90 @@
-//! Route recognition: `(method, path)` becomes a [`Route`] once, before any handler runs.
+//! Route recognition: `(method, path)` becomes a [`Route`] once, before any handler runs. One
+//! router type serves the API's operations and the admin API's, so 404 and 405 are built in
+//! one place.
 //!
 //! Patterns are split into segments when the router is built; matching a request walks the
 //! table comparing segments, with no regex. Literal segments beat `{param}` segments, so
-//! `/api/agent-base/triggers` never reaches the `{id}` route. A known path with the wrong
-//! method is 405 with `Allow`; an unknown path is 404.
+//! `/api/agent-base/triggers` never reaches the `{id}` route. `HEAD` is answered wherever
+//! `GET` is (RFC 9110), by the `GET` row. A known path with the wrong method is 405 with
+//! `Allow`; an unknown path is 404.
 
 use hyper::{Method, StatusCode};
 use percent_encoding::percent_decode_str;
 
-use super::table::{ROUTES, RouteDef};
 use crate::error::ApiError;
-use crate::store::canonical_id;
+use crate::schema::canonical_id;
+
+/// A row a router can recognize: a method and a path pattern with at most one `{param}`.
+pub trait Pattern: 'static {
+    /// The row's method.
+    fn method(&self) -> &Method;
+    /// The row's path pattern.
+    fn path(&self) -> &'static str;
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Segment {
     Literal(&'static str),
-    Param(&'static str),
+    Param,
 }
 
-/// A recognized request: its table row and its decoded path parameters.
-#[derive(Debug, Clone)]
-pub struct Route {
+/// A recognized request: its row, the row's position, and its decoded path parameter.
+#[derive(Debug)]
+pub struct Route<R: 'static> {
     /// The matched row.
-    pub def: &'static RouteDef,
+    pub op: &'static R,
     /// The row's position in the table (scenarios and rate limits index by it).
     pub index: usize,
-    /// Path parameters by name, percent-decoded.
-    pub params: Vec<(&'static str, String)>,
+    /// The path parameter, percent-decoded, with a UUID lowered (UUIDs are
+    /// case-insensitive); `None` when the row has none.
+    pub param: Option<String>,
 }
 
-impl Route {
-    /// The path parameter `name` (empty when the route has none by that name).
-    pub fn param(&self, name: &str) -> &str {
-        self.params
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map_or("", |(_, v)| v.as_str())
+impl<R> Clone for Route<R> {
+    fn clone(&self) -> Self {
+        Self {
+            op: self.op,
+            index: self.index,
+            param: self.param.clone(),
+        }
     }
+}
+
+/// A compiled table of rows.
+#[derive(Debug)]
+pub struct Router<R: 'static> {
+    rows: Vec<(&'static R, Vec<Segment>)>,
 }
 
 /// What a path matched: the route for the method asked, and every method of the path.
-#[derive(Default)]
-struct Lookup {
-    route: Option<Route>,
+struct Lookup<R: 'static> {
+    route: Option<Route<R>>,
     allowed: Vec<&'static str>,
 }
 
-/// The compiled route table.
-#[derive(Debug)]
-pub struct Router {
-    routes: Vec<(&'static RouteDef, Vec<Segment>)>,
-}
-
-impl Default for Router {
-    fn default() -> Self {
-        Self::new(ROUTES)
+impl<R: Pattern> Router<R> {
+    /// Compiles `table`. A pattern with more than one parameter, an unclosed brace, or two
+    /// rows with the same method and path are mistakes in the table, refused here, when the
+    /// server is built.
+    pub fn new(table: &'static [R]) -> Self {
+        let rows: Vec<(&'static R, Vec<Segment>)> =
+            table.iter().map(|row| (row, compile(row.path()))).collect();
+        for (i, (row, _)) in rows.iter().enumerate() {
+            let duplicate = rows[..i]
+                .iter()
+                .any(|(other, _)| other.method() == row.method() && other.path() == row.path());
+            assert!(
+                !duplicate,
+                "route table: {} {} is declared twice",
+                row.method(),
+                row.path()
+            );
+        }
+        Self { rows }
     }
-}
 
-impl Router {
-    /// Compiles `table`.
-    pub fn new(table: &'static [RouteDef]) -> Self {
-        let routes = table.iter().map(|def| (def, compile(def.path))).collect();
-        Self { routes }
-    }
-
-    /// Finds the route for `method` and `path`. `HEAD` is answered wherever `GET` is (RFC
-    /// 9110), by the `GET` route; the server sends its headers without the body.
-    pub fn recognize(&self, method: &Method, path: &str) -> Result<Route, ApiError> {
+    /// Finds the route for `method` and `path`.
+    pub fn recognize(&self, method: &Method, path: &str) -> Result<Route<R>, ApiError> {
         let trimmed = trim(path);
         let found = self.lookup(method, trimmed);
         if let Some(route) = found.route {
@@ -94,9 +111,14 @@ impl Router {
         (!found.allowed.is_empty()).then(|| allow_header(&found.allowed))
     }
 
+    /// Every row, in table order.
+    pub fn rows(&self) -> impl Iterator<Item = &'static R> + '_ {
+        self.rows.iter().map(|(row, _)| *row)
+    }
+
     /// The most specific pattern matching `trimmed`: its route for `method`, and the methods
     /// it has (none when no pattern matches).
-    fn lookup(&self, method: &Method, trimmed: &str) -> Lookup {
+    fn lookup(&self, method: &Method, trimmed: &str) -> Lookup<R> {
         let method = if method == Method::HEAD {
             &Method::GET
         } else {
@@ -104,34 +126,33 @@ impl Router {
         };
         let parts: Vec<&str> = trimmed.split('/').skip(1).collect();
         let mut best: Option<(u64, &'static str)> = None;
-        let mut found = Lookup::default();
-        for (index, (def, pattern)) in self.routes.iter().enumerate() {
+        let mut found = Lookup {
+            route: None,
+            allowed: Vec::new(),
+        };
+        for (index, &(row, ref pattern)) in self.rows.iter().enumerate() {
             let Some(rank) = rank(pattern, &parts) else {
                 continue;
             };
             match best {
                 Some((r, _)) if rank < r => continue,
-                Some((r, p)) if rank == r && p == def.path => {}
+                Some((r, p)) if rank == r && p == row.path() => {}
                 _ => {
-                    best = Some((rank, def.path));
-                    found = Lookup::default();
+                    best = Some((rank, row.path()));
+                    found.route = None;
+                    found.allowed.clear();
                 }
             }
-            found.allowed.push(def.method.as_str());
-            if def.method == *method && found.route.is_none() {
+            found.allowed.push(row.method().as_str());
+            if row.method() == method && found.route.is_none() {
                 found.route = Some(Route {
-                    def,
+                    op: row,
                     index,
-                    params: params(pattern, &parts),
+                    param: param(pattern, &parts),
                 });
             }
         }
         found
-    }
-
-    /// Every compiled route, in table order.
-    pub fn routes(&self) -> impl Iterator<Item = &'static RouteDef> + '_ {
-        self.routes.iter().map(|(def, _)| *def)
     }
 }
 
@@ -159,15 +180,28 @@ fn allow_header(methods: &[&'static str]) -> String {
 }
 
 fn compile(path: &'static str) -> Vec<Segment> {
-    path.split('/')
+    let segments: Vec<Segment> = path
+        .split('/')
         .skip(1)
-        .map(
-            |s| match s.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
-                Some(name) => Segment::Param(name),
-                None => Segment::Literal(s),
-            },
-        )
-        .collect()
+        .map(|s| {
+            let param = s.starts_with('{') && s.ends_with('}') && s.len() > 2;
+            assert!(
+                param || !s.contains(['{', '}']),
+                "route table: malformed segment '{s}' in {path}"
+            );
+            if param {
+                Segment::Param
+            } else {
+                Segment::Literal(s)
+            }
+        })
+        .collect();
+    let params = segments.iter().filter(|s| **s == Segment::Param).count();
+    assert!(
+        params <= 1,
+        "route table: {path} has more than one parameter"
+    );
+    segments
 }
 
 /// A score for how specifically `pattern` matches `parts` (higher is more literal, earlier
@@ -182,41 +216,42 @@ fn rank(pattern: &[Segment], parts: &[&str]) -> Option<u64> {
         match segment {
             Segment::Literal(lit) if lit == part => score |= 1,
             Segment::Literal(_) => return None,
-            Segment::Param(_) if part.is_empty() => return None,
-            Segment::Param(_) => {}
+            Segment::Param if part.is_empty() => return None,
+            Segment::Param => {}
         }
     }
     Some(score)
 }
 
-fn params(pattern: &[Segment], parts: &[&str]) -> Vec<(&'static str, String)> {
-    pattern
-        .iter()
-        .zip(parts)
-        .filter_map(|(segment, part)| match segment {
-            Segment::Param(name) => {
-                let decoded = percent_decode_str(part).decode_utf8_lossy();
-                Some((*name, canonical_id(&decoded).into_owned()))
-            }
-            Segment::Literal(_) => None,
-        })
-        .collect()
+fn param(pattern: &[Segment], parts: &[&str]) -> Option<String> {
+    let at = pattern.iter().position(|s| *s == Segment::Param)?;
+    let decoded = percent_decode_str(parts.get(at)?).decode_utf8_lossy();
+    Some(canonical_id(&decoded).into_owned())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::routes::{OPERATIONS, Operation};
 
-    fn name(router: &Router, method: Method, path: &str) -> Result<&'static str, StatusCode> {
+    fn router() -> Router<Operation> {
+        Router::new(OPERATIONS)
+    }
+
+    fn name(
+        router: &Router<Operation>,
+        method: Method,
+        path: &str,
+    ) -> Result<&'static str, StatusCode> {
         router
             .recognize(&method, path)
-            .map(|r| r.def.name)
+            .map(|r| r.op.name)
             .map_err(|e| e.status)
     }
 
     #[test]
     fn literal_segments_beat_parameters() {
-        let router = Router::default();
+        let router = router();
         assert_eq!(
             name(&router, Method::GET, "/api/agent-base/abc"),
             Ok("agents.get")
@@ -233,7 +268,7 @@ mod tests {
 
     #[test]
     fn wrong_methods_are_405_with_allow_and_unknown_paths_404() {
-        let router = Router::default();
+        let router = router();
         let err = router
             .recognize(&Method::PATCH, "/api/agent-base/abc")
             .expect_err("405");
@@ -251,7 +286,7 @@ mod tests {
 
     #[test]
     fn head_is_answered_by_the_get_route() {
-        let router = Router::default();
+        let router = router();
         assert_eq!(
             name(&router, Method::HEAD, "/api/agent-base/abc"),
             Ok("agents.get")
@@ -269,22 +304,49 @@ mod tests {
 
     #[test]
     fn params_are_percent_decoded_and_a_trailing_slash_is_ignored() {
-        let router = Router::default();
-        let route = router
+        let route = router()
             .recognize(&Method::GET, "/api/agent-base/a%20b/")
             .expect("route");
-        assert_eq!(route.param("id"), "a b");
+        assert_eq!(route.param.as_deref(), Some("a b"));
     }
 
     #[test]
     fn uuid_params_are_lowered_and_other_ids_kept() {
-        let router = Router::default();
+        let router = router();
         let path = "/api/agent-base/A9E1F3B5-0001-4C6D-8E7F-100000000001/executions";
         let route = router.recognize(&Method::GET, path).expect("route");
-        assert_eq!(route.param("id"), "a9e1f3b5-0001-4c6d-8e7f-100000000001");
+        assert_eq!(
+            route.param.as_deref(),
+            Some("a9e1f3b5-0001-4c6d-8e7f-100000000001")
+        );
         let route = router
             .recognize(&Method::GET, "/api/agent-base/Agent-X")
             .expect("route");
-        assert_eq!(route.param("id"), "Agent-X");
+        assert_eq!(route.param.as_deref(), Some("Agent-X"));
+    }
+
+    struct Row(Method, &'static str);
+
+    impl Pattern for Row {
+        fn method(&self) -> &Method {
+            &self.0
+        }
+        fn path(&self) -> &'static str {
+            self.1
+        }
+    }
+
+    #[test]
+    #[should_panic(expected = "declared twice")]
+    fn a_table_with_a_row_twice_is_refused_when_built() {
+        static TWICE: [Row; 2] = [Row(Method::GET, "/a"), Row(Method::GET, "/a")];
+        Router::new(&TWICE);
+    }
+
+    #[test]
+    #[should_panic(expected = "more than one parameter")]
+    fn a_pattern_with_two_parameters_is_refused_when_built() {
+        static TWO: [Row; 1] = [Row(Method::GET, "/a/{x}/{y}")];
+        Router::new(&TWO);
     }
 }

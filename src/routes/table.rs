@@ -1,602 +1,702 @@
-//! The route table: every operation the mock serves, once.
+//! Every operation the mock serves, once, in the order of the reference's §4 checklist.
 //!
-//! The router recognizes requests from this table, and the OpenAPI document is generated
-//! from it, so the two cannot drift.
+//! To add an endpoint: write its handler beside the others of its resource and add its row
+//! here; the router, dispatch, validation, rate-limit class and OpenAPI document follow.
 
 use hyper::Method;
 
-/// Every operation the mock serves. Dispatch is one flat `match` on this enum.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Op {
-    /// `GET /api/agent-base/product/{productId}`
-    AgentsOfProduct,
-    /// `GET /api/agent-base`
-    AgentsList,
-    /// `POST /api/agent-base/install and POST /api/agent-base`
-    AgentsInstall,
-    /// `GET /api/agent-base/{id}`
-    AgentGet,
-    /// `PUT /api/agent-base/{id}`
-    AgentUpdate,
-    /// `DELETE /api/agent-base/{id}`
-    AgentDelete,
-    /// `DELETE /api/agent-base?id=`
-    AgentsDelete,
-    /// `GET /api/agent-base/{id}/executions`
-    AgentExecutions,
-    /// `GET /api/agent-base/triggers`
-    TriggersList,
-    /// `POST /api/agent-base/triggers`
-    TriggerExecute,
-    /// `GET /api/agent-base/triggers/{id}`
-    TriggerGet,
-    /// `POST /api/workflow/execute`
-    WorkflowExecute,
-    /// `GET /api/workflow/{executionId}/status`
-    WorkflowStatus,
-    /// `GET /api/workflow/{executionId}/events`
-    WorkflowEvents,
-    /// `POST /api/workflow/{executionId}/stop`
-    WorkflowStop,
-    /// `POST /api/workflow/{executionId}/pause`
-    WorkflowPause,
-    /// `POST /api/workflow/{executionId}/continue`
-    WorkflowContinue,
-    /// `GET /api/workflow-base`
-    WorkflowBasesList,
-    /// `GET /api/workflow-base/{id}`
-    WorkflowBaseGet,
-    /// `POST /api/workflow-base`
-    WorkflowBaseCreate,
-    /// `PUT /api/workflow-base/{id}`
-    WorkflowBaseUpdate,
-    /// `PUT /api/workflow-base` with the id in `?id=` or the body
-    WorkflowBasesUpdate,
-    /// `DELETE /api/workflow-base/{id}`
-    WorkflowBaseDelete,
-    /// `DELETE /api/workflow-base?id=`
-    WorkflowBasesDelete,
-    /// `GET /api/integrations-base`
-    IntegrationsList,
-    /// `GET /api/integrations-base/{id}`
-    IntegrationGet,
-    /// `POST /api/integrations-base`
-    IntegrationCreate,
-    /// `PUT /api/integrations-base/{id}`
-    IntegrationUpdate,
-    /// `DELETE /api/integrations-base/{id}`
-    IntegrationDelete,
-    /// `GET /api/integrations-base/product/{productId}/active`
-    IntegrationsActive,
-    /// `GET /api/knowledge-base`
-    KnowledgeList,
-    /// `GET` and `POST /api/knowledge-base/search`
-    KnowledgeSearch,
-    /// `POST /api/knowledge-base/upload` and `POST /api/knowledge-base`
-    KnowledgeUpload,
-    /// `GET /api/knowledge-base/{id}`
-    KnowledgeGet,
-    /// `DELETE /api/knowledge-base/{id}`
-    KnowledgeDelete,
-    /// `POST /api/transcription` and `POST /api/transcribe`
-    Transcribe,
-    /// `POST /api/api-tokens`
-    TokenCreate,
-    /// `GET /api/api-tokens`
-    TokensList,
-    /// `GET /api/api-tokens/{id}`
-    TokenGet,
-    /// `POST /api/api-tokens/{id}/regenerate`
-    TokenRegenerate,
-    /// `POST /api/api-tokens/{id}/revoke` and `DELETE /api/api-tokens/{id}`
-    TokenRevoke,
-    /// `POST /api/api-tokens/{id}/renew`
-    TokenRenew,
-    /// `PATCH /api/api-tokens/{id}`
-    TokenSetActive,
-    /// `GET /api/api-tokens/{id}/audit-logs`
-    TokenAuditLogs,
-    /// `POST /api/webhook/{custom_path}`
-    Webhook,
-    /// `POST /api/communicator/webhook/{integration_base_id}`
-    CommunicatorWebhook,
-    /// `POST /api/communicator/botframework/{integration_base_id}/messages`
-    CommunicatorBotframework,
+use super::operation::{Access, Answer, Handler, Operation, op};
+use super::{
+    agents, events, integrations, knowledge, tokens, transcription, triggers, webhooks,
+    workflow_bases, workflows,
+};
+use crate::schema::answers::{
+    AUDIT_ENTRY, COMMUNICATOR_EVENT, DELETED, EXECUTION_PROGRESS, EXECUTION_STARTED, SEARCH_HIT,
+    TRANSCRIPTION, WEBHOOK_ACCEPTED,
+};
+use crate::schema::{
+    COUNT, DOCUMENT_STATUSES, EXECUTION_STATUSES, Field, Kind, Shape, TOKEN_STATUSES,
+    TRIGGER_TYPES, Ty, opt, req,
+};
+
+use Answer::{All, List, One, OrChallenge, Stream};
+use Handler::{ById, Plain, Streaming};
+
+const AGENT: Shape = Shape::Resource(Kind::Agent);
+const EXECUTION: Shape = Shape::Resource(Kind::Execution);
+const TRIGGER: Shape = Shape::Resource(Kind::Trigger);
+const WORKFLOW_BASE: Shape = Shape::Resource(Kind::Workflow);
+const INTEGRATION: Shape = Shape::Resource(Kind::Integration);
+const DOCUMENT: Shape = Shape::Resource(Kind::Document);
+const TOKEN: Shape = Shape::Resource(Kind::Token);
+const GONE: Shape = Shape::Built(&DELETED);
+const STARTED: Shape = Shape::Built(&EXECUTION_STARTED);
+const PROGRESS: Shape = Shape::Built(&EXECUTION_PROGRESS);
+
+/// A non-blank string that may be left out (but not sent as null).
+const fn text(name: &'static str) -> Field {
+    opt(name, Ty::Text).not_null()
 }
 
-/// Who may call a route.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Access {
-    /// An API token or JWT is required.
-    Token,
-    /// A token is optional (inbound webhooks).
-    OptionalToken,
-    /// A platform callback: no Prodgy token is checked.
-    Platform,
-}
+const PRODUCT: Field = opt("product_id", Ty::Str);
+const ACTIVE: Field = opt("is_active", Ty::Bool);
+const BY_ID: &[Field] = &[text("id").noted("or ?id=")];
+const NAME_IT: &str = "name the record with ?id= or a JSON body's id";
+const QUERY_ID: &[Field] = &[opt("id", Ty::Str).noted("or the JSON body's id")];
 
-/// What body a route reads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum BodyKind {
-    /// None (a body, if sent, is ignored).
-    None,
-    /// A JSON object.
-    Json,
-    /// `multipart/form-data`, streamed by the handler.
-    Multipart,
-}
+const INSTALL: &[Field] = &[
+    req("agent_id", Ty::Text),
+    PRODUCT,
+    opt("name", Ty::Str),
+    opt("parameters", Ty::Object),
+];
+const AGENT_UPDATE: &[Field] = &[
+    text("name"),
+    opt("description", Ty::Str),
+    ACTIVE,
+    opt("parameters", Ty::Object),
+    opt("active_version", Ty::Str),
+    opt("integrations", Ty::Strings).not_null(),
+];
+const WORKFLOW_FIELDS: [Field; 6] = [
+    opt("description", Ty::Str),
+    opt("agent_base_id", Ty::Str),
+    PRODUCT,
+    opt("nodes", Ty::Nodes).not_null(),
+    opt("connections", Ty::Connections).not_null(),
+    opt("duration_ms", COUNT),
+];
+const WORKFLOW_CREATE: &[Field] = &[
+    req("name", Ty::Text),
+    WORKFLOW_FIELDS[0],
+    WORKFLOW_FIELDS[1],
+    WORKFLOW_FIELDS[2],
+    WORKFLOW_FIELDS[3],
+    WORKFLOW_FIELDS[4],
+    WORKFLOW_FIELDS[5],
+];
+const WORKFLOW_UPDATE: &[Field] = &[
+    text("name"),
+    WORKFLOW_FIELDS[0],
+    WORKFLOW_FIELDS[1],
+    WORKFLOW_FIELDS[2],
+    WORKFLOW_FIELDS[3],
+    WORKFLOW_FIELDS[4],
+    WORKFLOW_FIELDS[5],
+];
+const WORKFLOW_UPDATE_BY_QUERY: &[Field] = &[
+    text("id").noted("or ?id="),
+    text("name"),
+    WORKFLOW_FIELDS[0],
+    WORKFLOW_FIELDS[1],
+    WORKFLOW_FIELDS[2],
+    WORKFLOW_FIELDS[3],
+    WORKFLOW_FIELDS[4],
+    WORKFLOW_FIELDS[5],
+];
+const INTEGRATION_FIELDS: [Field; 4] = [
+    text("type"),
+    opt("settings", Ty::Object),
+    opt("credentials", Ty::Object),
+    ACTIVE,
+];
+const INTEGRATION_CREATE: &[Field] = &[
+    req("title", Ty::Text),
+    PRODUCT,
+    INTEGRATION_FIELDS[0],
+    INTEGRATION_FIELDS[1],
+    INTEGRATION_FIELDS[2],
+    INTEGRATION_FIELDS[3],
+];
+const INTEGRATION_UPDATE: &[Field] = &[
+    text("title"),
+    INTEGRATION_FIELDS[0],
+    INTEGRATION_FIELDS[1],
+    INTEGRATION_FIELDS[2],
+    INTEGRATION_FIELDS[3],
+];
+const SEARCH_LIMIT: Field =
+    opt("limit", Ty::Int { min: 1 }).noted("values above 50 are read as 50");
+const SEARCH_FILTERS: &[Field] = &[
+    opt("tags", Ty::Tags),
+    opt("source", Ty::Str),
+    opt("language", Ty::Str),
+];
+const SEARCH_BODY: &[Field] = &[
+    req("query", Ty::Text).or_alias("q").noted("or q"),
+    SEARCH_LIMIT,
+    opt("filters", Ty::Shape(SEARCH_FILTERS)),
+    PRODUCT,
+];
+const SEARCH_QUERY: &[Field] = &[
+    req("query", Ty::Text).or_alias("q").noted("or q"),
+    SEARCH_LIMIT,
+    PRODUCT,
+    opt("source", Ty::Str),
+    opt("language", Ty::Str),
+    opt("tags", Ty::Str)
+        .or_alias("tag")
+        .noted("comma-separated (or tag)"),
+];
+const EXPIRY: Field = opt("expires_at", Ty::Time).noted("a future time; null or absent for never");
+const DOCUMENT_FORM: &[Field] = &[
+    PRODUCT,
+    opt("name", Ty::Str),
+    opt("description", Ty::Str),
+    opt("language", Ty::Str),
+    opt("source", Ty::Str),
+    opt("subject", Ty::Str),
+    opt("tags", Ty::Str).noted("comma-separated"),
+];
 
-/// One row of the table.
-#[derive(Debug, Clone)]
-pub struct RouteDef {
-    /// The operation.
-    pub op: Op,
-    /// A stable dotted name, usable in scenarios and the journal (`agents.get`).
-    pub name: &'static str,
-    /// The HTTP method.
-    pub method: Method,
-    /// The path pattern, with `{param}` segments.
-    pub path: &'static str,
-    /// Who may call it.
-    pub access: Access,
-    /// Its body.
-    pub body: BodyKind,
-    /// One line for docs and OpenAPI.
-    pub summary: &'static str,
-}
+const INSTALLED: &str = "an agent already installed in the product cannot be installed again";
+const WORKFLOW_RULES: &str =
+    "connections must name nodes of the record; product_id cannot be changed";
+const RUN_RULES: &str =
+    "pause only a running execution, continue only a paused one, stop only one of those two";
+const TOKEN_RULES: &str = "a revoked or expired token cannot be changed";
+const FILE_RULES: &str = "the file name must have a supported extension";
 
-const fn route(
-    op: Op,
-    name: &'static str,
-    method: Method,
-    path: &'static str,
-    body: BodyKind,
-    summary: &'static str,
-) -> RouteDef {
-    RouteDef {
-        op,
-        name,
-        method,
-        path,
-        access: Access::Token,
-        body,
-        summary,
-    }
-}
-
-/// `def` with another [`Access`] (inbound callbacks).
-const fn open(mut def: RouteDef, access: Access) -> RouteDef {
-    def.access = access;
-    def
-}
-
-use BodyKind::{Json, Multipart, None as NoBody};
-
-/// Every route, in checklist order.
-pub const ROUTES: &[RouteDef] = &[
-    route(
-        Op::AgentsOfProduct,
+/// Every operation, in checklist order.
+pub const OPERATIONS: &[Operation] = &[
+    op(
         "agents.of_product",
         Method::GET,
         "/api/agent-base/product/{productId}",
-        NoBody,
         "List a product's installed agents",
-    ),
-    route(
-        Op::AgentsList,
+        List(AGENT),
+        ById(agents::of_product),
+    )
+    .query(&[ACTIVE]),
+    op(
         "agents.list",
         Method::GET,
         "/api/agent-base",
-        NoBody,
         "List the agents of a workspace",
-    ),
-    route(
-        Op::AgentsInstall,
+        List(AGENT),
+        Plain(agents::list_all),
+    )
+    .query(&[PRODUCT, ACTIVE]),
+    op(
         "agents.install",
         Method::POST,
         "/api/agent-base/install",
-        Json,
         "Install an agent from the catalog",
-    ),
-    route(
-        Op::AgentsInstall,
+        One(AGENT),
+        Plain(agents::install),
+    )
+    .created()
+    .json(INSTALL)
+    .rule(INSTALLED),
+    op(
         "agents.install_alias",
         Method::POST,
         "/api/agent-base",
-        Json,
         "Install an agent (alternate path)",
-    ),
-    route(
-        Op::AgentGet,
+        One(AGENT),
+        Plain(agents::install),
+    )
+    .created()
+    .json(INSTALL)
+    .rule(INSTALLED),
+    op(
         "agents.get",
         Method::GET,
         "/api/agent-base/{id}",
-        NoBody,
         "Get an installed agent",
+        One(AGENT),
+        ById(agents::get),
     ),
-    route(
-        Op::AgentUpdate,
+    op(
         "agents.update",
         Method::PUT,
         "/api/agent-base/{id}",
-        Json,
         "Update an installed agent",
-    ),
-    route(
-        Op::AgentDelete,
+        One(AGENT),
+        ById(agents::update),
+    )
+    .json(AGENT_UPDATE),
+    op(
         "agents.delete",
         Method::DELETE,
         "/api/agent-base/{id}",
-        NoBody,
         "Uninstall an agent",
+        One(GONE),
+        ById(agents::delete),
     ),
-    route(
-        Op::AgentsDelete,
+    op(
         "agents.delete_by_query",
         Method::DELETE,
         "/api/agent-base",
-        Json,
         "Uninstall an agent named by ?id= or a JSON body",
-    ),
-    route(
-        Op::AgentExecutions,
+        One(GONE),
+        Plain(agents::delete_by_query),
+    )
+    .json_optional(BY_ID)
+    .query(QUERY_ID)
+    .rule(NAME_IT),
+    op(
         "agents.executions",
         Method::GET,
         "/api/agent-base/{id}/executions",
-        NoBody,
         "List an agent's executions",
-    ),
-    route(
-        Op::TriggersList,
+        List(EXECUTION),
+        ById(agents::executions),
+    )
+    .query(&[opt("status", Ty::OneOf(EXECUTION_STATUSES))]),
+    op(
         "triggers.list",
         Method::GET,
         "/api/agent-base/triggers",
-        NoBody,
         "List triggers (filters: product_id, agent_base_id, type, is_active)",
-    ),
-    route(
-        Op::TriggerExecute,
+        List(TRIGGER),
+        Plain(triggers::list),
+    )
+    .query(&[
+        PRODUCT,
+        opt("agent_base_id", Ty::Str),
+        opt("type", Ty::OneOf(TRIGGER_TYPES)),
+        ACTIVE,
+    ]),
+    op(
         "triggers.execute",
         Method::POST,
         "/api/agent-base/triggers",
-        Json,
         "Execute a manual trigger",
-    ),
-    route(
-        Op::TriggerGet,
+        One(STARTED),
+        Plain(triggers::execute),
+    )
+    .json(&[req("trigger_id", Ty::Text), opt("input", Ty::Object)])
+    .strict()
+    .rule("only an active manual trigger of an active agent can be executed"),
+    op(
         "triggers.get",
         Method::GET,
         "/api/agent-base/triggers/{id}",
-        NoBody,
         "Get a trigger",
+        One(TRIGGER),
+        ById(triggers::get),
     ),
-    route(
-        Op::WorkflowExecute,
+    op(
         "workflow.execute",
         Method::POST,
         "/api/workflow/execute",
-        Json,
         "Execute a workflow base or an agent's workflow",
-    ),
-    route(
-        Op::WorkflowStatus,
+        One(STARTED),
+        Plain(workflows::execute),
+    )
+    .json(&[
+        opt("workflow_base_id", Ty::Str),
+        opt("agent_base_id", Ty::Str),
+        opt("input", Ty::Object),
+    ])
+    .strict()
+    .rule("the workflow base must belong to the agent named beside it, and the agent be active"),
+    op(
         "workflow.status",
         Method::GET,
         "/api/workflow/{executionId}/status",
-        NoBody,
         "Execution status",
+        One(PROGRESS),
+        ById(workflows::status),
     ),
-    route(
-        Op::WorkflowEvents,
+    op(
         "workflow.events",
         Method::GET,
         "/api/workflow/{executionId}/events",
-        NoBody,
         "Execution events as a text/event-stream",
-    ),
-    route(
-        Op::WorkflowStop,
+        Stream,
+        ById(events::stream),
+    )
+    .refuses(&[204]),
+    op(
         "workflow.stop",
         Method::POST,
         "/api/workflow/{executionId}/stop",
-        NoBody,
         "Stop a running or paused execution",
-    ),
-    route(
-        Op::WorkflowPause,
+        One(PROGRESS),
+        ById(workflows::stop),
+    )
+    .rule(RUN_RULES),
+    op(
         "workflow.pause",
         Method::POST,
         "/api/workflow/{executionId}/pause",
-        NoBody,
         "Pause a running execution",
-    ),
-    route(
-        Op::WorkflowContinue,
+        One(PROGRESS),
+        ById(workflows::pause),
+    )
+    .rule(RUN_RULES),
+    op(
         "workflow.continue",
         Method::POST,
         "/api/workflow/{executionId}/continue",
-        NoBody,
         "Resume a paused execution",
-    ),
-    route(
-        Op::WorkflowBasesList,
+        One(PROGRESS),
+        ById(workflows::resume),
+    )
+    .rule(RUN_RULES),
+    op(
         "workflow_bases.list",
         Method::GET,
         "/api/workflow-base",
-        NoBody,
         "List workflow base definitions",
-    ),
-    route(
-        Op::WorkflowBaseGet,
+        List(WORKFLOW_BASE),
+        Plain(workflow_bases::list),
+    )
+    .query(&[PRODUCT, opt("agent_base_id", Ty::Str)]),
+    op(
         "workflow_bases.get",
         Method::GET,
         "/api/workflow-base/{id}",
-        NoBody,
         "Get a workflow base definition",
+        One(WORKFLOW_BASE),
+        ById(workflow_bases::get),
     ),
-    route(
-        Op::WorkflowBaseCreate,
+    op(
         "workflow_bases.create",
         Method::POST,
         "/api/workflow-base",
-        Json,
         "Create a workflow base definition",
-    ),
-    route(
-        Op::WorkflowBaseUpdate,
+        One(WORKFLOW_BASE),
+        Plain(workflow_bases::create),
+    )
+    .created()
+    .json(WORKFLOW_CREATE)
+    .rule(WORKFLOW_RULES),
+    op(
         "workflow_bases.update",
         Method::PUT,
         "/api/workflow-base/{id}",
-        Json,
         "Update a workflow base definition",
-    ),
-    route(
-        Op::WorkflowBasesUpdate,
+        One(WORKFLOW_BASE),
+        ById(workflow_bases::update),
+    )
+    .json(WORKFLOW_UPDATE)
+    .refuses(&[403])
+    .rule(WORKFLOW_RULES),
+    op(
         "workflow_bases.update_by_query",
         Method::PUT,
         "/api/workflow-base",
-        Json,
         "Update a workflow base named by ?id= or the body's id",
-    ),
-    route(
-        Op::WorkflowBaseDelete,
+        One(WORKFLOW_BASE),
+        Plain(workflow_bases::update_by_query),
+    )
+    .json(WORKFLOW_UPDATE_BY_QUERY)
+    .query(QUERY_ID)
+    .refuses(&[403])
+    .rule("connections must name nodes of the record; product_id cannot be changed; name the record with ?id= or the body's id"),
+    op(
         "workflow_bases.delete",
         Method::DELETE,
         "/api/workflow-base/{id}",
-        NoBody,
         "Delete a workflow base definition",
-    ),
-    route(
-        Op::WorkflowBasesDelete,
+        One(GONE),
+        ById(workflow_bases::delete),
+    )
+    .refuses(&[403]),
+    op(
         "workflow_bases.delete_by_query",
         Method::DELETE,
         "/api/workflow-base",
-        Json,
         "Delete a workflow base named by ?id= or a JSON body",
-    ),
-    route(
-        Op::IntegrationsList,
+        One(GONE),
+        Plain(workflow_bases::delete_by_query),
+    )
+    .json_optional(BY_ID)
+    .query(QUERY_ID)
+    .refuses(&[403])
+    .rule(NAME_IT),
+    op(
         "integrations.list",
         Method::GET,
         "/api/integrations-base",
-        NoBody,
         "List integrations",
-    ),
-    route(
-        Op::IntegrationGet,
+        List(INTEGRATION),
+        Plain(integrations::list_all),
+    )
+    .query(&[
+        PRODUCT,
+        opt("type", Ty::Str),
+        opt("scope", Ty::OneOf(&["local", "global"])),
+        ACTIVE,
+    ]),
+    op(
         "integrations.get",
         Method::GET,
         "/api/integrations-base/{id}",
-        NoBody,
         "Get an integration",
+        One(INTEGRATION),
+        ById(integrations::get),
     ),
-    route(
-        Op::IntegrationCreate,
+    op(
         "integrations.create",
         Method::POST,
         "/api/integrations-base",
-        Json,
         "Create an integration",
-    ),
-    route(
-        Op::IntegrationUpdate,
+        One(INTEGRATION),
+        Plain(integrations::create),
+    )
+    .created()
+    .json(INTEGRATION_CREATE),
+    op(
         "integrations.update",
         Method::PUT,
         "/api/integrations-base/{id}",
-        Json,
         "Update an integration",
-    ),
-    route(
-        Op::IntegrationDelete,
+        One(INTEGRATION),
+        ById(integrations::update),
+    )
+    .json(INTEGRATION_UPDATE)
+    .refuses(&[403]),
+    op(
         "integrations.delete",
         Method::DELETE,
         "/api/integrations-base/{id}",
-        NoBody,
         "Delete an integration",
-    ),
-    route(
-        Op::IntegrationsActive,
+        One(GONE),
+        ById(integrations::delete),
+    )
+    .refuses(&[403]),
+    op(
         "integrations.active",
         Method::GET,
         "/api/integrations-base/product/{productId}/active",
-        NoBody,
         "Active integrations of a workspace, after the shadow rule",
+        List(INTEGRATION),
+        ById(integrations::active),
     ),
-    route(
-        Op::KnowledgeList,
+    op(
         "knowledge.list",
         Method::GET,
         "/api/knowledge-base",
-        NoBody,
         "List knowledge-base documents",
-    ),
-    route(
-        Op::KnowledgeSearch,
+        List(DOCUMENT),
+        Plain(knowledge::list_all),
+    )
+    .query(&[PRODUCT, opt("status", Ty::OneOf(DOCUMENT_STATUSES))]),
+    op(
         "knowledge.search",
         Method::GET,
         "/api/knowledge-base/search",
-        NoBody,
         "Search completed documents (query parameters)",
-    ),
-    route(
-        Op::KnowledgeSearch,
+        All(Shape::Built(&SEARCH_HIT)),
+        Plain(knowledge::search),
+    )
+    .query(SEARCH_QUERY)
+    .strict(),
+    op(
         "knowledge.search_post",
         Method::POST,
         "/api/knowledge-base/search",
-        Json,
         "Search completed documents (JSON body with filters)",
-    ),
-    route(
-        Op::KnowledgeUpload,
+        All(Shape::Built(&SEARCH_HIT)),
+        Plain(knowledge::search),
+    )
+    .json(SEARCH_BODY)
+    .strict(),
+    op(
         "knowledge.upload",
         Method::POST,
         "/api/knowledge-base/upload",
-        Multipart,
         "Upload a document (multipart/form-data)",
-    ),
-    route(
-        Op::KnowledgeUpload,
+        One(DOCUMENT),
+        Streaming(knowledge::upload),
+    )
+    .created()
+    .form("file", DOCUMENT_FORM)
+    .strict()
+    .rule(FILE_RULES),
+    op(
         "knowledge.upload_alias",
         Method::POST,
         "/api/knowledge-base",
-        Multipart,
         "Upload a document (alternate path)",
-    ),
-    route(
-        Op::KnowledgeGet,
+        One(DOCUMENT),
+        Streaming(knowledge::upload),
+    )
+    .created()
+    .form("file", DOCUMENT_FORM)
+    .strict()
+    .rule(FILE_RULES),
+    op(
         "knowledge.get",
         Method::GET,
         "/api/knowledge-base/{id}",
-        NoBody,
         "Get a knowledge-base document",
+        One(DOCUMENT),
+        ById(knowledge::get),
     ),
-    route(
-        Op::KnowledgeDelete,
+    op(
         "knowledge.delete",
         Method::DELETE,
         "/api/knowledge-base/{id}",
-        NoBody,
         "Delete a knowledge-base document",
+        One(GONE),
+        ById(knowledge::delete),
     ),
-    route(
-        Op::Transcribe,
+    op(
         "transcription.create",
         Method::POST,
         "/api/transcription",
-        Multipart,
         "Transcribe an audio file (multipart/form-data)",
-    ),
-    route(
-        Op::Transcribe,
+        One(Shape::Built(&TRANSCRIPTION)),
+        Streaming(transcription::transcribe),
+    )
+    .form(
+        "file",
+        &[opt("language", Ty::Str).noted("two letters, e.g. en")],
+    )
+    .strict()
+    .rule(FILE_RULES),
+    op(
         "transcription.create_alias",
         Method::POST,
         "/api/transcribe",
-        Multipart,
         "Transcribe an audio file (alternate path)",
-    ),
-    route(
-        Op::TokenCreate,
+        One(Shape::Built(&TRANSCRIPTION)),
+        Streaming(transcription::transcribe),
+    )
+    .form(
+        "file",
+        &[opt("language", Ty::Str).noted("two letters, e.g. en")],
+    )
+    .strict()
+    .rule(FILE_RULES),
+    op(
         "tokens.create",
         Method::POST,
         "/api/api-tokens",
-        Json,
         "Create an API token (the secret is shown once)",
-    ),
-    route(
-        Op::TokensList,
+        One(TOKEN),
+        Plain(tokens::create),
+    )
+    .created()
+    .json(&[req("name", Ty::Text), EXPIRY, PRODUCT])
+    .rule("expires_at must be in the future"),
+    op(
         "tokens.list",
         Method::GET,
         "/api/api-tokens",
-        NoBody,
         "List API tokens (prefix only)",
-    ),
-    route(
-        Op::TokenGet,
+        List(TOKEN),
+        Plain(tokens::list_all),
+    )
+    .query(&[PRODUCT, opt("status", Ty::OneOf(TOKEN_STATUSES))]),
+    op(
         "tokens.get",
         Method::GET,
         "/api/api-tokens/{id}",
-        NoBody,
         "Get an API token",
+        One(TOKEN),
+        ById(tokens::get),
     ),
-    route(
-        Op::TokenRegenerate,
+    op(
         "tokens.regenerate",
         Method::POST,
         "/api/api-tokens/{id}/regenerate",
-        NoBody,
         "Regenerate a token's secret",
-    ),
-    route(
-        Op::TokenRevoke,
+        One(TOKEN),
+        ById(tokens::regenerate),
+    )
+    .rule(TOKEN_RULES),
+    op(
         "tokens.revoke",
         Method::POST,
         "/api/api-tokens/{id}/revoke",
-        NoBody,
         "Revoke a token permanently",
-    ),
-    route(
-        Op::TokenRevoke,
+        One(TOKEN),
+        ById(tokens::revoke),
+    )
+    .rule(TOKEN_RULES),
+    op(
         "tokens.revoke_alias",
         Method::DELETE,
         "/api/api-tokens/{id}",
-        NoBody,
         "Revoke a token (alternate form)",
-    ),
-    route(
-        Op::TokenRenew,
+        One(TOKEN),
+        ById(tokens::revoke),
+    )
+    .rule(TOKEN_RULES),
+    op(
         "tokens.renew",
         Method::POST,
         "/api/api-tokens/{id}/renew",
-        Json,
         "Renew a token with a new expiry",
-    ),
-    route(
-        Op::TokenSetActive,
+        One(TOKEN),
+        ById(tokens::renew),
+    )
+    .json_optional(&[EXPIRY])
+    .rule("expires_at must be in the future; a revoked token cannot be renewed"),
+    op(
         "tokens.set_active",
         Method::PATCH,
         "/api/api-tokens/{id}",
-        Json,
         "Activate or deactivate a token",
-    ),
-    route(
-        Op::TokenAuditLogs,
+        One(TOKEN),
+        ById(tokens::set_active),
+    )
+    .json(&[req("is_active", Ty::Bool)])
+    .rule(TOKEN_RULES),
+    op(
         "tokens.audit_logs",
         Method::GET,
         "/api/api-tokens/{id}/audit-logs",
-        NoBody,
         "A token's audit trail, newest first",
+        List(Shape::Built(&AUDIT_ENTRY)),
+        ById(tokens::audit_logs),
     ),
-    open(
-        route(
-            Op::Webhook,
-            "webhooks.generic",
-            Method::POST,
-            "/api/webhook/{custom_path}",
-            Json,
-            "Generic inbound webhook: starts the agent of the webhook trigger",
-        ),
-        Access::OptionalToken,
-    ),
-    open(
-        route(
-            Op::CommunicatorWebhook,
-            "communicator.webhook",
-            Method::POST,
-            "/api/communicator/webhook/{integration_base_id}",
-            Json,
-            "Slack / Google Chat events (answers Slack url_verification)",
-        ),
-        Access::Platform,
-    ),
-    open(
-        route(
-            Op::CommunicatorBotframework,
-            "communicator.botframework",
-            Method::POST,
-            "/api/communicator/botframework/{integration_base_id}/messages",
-            Json,
-            "Microsoft Teams (Bot Framework) activities",
-        ),
-        Access::Platform,
-    ),
+    op(
+        "webhooks.generic",
+        Method::POST,
+        "/api/webhook/{custom_path}",
+        "Generic inbound webhook: starts the agent of the webhook trigger",
+        One(Shape::Built(&WEBHOOK_ACCEPTED)),
+        ById(webhooks::generic),
+    )
+    .json(&[])
+    .access(Access::OptionalToken)
+    .bare_errors(),
+    op(
+        "communicator.webhook",
+        Method::POST,
+        "/api/communicator/webhook/{integration_base_id}",
+        "Slack / Google Chat events (answers Slack url_verification)",
+        OrChallenge(Shape::Built(&COMMUNICATOR_EVENT)),
+        ById(webhooks::communicator),
+    )
+    .json(&[
+        opt("type", Ty::Str),
+        opt("challenge", Ty::Str),
+        opt("event", Ty::Any),
+    ])
+    .access(Access::Platform),
+    op(
+        "communicator.botframework",
+        Method::POST,
+        "/api/communicator/botframework/{integration_base_id}/messages",
+        "Microsoft Teams (Bot Framework) activities",
+        One(Shape::Built(&COMMUNICATOR_EVENT)),
+        ById(webhooks::botframework),
+    )
+    .json(&[opt("type", Ty::Str), opt("text", Ty::Any)])
+    .access(Access::Platform),
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_unique_and_dotted() {
+        for (i, op) in OPERATIONS.iter().enumerate() {
+            assert!(op.name.contains('.'), "{}", op.name);
+            assert!(
+                OPERATIONS[..i].iter().all(|other| other.name != op.name),
+                "{} is named twice",
+                op.name
+            );
+        }
+    }
+}

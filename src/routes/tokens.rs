@@ -77,15 +77,15 @@ pub fn list_all(ctx: &Ctx<'_>, req: &Req) -> Result<Reply, ApiError> {
 }
 
 /// `GET /api/api-tokens/{id}`
-pub fn get(ctx: &Ctx<'_>, req: &Req) -> Result<Reply, ApiError> {
-    let token = settled(ctx, req)?;
+pub fn get(ctx: &Ctx<'_>, req: &Req, id: &str) -> Result<Reply, ApiError> {
+    let token = settled(ctx, req, id)?;
     Ok(Reply::ok(render(ctx, &token, false)))
 }
 
 /// `POST /api/api-tokens/{id}/regenerate`: a new secret; the old one fails at once.
-pub fn regenerate(ctx: &Ctx<'_>, req: &Req) -> Result<Reply, ApiError> {
+pub fn regenerate(ctx: &Ctx<'_>, req: &Req, id: &str) -> Result<Reply, ApiError> {
     let secret = ctx.state.new_secret();
-    let token = change(ctx, req, AuditAction::Regenerated, |token| {
+    let token = change(ctx, req, id, AuditAction::Regenerated, |token| {
         refuse_if(token, &["revoked"], "regenerated")?;
         token.insert("token".into(), json!(secret));
         Ok(Details::None)
@@ -98,8 +98,8 @@ pub fn regenerate(ctx: &Ctx<'_>, req: &Req) -> Result<Reply, ApiError> {
 }
 
 /// `POST /api/api-tokens/{id}/revoke` and `DELETE /api/api-tokens/{id}`: permanent.
-pub fn revoke(ctx: &Ctx<'_>, req: &Req) -> Result<Reply, ApiError> {
-    let token = change(ctx, req, AuditAction::Revoked, |token| {
+pub fn revoke(ctx: &Ctx<'_>, req: &Req, id: &str) -> Result<Reply, ApiError> {
+    let token = change(ctx, req, id, AuditAction::Revoked, |token| {
         refuse_if(token, &["revoked"], "revoked again")?;
         token.insert("status".into(), json!("revoked"));
         Ok(Details::None)
@@ -112,10 +112,10 @@ pub fn revoke(ctx: &Ctx<'_>, req: &Req) -> Result<Reply, ApiError> {
 }
 
 /// `POST /api/api-tokens/{id}/renew` with an optional `expires_at` (absent or null: never).
-pub fn renew(ctx: &Ctx<'_>, req: &Req) -> Result<Reply, ApiError> {
+pub fn renew(ctx: &Ctx<'_>, req: &Req, id: &str) -> Result<Reply, ApiError> {
     let body = req.json_opt()?.unwrap_or_default();
     let expires_at = expiry(&body, ctx.clock.now())?;
-    let token = change(ctx, req, AuditAction::Renewed, |token| {
+    let token = change(ctx, req, id, AuditAction::Renewed, |token| {
         refuse_if(token, &["revoked"], "renewed")?;
         if token.get("status").and_then(Value::as_str) == Some("expired") {
             token.insert("status".into(), json!("active"));
@@ -132,12 +132,12 @@ pub fn renew(ctx: &Ctx<'_>, req: &Req) -> Result<Reply, ApiError> {
 
 /// `PATCH /api/api-tokens/{id}` with `{"is_active": bool}`. Writes no audit entry: the
 /// documented vocabulary has no action for it.
-pub fn set_active(ctx: &Ctx<'_>, req: &Req) -> Result<Reply, ApiError> {
+pub fn set_active(ctx: &Ctx<'_>, req: &Req, id: &str) -> Result<Reply, ApiError> {
     let body = req.json()?;
     let active = body
         .opt_bool("is_active")?
         .ok_or_else(|| ApiError::missing_field("is_active"))?;
-    let id = settled(ctx, req).map(|t| record_id(&t).to_owned())?;
+    let id = settled(ctx, req, id).map(|t| record_id(&t).to_owned())?;
     let token = ctx.state.update(Kind::Token, &id, |token| {
         refuse_if(token, &["revoked", "expired"], "activated or deactivated")?;
         let status = if active { "active" } else { "inactive" };
@@ -153,8 +153,8 @@ pub fn set_active(ctx: &Ctx<'_>, req: &Req) -> Result<Reply, ApiError> {
 }
 
 /// `GET /api/api-tokens/{id}/audit-logs`: newest first, paginated.
-pub fn audit_logs(ctx: &Ctx<'_>, req: &Req) -> Result<Reply, ApiError> {
-    let token = settled(ctx, req)?;
+pub fn audit_logs(ctx: &Ctx<'_>, req: &Req, id: &str) -> Result<Reply, ApiError> {
+    let token = settled(ctx, req, id)?;
     let id = record_id(&token);
     let request = req.page()?;
     let (entries, total) = ctx.state.audit_page(id, request);
@@ -171,8 +171,7 @@ pub fn audit_logs(ctx: &Ctx<'_>, req: &Req) -> Result<Reply, ApiError> {
 }
 
 /// The token named by the route, visible to the caller, with its expiry settled.
-fn settled(ctx: &Ctx<'_>, req: &Req) -> Result<std::sync::Arc<Record>, ApiError> {
-    let id = req.param("id");
+fn settled(ctx: &Ctx<'_>, req: &Req, id: &str) -> Result<std::sync::Arc<Record>, ApiError> {
     let token = visible(ctx, Kind::Token, id)?;
     if settle_expiry(ctx.state, &token, ctx.clock.now(), &origin(req.presented())) {
         return visible(ctx, Kind::Token, id);
@@ -184,10 +183,11 @@ fn settled(ctx: &Ctx<'_>, req: &Req) -> Result<std::sync::Arc<Record>, ApiError>
 fn change(
     ctx: &Ctx<'_>,
     req: &Req,
+    id: &str,
     action: AuditAction,
     apply: impl FnOnce(&mut Record) -> Result<Details, ApiError>,
 ) -> Result<std::sync::Arc<Record>, ApiError> {
-    let id = settled(ctx, req).map(|t| record_id(&t).to_owned())?;
+    let id = settled(ctx, req, id).map(|t| record_id(&t).to_owned())?;
     let mut details = Details::None;
     let token = ctx.state.update(Kind::Token, &id, |token| {
         details = apply(token)?;

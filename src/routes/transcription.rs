@@ -12,6 +12,7 @@ use rand_chacha::ChaCha8Rng;
 use serde_json::json;
 
 use super::multipart::{self, FormSpec, Format};
+use super::operation::Pending;
 use super::{Ctx, Req};
 use crate::envelope::Reply;
 use crate::error::ApiError;
@@ -54,7 +55,11 @@ const SPEC: FormSpec = FormSpec {
 };
 
 /// `POST /api/transcription` and `POST /api/transcribe`
-pub async fn transcribe(ctx: &Ctx<'_>, req: &Req) -> Result<Reply, ApiError> {
+pub fn transcribe<'a>(ctx: Ctx<'a>, req: &'a Req) -> Pending<'a> {
+    Box::pin(async move { transcribe_form(&ctx, req).await })
+}
+
+async fn transcribe_form(ctx: &Ctx<'_>, req: &Req) -> Result<Reply, ApiError> {
     let form = multipart::read(req, &SPEC, &mut |_| Ok(())).await?;
     let language = match form.field("language") {
         None => "en".to_owned(),

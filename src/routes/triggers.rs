@@ -39,8 +39,8 @@ pub fn list(ctx: &Ctx<'_>, req: &Req) -> Result<Reply, ApiError> {
 }
 
 /// `GET /api/agent-base/triggers/{id}`
-pub fn get(ctx: &Ctx<'_>, req: &Req) -> Result<Reply, ApiError> {
-    Ok(Reply::ok(visible(ctx, Kind::Trigger, req.param("id"))?))
+pub fn get(ctx: &Ctx<'_>, _req: &Req, id: &str) -> Result<Reply, ApiError> {
+    Ok(Reply::ok(visible(ctx, Kind::Trigger, id)?))
 }
 
 /// `POST /api/agent-base/triggers`: runs a manual, active trigger's agent with `input`.

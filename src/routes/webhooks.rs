@@ -12,12 +12,12 @@ use crate::envelope::{self, Reply};
 use crate::error::ApiError;
 use crate::store::{Kind, Record, Scope};
 
-/// `POST /api/webhook/{custom_path}`: errors have no `error` key, as documented.
-pub fn generic(ctx: &Ctx<'_>, req: &Req) -> Result<Reply, ApiError> {
-    let path = req.param("custom_path");
+/// `POST /api/webhook/{custom_path}` (its errors have no `error` key, as documented: see its
+/// row).
+pub fn generic(ctx: &Ctx<'_>, req: &Req, path: &str) -> Result<Reply, ApiError> {
     let trigger = webhook_trigger(ctx, path)?;
-    let payload = req.json().map_err(ApiError::bare)?;
-    let data = start_for_trigger(ctx, &trigger, "webhook", payload).map_err(ApiError::bare)?;
+    let payload = req.json()?;
+    let data = start_for_trigger(ctx, &trigger, "webhook", payload)?;
     let data = json!({ "execution_id": data.get("execution_id") });
     Ok(Reply::with(
         StatusCode::OK,
@@ -31,7 +31,7 @@ fn webhook_trigger(ctx: &Ctx<'_>, path: &str) -> Result<std::sync::Arc<Record>, 
     let found = ctx.state.collection(Kind::Trigger).find(Scope::All, |t| {
         text(t, "type") == Some("webhook") && text(t, "custom_path") == Some(path)
     });
-    let not_found = |why: &str| ApiError::new(StatusCode::NOT_FOUND, why.to_owned()).bare();
+    let not_found = |why: &str| ApiError::new(StatusCode::NOT_FOUND, why.to_owned());
     let Some(trigger) = found.into_iter().next() else {
         return Err(not_found(&format!("webhook path '{path}' not found")));
     };
@@ -47,8 +47,8 @@ fn webhook_trigger(ctx: &Ctx<'_>, path: &str) -> Result<std::sync::Arc<Record>, 
 ///
 /// A Slack `url_verification` body is answered with `{"challenge": …}`, as Slack expects;
 /// any other event gets the success envelope.
-pub fn communicator(ctx: &Ctx<'_>, req: &Req) -> Result<Reply, ApiError> {
-    let integration = integration(ctx, req)?;
+pub fn communicator(ctx: &Ctx<'_>, req: &Req, id: &str) -> Result<Reply, ApiError> {
+    let integration = integration(ctx, id)?;
     let body = req.json()?;
     let kind = body.get("type").and_then(Value::as_str);
     if kind == Some("url_verification") {
@@ -68,8 +68,8 @@ pub fn communicator(ctx: &Ctx<'_>, req: &Req) -> Result<Reply, ApiError> {
 }
 
 /// `POST /api/communicator/botframework/{integration_base_id}/messages` (Microsoft Teams).
-pub fn botframework(ctx: &Ctx<'_>, req: &Req) -> Result<Reply, ApiError> {
-    let integration = integration(ctx, req)?;
+pub fn botframework(ctx: &Ctx<'_>, req: &Req, id: &str) -> Result<Reply, ApiError> {
+    let integration = integration(ctx, id)?;
     let body = req.json()?;
     let kind = body.get("type").and_then(Value::as_str);
     Ok(Reply::with(
@@ -81,8 +81,7 @@ pub fn botframework(ctx: &Ctx<'_>, req: &Req) -> Result<Reply, ApiError> {
 
 /// The `integration_base_id` of the path, which must name an integration (of any product:
 /// platform callbacks carry no Prodgy token).
-fn integration<'r>(ctx: &Ctx<'_>, req: &'r Req) -> Result<&'r str, ApiError> {
-    let id = req.param("integration_base_id");
+fn integration<'r>(ctx: &Ctx<'_>, id: &'r str) -> Result<&'r str, ApiError> {
     if ctx.state.get(Kind::Integration, id).is_none() {
         return Err(ApiError::not_found("integration", id));
     }

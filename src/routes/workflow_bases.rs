@@ -10,7 +10,7 @@ use super::common::{
     apply_body, changeable, delete_visible, list as list_reply, object, product_scope, store_new,
     target_product, text, visible,
 };
-use super::request::{Fields, json_type};
+use super::request::Fields;
 use super::{Ctx, Req};
 use crate::envelope::Reply;
 use crate::error::ApiError;
@@ -39,15 +39,14 @@ pub fn list(ctx: &Ctx<'_>, req: &Req) -> Result<Reply, ApiError> {
 }
 
 /// `GET /api/workflow-base/{id}`
-pub fn get(ctx: &Ctx<'_>, req: &Req) -> Result<Reply, ApiError> {
-    Ok(Reply::ok(visible(ctx, Kind::Workflow, req.param("id"))?))
+pub fn get(ctx: &Ctx<'_>, _req: &Req, id: &str) -> Result<Reply, ApiError> {
+    Ok(Reply::ok(visible(ctx, Kind::Workflow, id)?))
 }
 
 /// `POST /api/workflow-base`: `name` is required.
 pub fn create(ctx: &Ctx<'_>, req: &Req) -> Result<Reply, ApiError> {
     let body = req.json()?;
     let name = body.required_str("name")?;
-    check(&body)?;
     let agent = match body.opt_str("agent_base_id")? {
         Some(agent) => Some(visible(ctx, Kind::Agent, agent)?),
         None => None,
@@ -89,9 +88,9 @@ pub fn create(ctx: &Ctx<'_>, req: &Req) -> Result<Reply, ApiError> {
 }
 
 /// `PUT /api/workflow-base/{id}`: a partial update.
-pub fn update(ctx: &Ctx<'_>, req: &Req) -> Result<Reply, ApiError> {
+pub fn update(ctx: &Ctx<'_>, req: &Req, id: &str) -> Result<Reply, ApiError> {
     let body = req.json()?;
-    update_one(ctx, req.param("id"), &body)
+    update_one(ctx, id, &body)
 }
 
 /// `PUT /api/workflow-base` with the id in `?id=` or the body.
@@ -108,10 +107,6 @@ pub fn update_by_query(ctx: &Ctx<'_>, req: &Req) -> Result<Reply, ApiError> {
 
 fn update_one(ctx: &Ctx<'_>, id: &str, body: &Map<String, Value>) -> Result<Reply, ApiError> {
     let current = changeable(ctx, Kind::Workflow, id)?;
-    if body.contains_key("name") {
-        body.required_str("name")?;
-    }
-    check(body)?;
     if let Some(agent) = body.opt_str("agent_base_id")? {
         let agent = visible(ctx, Kind::Agent, agent)?;
         let product = text(&current, "product_id");
@@ -137,8 +132,8 @@ fn update_one(ctx: &Ctx<'_>, id: &str, body: &Map<String, Value>) -> Result<Repl
 }
 
 /// `DELETE /api/workflow-base/{id}`
-pub fn delete(ctx: &Ctx<'_>, req: &Req) -> Result<Reply, ApiError> {
-    remove(ctx, req.param("id"))
+pub fn delete(ctx: &Ctx<'_>, _req: &Req, id: &str) -> Result<Reply, ApiError> {
+    remove(ctx, id)
 }
 
 /// `DELETE /api/workflow-base` with the id in `?id=` or a JSON body.
@@ -163,31 +158,6 @@ fn remove(ctx: &Ctx<'_>, id: &str) -> Result<Reply, ApiError> {
 }
 
 /// Field types of a create or update body.
-fn check(body: &Map<String, Value>) -> Result<(), ApiError> {
-    body.opt_str("description")?;
-    body.opt_str("agent_base_id")?;
-    body.opt_str("product_id")?;
-    for field in ["nodes", "connections"] {
-        match body.get(field) {
-            None | Some(Value::Array(_)) => {}
-            Some(other) => {
-                return Err(ApiError::bad_request(format!(
-                    "field '{field}' must be an array, got {}",
-                    json_type(other)
-                )));
-            }
-        }
-    }
-    match body.get("duration_ms") {
-        None | Some(Value::Null) => Ok(()),
-        Some(v) if v.is_u64() => Ok(()),
-        Some(_) => Err(ApiError::invalid_field(
-            "duration_ms",
-            "a whole number of milliseconds (or null)",
-        )),
-    }
-}
-
 /// Every node is `{ "id": "…", … }` with a unique id; every connection is
 /// `{ "from": "…", "to": "…" }` naming nodes of the record.
 fn check_links(record: &Record) -> Result<(), ApiError> {

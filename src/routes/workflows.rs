@@ -77,8 +77,7 @@ fn agent_id(agent: &Record) -> &str {
 }
 
 /// The execution `{executionId}` settled at the current time, if the caller may see it.
-pub fn settled(ctx: &Ctx<'_>, req: &Req) -> Result<Settled, ApiError> {
-    let id = req.param("executionId");
+pub fn settled(ctx: &Ctx<'_>, id: &str) -> Result<Settled, ApiError> {
     visible(ctx, Kind::Execution, id)?;
     ctx.executions()
         .settle(id, ctx.clock.now())
@@ -86,14 +85,27 @@ pub fn settled(ctx: &Ctx<'_>, req: &Req) -> Result<Settled, ApiError> {
 }
 
 /// `GET /api/workflow/{executionId}/status`
-pub fn status(ctx: &Ctx<'_>, req: &Req) -> Result<Reply, ApiError> {
-    Ok(Reply::ok(executions::status_data(&settled(ctx, req)?)))
+pub fn status(ctx: &Ctx<'_>, _req: &Req, id: &str) -> Result<Reply, ApiError> {
+    Ok(Reply::ok(executions::status_data(&settled(ctx, id)?)))
 }
 
-/// `POST /api/workflow/{executionId}/stop|pause|continue`: 400 naming the current status
-/// when the transition is illegal.
-pub fn act(ctx: &Ctx<'_>, req: &Req, action: Command) -> Result<Reply, ApiError> {
-    let id = req.param("executionId");
+/// `POST /api/workflow/{executionId}/stop`
+pub fn stop(ctx: &Ctx<'_>, _req: &Req, id: &str) -> Result<Reply, ApiError> {
+    act(ctx, id, Command::Stop)
+}
+
+/// `POST /api/workflow/{executionId}/pause`
+pub fn pause(ctx: &Ctx<'_>, _req: &Req, id: &str) -> Result<Reply, ApiError> {
+    act(ctx, id, Command::Pause)
+}
+
+/// `POST /api/workflow/{executionId}/continue`
+pub fn resume(ctx: &Ctx<'_>, _req: &Req, id: &str) -> Result<Reply, ApiError> {
+    act(ctx, id, Command::Continue)
+}
+
+/// Applies `action`; 400 naming the current status when the transition is illegal.
+fn act(ctx: &Ctx<'_>, id: &str, action: Command) -> Result<Reply, ApiError> {
     visible(ctx, Kind::Execution, id)?;
     let settled = ctx.executions().act(id, ctx.clock.now(), action)?;
     let message = match action {

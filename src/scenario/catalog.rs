@@ -13,12 +13,12 @@ use hyper::header::{HeaderName, HeaderValue};
 use serde_json::json;
 
 use super::builtin::BUILTIN;
-use super::matcher::{Extra, RouteSet};
+use super::matcher::Extra;
 use super::model::{Delay, Fault, MatchSpec, RuleSpec, ScenarioSpec, When};
 use crate::envelope::error_name;
 use crate::error::{Location, ScenarioError};
 use crate::ratelimit::RateLimit;
-use crate::routes::Router;
+use crate::routes::{ApiRouter, RouteSet};
 
 /// What a rule does when it fires.
 #[derive(Debug, Default)]
@@ -85,7 +85,7 @@ pub struct Catalog {
 
 impl Catalog {
     /// The built-ins plus every file among `wanted`; `wanted` becomes the active set.
-    pub fn load(wanted: &[String], router: &Router) -> Result<Self, ScenarioError> {
+    pub fn load(wanted: &[String], router: &ApiRouter) -> Result<Self, ScenarioError> {
         Self::build(wanted, router, None)
     }
 
@@ -93,7 +93,7 @@ impl Catalog {
     /// kept as they are (same rules, same counters), the others are compiled anew.
     pub fn reload(
         wanted: &[String],
-        router: &Router,
+        router: &ApiRouter,
         previous: &Catalog,
     ) -> Result<Self, ScenarioError> {
         Self::build(wanted, router, Some(previous))
@@ -101,7 +101,7 @@ impl Catalog {
 
     fn build(
         wanted: &[String],
-        router: &Router,
+        router: &ApiRouter,
         previous: Option<&Catalog>,
     ) -> Result<Self, ScenarioError> {
         let mut catalog = Self {
@@ -147,7 +147,7 @@ impl Catalog {
         default_name: &str,
         source: &str,
         text: &str,
-        router: &Router,
+        router: &ApiRouter,
         previous: Option<&Catalog>,
     ) -> Result<Arc<Scenario>, ScenarioError> {
         let fingerprint = crate::hash::fnv1a(text.as_bytes());
@@ -232,7 +232,7 @@ impl Scenario {
     /// Parses and compiles one scenario file's `text` as if it were read from `path` (which
     /// names it in errors and gives the default name): what `--scenario FILE` does after
     /// reading the file. Used by the fuzz target; any input gives a scenario or an error.
-    pub fn from_text(path: &Path, text: &str, router: &Router) -> Result<Self, ScenarioError> {
+    pub fn from_text(path: &Path, text: &str, router: &ApiRouter) -> Result<Self, ScenarioError> {
         let spec = parse(path, text)?;
         let source = path.display().to_string();
         Ok(compile(spec, &stem_of(path), &source, router, &mut 0))
@@ -270,7 +270,7 @@ fn compile(
     spec: ScenarioSpec,
     default_name: &str,
     source: &str,
-    router: &Router,
+    router: &ApiRouter,
     next_id: &mut u32,
 ) -> Scenario {
     let name = spec.name.unwrap_or_else(|| default_name.to_owned());
@@ -330,7 +330,7 @@ fn describe(m: &MatchSpec) -> String {
     parts.join(" ")
 }
 
-fn compile_rule(rule: RuleSpec, scenario: &str, id: u32, router: &Router) -> Rule {
+fn compile_rule(rule: RuleSpec, scenario: &str, id: u32, router: &ApiRouter) -> Rule {
     let m = &rule.matches;
     let routes = RouteSet::select(
         router,
@@ -389,7 +389,7 @@ mod tests {
 
     #[test]
     fn from_text_compiles_a_file_or_reports_where_it_is_wrong() {
-        let router = Router::default();
+        let router = ApiRouter::new(crate::routes::OPERATIONS);
         let path = Path::new("dir/retry.json");
         let text = r#"{"rules": [{"match": {"route": "agents.get"}, "respond": {"status": 503}}]}"#;
         let scenario = Scenario::from_text(path, text, &router).expect("valid scenario");

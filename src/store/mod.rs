@@ -194,7 +194,7 @@ impl State {
                 let required = dependent
                     .fields()
                     .iter()
-                    .any(|f| f.name == *field && f.absent == crate::schema::Absent::Required);
+                    .any(|f| f.name == *field && f.presence == crate::schema::Presence::Required);
                 let linked = self.collection(dependent).find(Scope::All, |r| {
                     r.get(*field).and_then(Value::as_str) == Some(id)
                 });

@@ -1,6 +1,6 @@
 //! The served OpenAPI document and the router agree, operation for operation.
 
-use prodgy_mock::routes::{ROUTES, Router};
+use prodgy_mock::routes::{ApiRouter, OPERATIONS};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -12,7 +12,7 @@ async fn every_routed_operation_is_documented() {
     let doc = app.call(Method::GET, "/swagger.json", None, None).await;
     assert_eq!(doc.status, 200);
     assert_eq!(doc.body["openapi"], "3.1.0");
-    for def in ROUTES {
+    for def in OPERATIONS {
         let op = &doc.body["paths"][def.path][def.method.as_str().to_ascii_lowercase()];
         assert_eq!(
             op["operationId"], def.name,
@@ -25,7 +25,7 @@ async fn every_routed_operation_is_documented() {
 #[tokio::test]
 async fn every_documented_operation_is_routed() {
     let doc = prodgy_mock::openapi::document();
-    let router = Router::default();
+    let router = ApiRouter::new(OPERATIONS);
     let mut operations = 0;
     for (path, item) in doc["paths"].as_object().expect("paths") {
         let concrete: String = path
@@ -38,11 +38,11 @@ async fn every_documented_operation_is_routed() {
             let route = router
                 .recognize(&method, &concrete)
                 .expect("documented operations are routed");
-            assert_eq!(route.def.name, op["operationId"], "{method} {path}");
+            assert_eq!(route.op.name, op["operationId"], "{method} {path}");
             operations += 1;
         }
     }
-    assert_eq!(operations, ROUTES.len());
+    assert_eq!(operations, OPERATIONS.len());
 }
 
 #[tokio::test]
@@ -61,7 +61,7 @@ async fn a_list_under_a_param_path_is_documented_as_an_array() {
 
 /// The body schema the document declares for operation `name`.
 fn body_schema(doc: &serde_json::Value, name: &str) -> serde_json::Value {
-    let def = ROUTES.iter().find(|d| d.name == name).expect("route");
+    let def = OPERATIONS.iter().find(|d| d.name == name).expect("route");
     let op = &doc["paths"][def.path][def.method.as_str().to_ascii_lowercase()];
     op["requestBody"]["content"]["application/json"]["schema"].clone()
 }
@@ -75,8 +75,8 @@ async fn json_bodies_declare_their_fields_and_the_required_ones() {
         ("workflow_bases.create", "name"),
         ("tokens.create", "name"),
         ("triggers.execute", "trigger_id"),
-        ("knowledge.search_post", "query"),
         ("tokens.set_active", "is_active"),
+        ("knowledge.search_post", "query"),
     ] {
         let schema = body_schema(&doc, name);
         assert!(
@@ -94,6 +94,9 @@ async fn json_bodies_declare_their_fields_and_the_required_ones() {
         agent["properties"]["product_id"]["type"],
         serde_json::json!(["string", "null"])
     );
+    // A field with an alias is still required; its note names the alias.
+    let search = body_schema(&doc, "knowledge.search_post");
+    assert_eq!(search["properties"]["query"]["description"], "or q");
     let update = body_schema(&doc, "agents.update");
     assert_eq!(update["properties"]["integrations"]["type"], "array");
 }
@@ -322,7 +325,7 @@ async fn every_listed_record_has_every_field_its_schema_requires() {
     let doc = prodgy_mock::openapi::document();
     let app = TestApp::spawn().await;
     let mut checked = 0;
-    for def in ROUTES.iter().filter(|d| d.method == Method::GET) {
+    for def in OPERATIONS.iter().filter(|d| d.method == Method::GET) {
         let schema = &doc["paths"][def.path]["get"]["responses"]["200"]["content"]["application/json"]
             ["schema"];
         let path = def.path.replace("{productId}", ACME).replace(

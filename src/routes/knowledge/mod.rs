@@ -15,7 +15,7 @@ use super::common::{
     visible,
 };
 use super::multipart::{self, FileHead, FormSpec};
-use super::{Ctx, Req};
+use super::{Ctx, Req, operation};
 use crate::envelope::Reply;
 use crate::error::ApiError;
 use crate::schema::DOCUMENT_STATUSES;
@@ -45,14 +45,14 @@ pub fn list_all(ctx: &Ctx<'_>, req: &Req) -> Result<Reply, ApiError> {
 }
 
 /// `GET /api/knowledge-base/{id}`
-pub fn get(ctx: &Ctx<'_>, req: &Req) -> Result<Reply, ApiError> {
-    let record = visible(ctx, Kind::Document, req.param("id"))?;
+pub fn get(ctx: &Ctx<'_>, _req: &Req, id: &str) -> Result<Reply, ApiError> {
+    let record = visible(ctx, Kind::Document, id)?;
     Ok(Reply::ok(render(&record, ctx.clock.now())))
 }
 
 /// `DELETE /api/knowledge-base/{id}`
-pub fn delete(ctx: &Ctx<'_>, req: &Req) -> Result<Reply, ApiError> {
-    delete_visible(ctx, Kind::Document, req.param("id"))
+pub fn delete(ctx: &Ctx<'_>, _req: &Req, id: &str) -> Result<Reply, ApiError> {
+    delete_visible(ctx, Kind::Document, id)
 }
 
 /// Removes the `uploading` record of an upload that did not finish (error or dropped request).
@@ -70,7 +70,11 @@ impl Drop for Pending<'_> {
 }
 
 /// `POST /api/knowledge-base/upload` and `POST /api/knowledge-base`: a multipart upload.
-pub async fn upload(ctx: &Ctx<'_>, req: &Req) -> Result<Reply, ApiError> {
+pub fn upload<'a>(ctx: Ctx<'a>, req: &'a Req) -> operation::Pending<'a> {
+    Box::pin(async move { upload_form(&ctx, req).await })
+}
+
+async fn upload_form(ctx: &Ctx<'_>, req: &Req) -> Result<Reply, ApiError> {
     let spec = FormSpec {
         file_fields: &["file"],
         limit: u64::try_from(ctx.settings.upload_limit).unwrap_or(u64::MAX),

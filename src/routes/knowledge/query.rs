@@ -32,7 +32,7 @@ pub struct Search {
 
 /// The search of `req`: a JSON body for POST, the query string otherwise.
 pub fn parse(req: &Req) -> Result<Search, ApiError> {
-    if req.route.def.method == Method::POST {
+    if req.route.op.method == Method::POST {
         from_body(&req.json()?)
     } else {
         from_query(req)

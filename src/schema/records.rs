@@ -1,38 +1,9 @@
-//! The resource kinds the mock stores, and the schema of each one's records.
-//!
-//! One table drives fixture validation, defaults and the served OpenAPI schemas, so a
-//! resource's shape is changed in one place.
+//! The resource kinds the mock stores and the fields of each one's records: fixture
+//! validation, defaults, the fields the mock derives, and the OpenAPI component of each.
 
 use serde_json::{Value, json};
 
-/// A stored record: a JSON object. Fields the mock does not know are kept as they are.
-pub type Record = serde_json::Map<String, Value>;
-
-/// Whether `value` has the API token form `prodgy_[A-Za-z0-9_-]+`.
-pub fn is_api_token(value: &str) -> bool {
-    value.strip_prefix("prodgy_").is_some_and(|rest| {
-        !rest.is_empty()
-            && rest
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
-    })
-}
-
-/// `id` as stored: a UUID in upper or mixed case is lowered (UUIDs are case-insensitive, RFC
-/// 9562), anything else is kept as it is. Allocates only for a UUID with upper-case digits.
-pub fn canonical_id(id: &str) -> std::borrow::Cow<'_, str> {
-    let bytes = id.as_bytes();
-    let shaped = bytes.len() == 36
-        && bytes.iter().enumerate().all(|(i, b)| match i {
-            8 | 13 | 18 | 23 => *b == b'-',
-            _ => b.is_ascii_hexdigit(),
-        });
-    if shaped && bytes.iter().any(u8::is_ascii_uppercase) {
-        std::borrow::Cow::Owned(id.to_ascii_lowercase())
-    } else {
-        std::borrow::Cow::Borrowed(id)
-    }
-}
+use super::{COUNT, Field, Presence, Record, Ty, canonical_id, dflt, is_api_token, req};
 
 /// A kind of stored record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -55,80 +26,6 @@ pub enum Kind {
     Workflow,
     /// A knowledge-base document.
     Document,
-}
-
-/// The JSON type a field must have.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Ty {
-    /// A string.
-    Str,
-    /// A string or null.
-    OptStr,
-    /// `true` or `false`.
-    Bool,
-    /// A JSON object.
-    Object,
-    /// Workflow nodes: an array of objects, each with a non-empty string `id`.
-    Nodes,
-    /// Workflow connections: an array of objects with string `from` and `to`.
-    Connections,
-    /// An array of strings.
-    Strings,
-    /// A non-negative integer.
-    Count,
-    /// A non-negative integer or null.
-    OptCount,
-    /// An RFC 3339 timestamp.
-    Time,
-    /// An RFC 3339 timestamp or null.
-    OptTime,
-    /// One of the listed strings.
-    OneOf(&'static [&'static str]),
-    /// Any JSON value.
-    Any,
-}
-
-impl Ty {
-    /// Whether `null` is a value of this type.
-    pub fn nullable(self) -> bool {
-        matches!(self, Ty::OptStr | Ty::OptCount | Ty::OptTime | Ty::Any)
-    }
-}
-
-/// What happens when a field is absent.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Absent {
-    /// The record is invalid.
-    Required,
-    /// The field is filled with this JSON literal.
-    Default(&'static str),
-}
-
-/// One field of a record schema.
-#[derive(Debug, Clone, Copy)]
-pub struct Field {
-    /// The JSON key.
-    pub name: &'static str,
-    /// Its type.
-    pub ty: Ty,
-    /// What to do when it is missing.
-    pub absent: Absent,
-}
-
-const fn req(name: &'static str, ty: Ty) -> Field {
-    Field {
-        name,
-        ty,
-        absent: Absent::Required,
-    }
-}
-
-const fn opt(name: &'static str, ty: Ty, default: &'static str) -> Field {
-    Field {
-        name,
-        ty,
-        absent: Absent::Default(default),
-    }
 }
 
 /// The timestamp fixtures get when they give none, so seeded data is byte-identical.
@@ -183,6 +80,60 @@ impl Kind {
             Kind::Workflow => 7,
             Kind::Document => 8,
         }
+    }
+
+    /// Its name in the OpenAPI components.
+    pub fn schema_name(self) -> &'static str {
+        match self {
+            Kind::Product => "Product",
+            Kind::Catalog => "CatalogAgent",
+            Kind::Token => "ApiToken",
+            Kind::Agent => "Agent",
+            Kind::Execution => "Execution",
+            Kind::Integration => "Integration",
+            Kind::Trigger => "Trigger",
+            Kind::Workflow => "WorkflowBase",
+            Kind::Document => "KnowledgeDocument",
+        }
+    }
+
+    /// Fields stored on every record (defaults fill them) that answers still leave out: a
+    /// token's secret outside create and regenerate, a document's extracted text.
+    pub fn withheld(self) -> &'static [&'static str] {
+        match self {
+            Kind::Token => &["token"],
+            Kind::Document => &["content"],
+            _ => &[],
+        }
+    }
+
+    /// The fields [`Kind::derive`] adds to every stored record of this kind.
+    pub fn derived_fields(self) -> &'static [Field] {
+        const SCOPE: &[Field] = &[req("scope", Ty::OneOf(&["local", "global"]))];
+        const TOKEN: &[Field] = &[req("prefix", Ty::Str), req("is_active", Ty::Bool)];
+        match self {
+            Kind::Integration => SCOPE,
+            Kind::Token => TOKEN,
+            _ => &[],
+        }
+    }
+
+    /// The JSON Schema of this kind's records as answers show them.
+    pub fn json_schema(self) -> Value {
+        let mut properties = serde_json::Map::new();
+        let mut required = Vec::new();
+        for field in self.fields().iter().chain(self.derived_fields()) {
+            properties.insert(field.name.to_owned(), field.json_schema());
+            if !self.withheld().contains(&field.name) {
+                required.push(field.name);
+            }
+        }
+        json!({
+            "type": "object",
+            "required": required,
+            "properties": properties,
+            "additionalProperties": true,
+        })
     }
 
     /// The fixture file holding this kind's records.
@@ -262,131 +213,130 @@ impl Kind {
 
     /// The known fields of this kind's records. Unknown fields are kept as they are.
     pub fn fields(self) -> &'static [Field] {
-        use Ty::*;
         const EPOCH: &str = FIXTURE_EPOCH;
         match self {
             Kind::Product => {
                 const F: &[Field] = &[
-                    req("id", Str),
-                    req("name", Str),
-                    opt("organization_id", OptStr, "null"),
-                    opt("created_at", Time, EPOCH),
+                    req("id", Ty::Str),
+                    req("name", Ty::Str),
+                    dflt("organization_id", Ty::Str, "null").or_null(),
+                    dflt("created_at", Ty::Time, EPOCH),
                 ];
                 F
             }
             Kind::Token => {
                 const F: &[Field] = &[
-                    req("id", Str),
-                    req("product_id", Str),
-                    req("name", Str),
-                    req("token", Str),
-                    opt("status", OneOf(TOKEN_STATUSES), "\"active\""),
-                    opt("expires_at", OptTime, "null"),
-                    opt("usage_count", Count, "0"),
-                    opt("last_used_at", OptTime, "null"),
-                    opt("created_at", Time, EPOCH),
+                    req("id", Ty::Str),
+                    req("product_id", Ty::Str),
+                    req("name", Ty::Str),
+                    req("token", Ty::Str),
+                    dflt("status", Ty::OneOf(TOKEN_STATUSES), "\"active\""),
+                    dflt("expires_at", Ty::Time, "null").or_null(),
+                    dflt("usage_count", COUNT, "0"),
+                    dflt("last_used_at", Ty::Time, "null").or_null(),
+                    dflt("created_at", Ty::Time, EPOCH),
                 ];
                 F
             }
             Kind::Catalog => {
                 const F: &[Field] = &[
-                    req("id", Str),
-                    req("name", Str),
-                    opt("description", Str, "\"\""),
-                    opt("parameters", Object, "{}"),
+                    req("id", Ty::Str),
+                    req("name", Ty::Str),
+                    dflt("description", Ty::Str, "\"\""),
+                    dflt("parameters", Ty::Object, "{}"),
                 ];
                 F
             }
             Kind::Agent => {
                 const F: &[Field] = &[
-                    req("id", Str),
-                    req("product_id", Str),
-                    req("name", Str),
-                    opt("agent_id", OptStr, "null"),
-                    opt("description", Str, "\"\""),
-                    opt("is_active", Bool, "true"),
-                    opt("active_version", OptStr, "null"),
-                    opt("parameters", Object, "{}"),
-                    opt("integrations", Strings, "[]"),
-                    opt("created_at", Time, EPOCH),
-                    opt("updated_at", Time, EPOCH),
+                    req("id", Ty::Str),
+                    req("product_id", Ty::Str),
+                    req("name", Ty::Str),
+                    dflt("agent_id", Ty::Str, "null").or_null(),
+                    dflt("description", Ty::Str, "\"\""),
+                    dflt("is_active", Ty::Bool, "true"),
+                    dflt("active_version", Ty::Str, "null").or_null(),
+                    dflt("parameters", Ty::Object, "{}"),
+                    dflt("integrations", Ty::Strings, "[]"),
+                    dflt("created_at", Ty::Time, EPOCH),
+                    dflt("updated_at", Ty::Time, EPOCH),
                 ];
                 F
             }
             Kind::Execution => {
                 const F: &[Field] = &[
-                    req("id", Str),
-                    req("agent_base_id", Str),
-                    req("status", OneOf(EXECUTION_STATUSES)),
-                    opt("workflow_base_id", OptStr, "null"),
-                    opt("trigger_id", OptStr, "null"),
-                    opt("trigger_type", OneOf(TRIGGER_TYPES), "\"manual\""),
-                    opt("input", Object, "{}"),
-                    opt("output", Any, "null"),
-                    opt("error", OptStr, "null"),
-                    opt("started_at", Time, EPOCH),
-                    opt("finished_at", OptTime, "null"),
-                    opt("duration_ms", Any, "null"),
-                    opt("current_node", OptStr, "null"),
+                    req("id", Ty::Str),
+                    req("agent_base_id", Ty::Str).or_null(),
+                    req("status", Ty::OneOf(EXECUTION_STATUSES)),
+                    dflt("workflow_base_id", Ty::Str, "null").or_null(),
+                    dflt("trigger_id", Ty::Str, "null").or_null(),
+                    dflt("trigger_type", Ty::OneOf(TRIGGER_TYPES), "\"manual\""),
+                    dflt("input", Ty::Object, "{}"),
+                    dflt("output", Ty::Any, "null").or_null(),
+                    dflt("error", Ty::Str, "null").or_null(),
+                    dflt("started_at", Ty::Time, EPOCH),
+                    dflt("finished_at", Ty::Time, "null").or_null(),
+                    dflt("duration_ms", COUNT, "null").or_null(),
+                    dflt("current_node", Ty::Str, "null").or_null(),
                 ];
                 F
             }
             Kind::Integration => {
                 const F: &[Field] = &[
-                    req("id", Str),
-                    req("title", Str),
-                    opt("product_id", OptStr, "null"),
-                    opt("type", Str, "\"custom\""),
-                    opt("settings", Object, "{}"),
-                    opt("credentials", Object, "{}"),
-                    opt("is_active", Bool, "true"),
-                    opt("created_at", Time, EPOCH),
-                    opt("updated_at", Time, EPOCH),
+                    req("id", Ty::Str),
+                    req("title", Ty::Str),
+                    dflt("product_id", Ty::Str, "null").or_null(),
+                    dflt("type", Ty::Str, "\"custom\""),
+                    dflt("settings", Ty::Object, "{}"),
+                    dflt("credentials", Ty::Object, "{}"),
+                    dflt("is_active", Ty::Bool, "true"),
+                    dflt("created_at", Ty::Time, EPOCH),
+                    dflt("updated_at", Ty::Time, EPOCH),
                 ];
                 F
             }
             Kind::Trigger => {
                 const F: &[Field] = &[
-                    req("id", Str),
-                    req("agent_base_id", Str),
-                    req("name", Str),
-                    req("type", OneOf(TRIGGER_TYPES)),
-                    opt("custom_path", OptStr, "null"),
-                    opt("is_active", Bool, "true"),
-                    opt("config", Object, "{}"),
-                    opt("created_at", Time, EPOCH),
+                    req("id", Ty::Str),
+                    req("agent_base_id", Ty::Str),
+                    req("name", Ty::Str),
+                    req("type", Ty::OneOf(TRIGGER_TYPES)),
+                    dflt("custom_path", Ty::Str, "null").or_null(),
+                    dflt("is_active", Ty::Bool, "true"),
+                    dflt("config", Ty::Object, "{}"),
+                    dflt("created_at", Ty::Time, EPOCH),
                 ];
                 F
             }
             Kind::Workflow => {
                 const F: &[Field] = &[
-                    req("id", Str),
-                    req("name", Str),
-                    opt("product_id", OptStr, "null"),
-                    opt("agent_base_id", OptStr, "null"),
-                    opt("description", Str, "\"\""),
-                    opt("nodes", Nodes, "[]"),
-                    opt("connections", Connections, "[]"),
-                    opt("duration_ms", OptCount, "null"),
-                    opt("created_at", Time, EPOCH),
-                    opt("updated_at", Time, EPOCH),
+                    req("id", Ty::Str),
+                    req("name", Ty::Str),
+                    dflt("product_id", Ty::Str, "null").or_null(),
+                    dflt("agent_base_id", Ty::Str, "null").or_null(),
+                    dflt("description", Ty::Str, "\"\""),
+                    dflt("nodes", Ty::Nodes, "[]"),
+                    dflt("connections", Ty::Connections, "[]"),
+                    dflt("duration_ms", COUNT, "null").or_null(),
+                    dflt("created_at", Ty::Time, EPOCH),
+                    dflt("updated_at", Ty::Time, EPOCH),
                 ];
                 F
             }
             Kind::Document => {
                 const F: &[Field] = &[
-                    req("id", Str),
-                    req("product_id", Str),
-                    req("name", Str),
-                    opt("description", Str, "\"\""),
-                    opt("file_name", Str, "\"\""),
-                    opt("file_type", Str, "\"txt\""),
-                    opt("size_bytes", Count, "0"),
-                    opt("status", OneOf(DOCUMENT_STATUSES), "\"completed\""),
-                    opt("progress", Count, "100"),
-                    opt("metadata", Object, "{}"),
-                    opt("content", Str, "\"\""),
-                    opt("created_at", Time, EPOCH),
+                    req("id", Ty::Str),
+                    req("product_id", Ty::Str),
+                    req("name", Ty::Str),
+                    dflt("description", Ty::Str, "\"\""),
+                    dflt("file_name", Ty::Str, "\"\""),
+                    dflt("file_type", Ty::Str, "\"txt\""),
+                    dflt("size_bytes", COUNT, "0"),
+                    dflt("status", Ty::OneOf(DOCUMENT_STATUSES), "\"completed\""),
+                    dflt("progress", COUNT, "100"),
+                    dflt("metadata", Ty::Object, "{}"),
+                    dflt("content", Ty::Str, "\"\""),
+                    dflt("created_at", Ty::Time, EPOCH),
                 ];
                 F
             }
@@ -420,94 +370,28 @@ impl Kind {
     }
 }
 
-impl Ty {
-    /// Whether `value` has this type.
-    pub fn accepts(self, value: &Value) -> bool {
-        match self {
-            Ty::Str => value.is_string(),
-            Ty::OptStr => value.is_string() || value.is_null(),
-            Ty::Bool => value.is_boolean(),
-            Ty::Object => value.is_object(),
-            Ty::Nodes => every_item(value, |node| {
-                node.get("id")
-                    .and_then(Value::as_str)
-                    .is_some_and(|id| !id.is_empty())
-            }),
-            Ty::Connections => every_item(value, |link| {
-                ["from", "to"]
-                    .iter()
-                    .all(|end| link.get(*end).is_some_and(Value::is_string))
-            }),
-            Ty::Strings => value
-                .as_array()
-                .is_some_and(|a| a.iter().all(Value::is_string)),
-            Ty::Count => value.is_u64(),
-            Ty::OptCount => value.is_u64() || value.is_null(),
-            Ty::Time => value
-                .as_str()
-                .is_some_and(|s| crate::clock::Timestamp::parse(s).is_some()),
-            Ty::OptTime => value.is_null() || Ty::Time.accepts(value),
-            Ty::OneOf(options) => value.as_str().is_some_and(|s| options.contains(&s)),
-            Ty::Any => true,
-        }
-    }
-
-    /// What this type expects, for error messages.
-    pub fn describe(self) -> String {
-        match self {
-            Ty::Str => "a string".into(),
-            Ty::OptStr => "a string or null".into(),
-            Ty::Bool => "a boolean".into(),
-            Ty::Object => "an object".into(),
-            Ty::Nodes => "an array of objects, each with a non-empty string 'id'".into(),
-            Ty::Connections => "an array of objects with string 'from' and 'to'".into(),
-            Ty::Strings => "an array of strings".into(),
-            Ty::Count => "a non-negative integer".into(),
-            Ty::OptCount => "a non-negative integer or null".into(),
-            Ty::Time => "an RFC 3339 timestamp such as \"2026-03-05T14:30:00Z\"".into(),
-            Ty::OptTime => "an RFC 3339 timestamp or null".into(),
-            Ty::OneOf(options) => format!(
-                "one of {}",
-                options
-                    .iter()
-                    .map(|o| format!("\"{o}\""))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-            Ty::Any => "any JSON value".into(),
-        }
-    }
-}
-
-/// Whether `value` is an array whose items are all objects passing `check`.
-fn every_item(value: &Value, check: impl Fn(&serde_json::Map<String, Value>) -> bool) -> bool {
-    value
-        .as_array()
-        .is_some_and(|items| items.iter().all(|i| i.as_object().is_some_and(&check)))
-}
-
 /// Checks `record` against `kind`'s schema, filling defaults and derived fields.
 ///
 /// On failure the message names the field and what it must be.
 pub fn conform(kind: Kind, record: &mut Record) -> Result<(), String> {
     for field in kind.fields() {
-        match (record.get(field.name), field.absent) {
-            (None, Absent::Required) => {
+        match (record.get(field.name), field.presence) {
+            (None, Presence::Required) => {
                 return Err(format!("missing required field '{}'", field.name));
             }
-            (None, Absent::Default(literal)) => {
+            (None, Presence::Default(literal)) => {
                 let value = serde_json::from_str(literal)
                     .map_err(|e| format!("bad default for '{}': {e}", field.name))?;
                 record.insert(field.name.to_owned(), value);
             }
-            (Some(value), _) if !field.ty.accepts(value) => {
+            (Some(value), _) if !field.accepts(value) => {
                 return Err(format!(
                     "field '{}' must be {}",
                     field.name,
-                    field.ty.describe()
+                    field.describe()
                 ));
             }
-            (Some(_), _) => {}
+            (None, Presence::Optional) | (Some(_), _) => {}
         }
     }
     if record

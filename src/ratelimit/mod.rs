@@ -4,8 +4,7 @@
 //! Limits are off unless an active scenario has a `rate_limit` section. While on, every
 //! response of a limited route carries `RateLimit-Limit`, `RateLimit-Remaining` and
 //! `RateLimit-Reset` (Unix seconds); a refused call is a 429 error envelope with
-//! `Retry-After`. Windows are kept per namespace, class and key; [`RateLimiter::reset`]
-//! forgets them.
+//! `Retry-After`. Windows are kept per namespace ([`Buckets`]), class and key.
 
 use std::net::{IpAddr, SocketAddr};
 
@@ -16,31 +15,11 @@ use hyper::{HeaderMap, Response};
 use crate::clock::Timestamp;
 use crate::envelope::{self, Body};
 use crate::error::ApiError;
-use crate::routes::Router;
-use crate::scenario::matcher::RouteSet;
-use crate::scenario::model::{KeyBy, RateLimitSpec};
+pub use crate::routes::Class;
+use crate::routes::{ApiRouter, RouteSet};
+pub use spec::{KeyBy, Limits, Positive, RateLimitSpec};
 
-/// The routes in the strict class unless a scenario names its own: transcription,
-/// knowledge-base upload and search, workflow execute and trigger execute (§1.5, §4).
-pub const DEFAULT_STRICT: [&str; 8] = [
-    "POST /api/transcription",
-    "POST /api/transcribe",
-    "POST /api/knowledge-base/upload",
-    "POST /api/knowledge-base",
-    "GET /api/knowledge-base/search",
-    "POST /api/knowledge-base/search",
-    "POST /api/workflow/execute",
-    "POST /api/agent-base/triggers",
-];
-
-/// A rate-limit class.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Class {
-    /// 10 per minute by default.
-    Standard,
-    /// 5 per minute by default, for resource-intensive routes.
-    Strict,
-}
+mod spec;
 
 /// Whom a bucket counts, besides its class: a client IP (no allocation per call), or a
 /// credential when the scenario keys by token.
@@ -64,9 +43,10 @@ pub struct RateLimit {
 }
 
 impl RateLimit {
-    /// Compiles `spec` against the route table; also returns the selectors that matched no
-    /// route (the built-in strict list is allowed to miss).
-    pub fn compile(spec: &RateLimitSpec, router: &Router) -> (Self, Vec<String>) {
+    /// Compiles `spec` against the route table (each operation's documented class, unless
+    /// the spec lists its own strict routes); also returns the selectors that matched no
+    /// route.
+    pub fn compile(spec: &RateLimitSpec, router: &ApiRouter) -> (Self, Vec<String>) {
         let mut unmatched = Vec::new();
         let mut set_of = |selector: &str, warn: bool| {
             let set = RouteSet::from_selector(router, selector);
@@ -75,20 +55,23 @@ impl RateLimit {
             }
             set
         };
-        let strict: Vec<RouteSet> = match &spec.strict {
-            Some(list) => list.iter().map(|s| set_of(s, true)).collect(),
-            None => DEFAULT_STRICT.iter().map(|s| set_of(s, false)).collect(),
-        };
+        let strict: Option<Vec<RouteSet>> = spec
+            .strict
+            .as_ref()
+            .map(|list| list.iter().map(|s| set_of(s, true)).collect());
         let exempt: Vec<RouteSet> = spec.exempt.iter().map(|s| set_of(s, true)).collect();
-        let classes = (0..router.routes().count())
-            .map(|i| {
+        let classes = router
+            .rows()
+            .enumerate()
+            .map(|(i, op)| {
                 if exempt.iter().any(|s| s.contains(i)) {
-                    None
-                } else if strict.iter().any(|s| s.contains(i)) {
-                    Some(Class::Strict)
-                } else {
-                    Some(Class::Standard)
+                    return None;
                 }
+                Some(match &strict {
+                    None => op.class,
+                    Some(sets) if sets.iter().any(|s| s.contains(i)) => Class::Strict,
+                    Some(_) => Class::Standard,
+                })
             })
             .collect();
         let limit = Self {
@@ -253,7 +236,7 @@ mod tests {
 
     fn limit(json: &str) -> RateLimit {
         let spec: RateLimitSpec = serde_json::from_str(json).expect("valid spec");
-        RateLimit::compile(&spec, &Router::default()).0
+        RateLimit::compile(&spec, &ApiRouter::new(crate::routes::OPERATIONS)).0
     }
 
     #[test]
@@ -295,11 +278,24 @@ mod tests {
     }
 
     #[test]
+    fn without_a_strict_list_each_operation_has_its_documented_class() {
+        let router = ApiRouter::new(crate::routes::OPERATIONS);
+        let limit = limit("{}");
+        let class = |name: &str| {
+            let index = router.rows().position(|d| d.name == name).expect("route");
+            limit.class_of(index)
+        };
+        assert_eq!(class("transcription.create"), Some(Class::Strict));
+        assert_eq!(class("knowledge.search"), Some(Class::Strict));
+        assert_eq!(class("agents.get"), Some(Class::Standard));
+    }
+
+    #[test]
     fn strict_and_exempt_lists_classify_routes() {
-        let router = Router::default();
+        let router = ApiRouter::new(crate::routes::OPERATIONS);
         let limit = limit(r#"{"strict": ["agents.get"], "exempt": ["GET /api/agent-base"]}"#);
         let class = |name: &str| {
-            let index = router.routes().position(|d| d.name == name).expect("route");
+            let index = router.rows().position(|d| d.name == name).expect("route");
             limit.class_of(index)
         };
         assert_eq!(class("agents.get"), Some(Class::Strict));
