@@ -1,6 +1,7 @@
 //! [`App`]: everything shared by all requests of one server, and the operations on it that
 //! more than one front end needs (reset, scenario switching).
 
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -12,9 +13,24 @@ use crate::config::Settings;
 use crate::date::DateHeader;
 use crate::journal::Journal;
 use crate::namespace::Namespaces;
-use crate::reload::ReloadReport;
 use crate::routes::ApiRouter;
 use crate::scenario::{Catalog, Scenario, Scenarios};
+
+/// The outcome of the latest reload attempt.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReloadReport {
+    /// How many reloads were attempted (0 before the first).
+    pub attempts: u64,
+    /// How many succeeded.
+    pub applied: u64,
+    /// How many bursts of file events were ignored because no watched file's content had
+    /// changed (an editor saving an unchanged buffer, a copy of the same bytes).
+    pub unchanged: u64,
+    /// The files whose content changed in the latest attempt.
+    pub changed: Vec<PathBuf>,
+    /// Why the latest attempt was refused (`file:line:column: what`), if it was.
+    pub error: Option<String>,
+}
 
 /// Everything shared by all requests of one server.
 #[derive(Debug)]

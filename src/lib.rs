@@ -62,8 +62,8 @@ mod service;
 pub mod store;
 mod trace;
 
+pub use app::ReloadReport;
 pub use clock::{Clock, Timestamp};
 pub use config::{AuthMode, LogFormat, Settings};
 pub use error::{ApiError, FixtureError, ScenarioError, StartError};
-pub use reload::ReloadReport;
 pub use server::{MockServer, MockServerBuilder};

@@ -36,22 +36,6 @@ use crate::scenario::Catalog;
 /// How long the watcher waits for a burst of events to settle before reloading.
 const DEBOUNCE: Duration = Duration::from_millis(100);
 
-/// The outcome of the latest reload attempt.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ReloadReport {
-    /// How many reloads were attempted (0 before the first).
-    pub attempts: u64,
-    /// How many succeeded.
-    pub applied: u64,
-    /// How many bursts of file events were ignored because no watched file's content had
-    /// changed (an editor saving an unchanged buffer, a copy of the same bytes).
-    pub unchanged: u64,
-    /// The files whose content changed in the latest attempt.
-    pub changed: Vec<PathBuf>,
-    /// Why the latest attempt was refused (`file:line:column: what`), if it was.
-    pub error: Option<String>,
-}
-
 /// A running file watcher; dropping it stops watching.
 #[derive(Debug)]
 pub struct Watcher {

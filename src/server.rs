@@ -18,12 +18,13 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::app::App;
+use crate::app::ReloadReport;
 use crate::clock::{Clock, Timestamp};
 use crate::config::{AuthMode, FixtureSource, Settings};
 use crate::error::StartError;
 use crate::fixtures::FixtureSet;
 use crate::namespace::Namespaces;
-use crate::reload::{self, ReloadReport};
+use crate::reload;
 use crate::routes::{ApiRouter, OPERATIONS};
 use crate::scenario::{Catalog, ConnIo, Scenarios};
 use crate::service::{self, Conn};
