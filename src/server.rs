@@ -27,7 +27,7 @@ use crate::namespace::Namespaces;
 use crate::reload;
 use crate::routes::{ApiRouter, OPERATIONS};
 use crate::scenario::{Catalog, ConnIo, Scenarios};
-use crate::service::{self, Conn};
+use crate::service::{self, Conn, Service};
 
 /// How long shutdown waits for in-flight requests before closing connections.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
@@ -286,6 +286,7 @@ impl Drop for MockServer {
 }
 
 async fn serve(listener: TcpListener, app: Arc<App>, mut stopped: watch::Receiver<bool>) {
+    let answers = Arc::new(Service::new(Arc::clone(&app)));
     let mut builder = auto::Builder::new(TokioExecutor::new());
     builder
         .http1()
@@ -309,9 +310,9 @@ async fn serve(listener: TcpListener, app: Arc<App>, mut stopped: watch::Receive
         let _ = stream.set_nodelay(true);
         let (stream, reset) = ConnIo::new(stream);
         let conn = Conn { peer, reset };
-        let app = Arc::clone(&app);
+        let answers = Arc::clone(&answers);
         let service =
-            service_fn(move |request| service::handle(Arc::clone(&app), request, conn.clone()));
+            service_fn(move |request| service::handle(Arc::clone(&answers), request, conn.clone()));
         let connection = builder
             .serve_connection(TokioIo::new(stream), service)
             .into_owned();

@@ -30,6 +30,7 @@ use hyper::body::Incoming;
 use hyper::http::request::Parts;
 use hyper::{HeaderMap, Method, Request, Response};
 
+use crate::admin::{AdminOp, AdminReq};
 use crate::app::App;
 use crate::auth::{self, Principal};
 use crate::body::{self, Unread};
@@ -37,7 +38,7 @@ use crate::envelope::{self, Body};
 use crate::error::ApiError;
 use crate::namespace::{Namespace, NamespaceName, TooManyNamespaces};
 use crate::ratelimit::Verdict;
-use crate::routes::{self, Access, Ctx, Req, Route};
+use crate::routes::{self, Access, Ctx, Req, Route, Router};
 use crate::scenario::NAMESPACE_HEADER;
 use crate::scenario::{self, Aborted, Call, Decision, Scenario, Scenarios, fault};
 use crate::schema;
@@ -54,19 +55,39 @@ pub struct Conn {
     pub reset: Arc<AtomicBool>,
 }
 
+/// What answers requests: the app, and the admin API's router (the admin API sits above the
+/// app, so the app cannot hold it).
+#[derive(Debug)]
+pub struct Service {
+    /// Everything shared by all requests.
+    pub app: Arc<App>,
+    admin: Router<AdminOp>,
+}
+
+impl Service {
+    /// The service of `app`.
+    pub fn new(app: Arc<App>) -> Self {
+        Self {
+            app,
+            admin: admin::router(),
+        }
+    }
+}
+
 /// Answers one request. Never panics outward; fails only when a scenario aborts the
 /// connection on purpose.
 pub async fn handle(
-    app: Arc<App>,
+    service: Arc<Service>,
     request: Request<Incoming>,
     conn: Conn,
 ) -> Result<Response<Body>, Aborted> {
+    let app = &service.app;
     app.in_flight.fetch_add(1, Ordering::AcqRel);
     // Cheap clones (the URI shares the request's bytes), kept only to name a panic.
     let method = request.method().clone();
     let uri = request.uri().clone();
     let mut trace = Trace::start();
-    let answer = pipeline(&app, request, &conn, &mut trace);
+    let answer = pipeline(&service, request, &conn, &mut trace);
     let mut response = catch_panics(&method, uri.path(), answer).await;
     if let Ok(response) = response.as_mut() {
         app.date.stamp(response.headers_mut(), app.clock.now());
@@ -103,11 +124,12 @@ async fn catch_panics(
 /// Stages 1–11, then what every answer gets: the unread rest of the body is drained (or the
 /// connection announced closed) and CORS headers are added.
 async fn pipeline(
-    app: &App,
+    service: &Service,
     request: Request<Incoming>,
     conn: &Conn,
     trace: &mut Trace,
 ) -> Result<Response<Body>, Aborted> {
+    let app = &*service.app;
     let (parts, body) = request.into_parts();
     let mut body = Unread::new(body);
     let version = parts.version;
@@ -118,9 +140,14 @@ async fn pipeline(
         .then(|| parts.headers.get(hyper::header::ORIGIN).cloned())
         .flatten();
     let mut response = if app.settings.cors && parts.method == Method::OPTIONS {
-        cors::preflight(&parts.headers, &app.router, parts.uri.path())
+        let path = parts.uri.path();
+        let allow = match is_admin(app, path) {
+            true => service.admin.allowed(path),
+            false => app.router.allowed(path),
+        };
+        cors::preflight(&parts.headers, allow)
     } else {
-        stages(app, parts, &mut body, conn, trace).await?
+        stages(service, parts, &mut body, conn, trace).await?
     };
     body.settle(
         waits_for_continue,
@@ -135,15 +162,21 @@ async fn pipeline(
     Ok(response)
 }
 
+/// Whether `path` is the admin API's (and it is served).
+fn is_admin(app: &App, path: &str) -> bool {
+    app.settings.admin && (path == "/__admin" || path.starts_with("/__admin/"))
+}
+
 async fn stages(
-    app: &App,
+    service: &Service,
     parts: Parts,
     body: &mut Unread,
     conn: &Conn,
     trace: &mut Trace,
 ) -> Result<Response<Body>, Aborted> {
-    if app.settings.admin && parts.uri.path().starts_with("/__admin") {
-        return Ok(serve_admin(app, parts, body).await);
+    let app = &*service.app;
+    if is_admin(app, parts.uri.path()) {
+        return Ok(serve_admin(app, &service.admin, parts, body, trace).await);
     }
     if let Some(document) = openapi::serve(&parts.method, parts.uri.path()) {
         return Ok(document);
@@ -158,23 +191,29 @@ async fn stages(
     outcome
 }
 
-async fn serve_admin(app: &App, parts: Parts, body: &mut Unread) -> Response<Body> {
-    if admin::scenario::owns(parts.uri.path()) {
-        return admin::scenario::serve(app, &parts, body).await;
-    }
+async fn serve_admin(
+    app: &App,
+    router: &Router<AdminOp>,
+    parts: Parts,
+    body: &mut Unread,
+    trace: &mut Trace,
+) -> Response<Body> {
+    let route = match router.recognize(&parts.method, parts.uri.path()) {
+        Ok(route) => route,
+        Err(error) => return envelope::failure(&error),
+    };
+    trace.route(route.op.name);
     let body = match body.read(&parts.headers, app.settings.body_limit).await {
         Ok(bytes) => bytes,
         Err(refused) => return refused.into_response(parts.version),
     };
     let query = parts.uri.query().map(parse_query).unwrap_or_default();
-    admin::handle(
-        app,
-        &parts.method,
-        parts.uri.path(),
-        &query,
-        &parts.headers,
-        &body,
-    )
+    let req = AdminReq {
+        query: &query,
+        headers: &parts.headers,
+        body: &body,
+    };
+    envelope::respond((route.op.handler)(app, &req))
 }
 
 /// Stages 3–10 for an `/api` request.

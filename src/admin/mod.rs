@@ -1,60 +1,135 @@
-//! The admin API under `/__admin`: health, reset, the request journal, the clock and a
-//! state export. Never under `/api`, never journaled, and switched off by `--admin off`.
+//! The admin API under `/__admin`: health, reset, the request journal, the clock, a state
+//! export and the scenarios ([`scenario`]). Never under `/api`, never journaled, and switched
+//! off by `--admin off`.
 //!
-//! Answers use the same envelope as the API.
+//! Its operations are rows ([`ADMIN`]) on the same [`Router`] type as the API's, so 404, 405
+//! and `HEAD` behave alike. Answers use the same envelope as the API.
+
+pub mod scenario;
 
 use std::time::Duration;
 
 use bytes::Bytes;
-use hyper::{HeaderMap, Method, Response, StatusCode};
+use hyper::{HeaderMap, Method, StatusCode};
 use serde_json::{Map, Value, json};
 
-pub mod scenario;
-
 use crate::app::App;
-use crate::envelope::{self, Body, Reply};
+use crate::envelope::Reply;
 use crate::error::ApiError;
 use crate::journal::Filter;
 use crate::namespace::NamespaceName;
 use crate::routes::request::{Fields, json_object};
+use crate::routes::{Pattern, Router};
+
+/// What an admin handler returns.
+pub type Outcome = Result<Reply, ApiError>;
 
 /// One admin operation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum AdminOp {
-    Health,
-    Reset,
-    Requests,
-    ClearRequests,
-    CountRequests,
-    Clock,
-    AdvanceClock,
-    State,
+#[derive(Debug)]
+pub struct AdminOp {
+    /// A dotted name for logs (`admin.health`).
+    pub name: &'static str,
+    /// The HTTP method.
+    pub method: Method,
+    /// The path.
+    pub path: &'static str,
+    /// The handler.
+    pub handler: fn(&App, &AdminReq<'_>) -> Outcome,
 }
 
-const ADMIN_ROUTES: &[(Method, &str, AdminOp)] = &[
-    (Method::GET, "/__admin/health", AdminOp::Health),
-    (Method::POST, "/__admin/reset", AdminOp::Reset),
-    (Method::GET, "/__admin/requests", AdminOp::Requests),
-    (Method::DELETE, "/__admin/requests", AdminOp::ClearRequests),
-    (
+impl Pattern for AdminOp {
+    fn method(&self) -> &Method {
+        &self.method
+    }
+
+    fn path(&self) -> &'static str {
+        self.path
+    }
+}
+
+const fn admin(
+    name: &'static str,
+    method: Method,
+    path: &'static str,
+    handler: fn(&App, &AdminReq<'_>) -> Outcome,
+) -> AdminOp {
+    AdminOp {
+        name,
+        method,
+        path,
+        handler,
+    }
+}
+
+/// Every admin operation.
+pub const ADMIN: &[AdminOp] = &[
+    admin("admin.health", Method::GET, "/__admin/health", |app, _| {
+        Ok(Reply::ok(health(app)))
+    }),
+    admin("admin.reset", Method::POST, "/__admin/reset", reset),
+    admin("admin.requests", Method::GET, "/__admin/requests", requests),
+    admin(
+        "admin.requests.clear",
+        Method::DELETE,
+        "/__admin/requests",
+        clear_requests,
+    ),
+    admin(
+        "admin.requests.count",
         Method::GET,
         "/__admin/requests/count",
-        AdminOp::CountRequests,
+        count_requests,
     ),
-    (Method::GET, "/__admin/clock", AdminOp::Clock),
-    (
+    admin("admin.clock", Method::GET, "/__admin/clock", |app, _| {
+        Ok(Reply::ok(clock(app)))
+    }),
+    admin(
+        "admin.clock.advance",
         Method::POST,
         "/__admin/clock/advance",
-        AdminOp::AdvanceClock,
+        advance,
     ),
-    (Method::GET, "/__admin/state", AdminOp::State),
+    admin("admin.state", Method::GET, "/__admin/state", state),
+    admin(
+        "admin.scenario",
+        Method::GET,
+        scenario::PATH,
+        scenario::describe,
+    ),
+    admin(
+        "admin.scenario.switch",
+        Method::POST,
+        scenario::PATH,
+        scenario::switch,
+    ),
+    admin(
+        "admin.scenario.replace",
+        Method::PUT,
+        scenario::PATH,
+        scenario::switch,
+    ),
+    admin(
+        "admin.scenario.reset",
+        Method::POST,
+        "/__admin/scenario/reset",
+        scenario::reset_counters,
+    ),
 ];
 
+/// The router of the admin API.
+pub fn router() -> Router<AdminOp> {
+    Router::new(ADMIN)
+}
+
 /// What an admin handler sees.
-struct AdminReq<'a> {
-    query: &'a [(String, String)],
-    headers: &'a HeaderMap,
-    body: &'a Bytes,
+#[derive(Debug)]
+pub struct AdminReq<'a> {
+    /// Query parameters in order.
+    pub query: &'a [(String, String)],
+    /// Request headers.
+    pub headers: &'a HeaderMap,
+    /// The body, read within the limit.
+    pub body: &'a Bytes,
 }
 
 impl AdminReq<'_> {
@@ -86,83 +161,28 @@ impl AdminReq<'_> {
     }
 }
 
-/// Answers an admin request (`path` starts with `/__admin`).
-pub fn handle(
-    app: &App,
-    method: &Method,
-    path: &str,
-    query: &[(String, String)],
-    headers: &HeaderMap,
-    body: &Bytes,
-) -> Response<Body> {
-    let path = if path.len() > 1 {
-        path.trim_end_matches('/')
-    } else {
-        path
-    };
-    let matching: Vec<&(Method, &str, AdminOp)> =
-        ADMIN_ROUTES.iter().filter(|(_, p, _)| *p == path).collect();
-    // HEAD is answered wherever GET is; the server leaves the body out.
-    let wanted = if method == Method::HEAD {
-        &Method::GET
-    } else {
-        method
-    };
-    let Some((_, _, op)) = matching.iter().find(|(m, _, _)| m == wanted) else {
-        if matching.is_empty() {
-            return envelope::failure(&ApiError::new(
-                StatusCode::NOT_FOUND,
-                format!("no admin route for {method} {path}"),
-            ));
-        }
-        let allow = matching
-            .iter()
-            .map(|(m, _, _)| m.as_str())
-            .collect::<Vec<_>>()
-            .join(", ");
-        let mut error = ApiError::new(
-            StatusCode::METHOD_NOT_ALLOWED,
-            format!("method {method} is not allowed on {path}; allowed: {allow}"),
-        );
-        error.allow = Some(allow);
-        return envelope::failure(&error);
-    };
-    let req = AdminReq {
-        query,
-        headers,
-        body,
-    };
-    envelope::respond(dispatch(app, *op, &req))
+fn clear_requests(app: &App, req: &AdminReq<'_>) -> Outcome {
+    let namespace = req.namespace()?;
+    app.journal.clear(namespace.as_deref());
+    Ok(Reply::with(
+        StatusCode::OK,
+        "Request journal cleared",
+        json!({ "namespace": namespace }),
+    ))
 }
 
-fn dispatch(app: &App, op: AdminOp, req: &AdminReq<'_>) -> Result<Reply, ApiError> {
-    match op {
-        AdminOp::Health => Ok(Reply::ok(health(app))),
-        AdminOp::Reset => reset(app, req),
-        AdminOp::Requests => requests(app, req),
-        AdminOp::ClearRequests => {
-            let namespace = req.namespace()?;
-            app.journal.clear(namespace.as_deref());
-            Ok(Reply::with(
-                StatusCode::OK,
-                "Request journal cleared",
-                json!({ "namespace": namespace }),
-            ))
-        }
-        AdminOp::CountRequests => Ok(Reply::ok(
-            json!({ "count": app.journal.count(&filter(req)?, live(app)) }),
-        )),
-        AdminOp::Clock => Ok(Reply::ok(clock(app))),
-        AdminOp::AdvanceClock => advance(app, req),
-        AdminOp::State => {
-            let namespace = req
-                .namespace()?
-                .unwrap_or_else(|| NamespaceName::DEFAULT.to_owned());
-            Ok(Reply::ok(Value::Object(
-                app.namespaces.peek(&namespace).export(),
-            )))
-        }
-    }
+fn count_requests(app: &App, req: &AdminReq<'_>) -> Outcome {
+    let count = app.journal.count(&filter(req)?, live(app));
+    Ok(Reply::ok(json!({ "count": count })))
+}
+
+fn state(app: &App, req: &AdminReq<'_>) -> Outcome {
+    let namespace = req
+        .namespace()?
+        .unwrap_or_else(|| NamespaceName::DEFAULT.to_owned());
+    Ok(Reply::ok(Value::Object(
+        app.namespaces.peek(&namespace).export(),
+    )))
 }
 
 /// The health document: also what `GET /__admin/health` answers.

@@ -6,64 +6,25 @@
 //!   activates those, in that order, and restarts the call counters; an unknown name is 400.
 //! - `POST /__admin/scenario/reset` restarts the call counters and rate-limit windows.
 
-use hyper::http::request::Parts;
-use hyper::{Method, Response, StatusCode};
 use serde_json::{Value, json};
 
+use super::{AdminReq, Outcome};
 use crate::app::App;
-use crate::body::Unread;
-use crate::envelope::{self, Body, Reply};
+use crate::envelope::Reply;
 use crate::error::ApiError;
 
-/// The path prefix this module answers.
-pub const PREFIX: &str = "/__admin/scenario";
+/// The path of the scenario switch.
+pub const PATH: &str = "/__admin/scenario";
 
-/// Whether `path` belongs to this module.
-pub fn owns(path: &str) -> bool {
-    path.strip_prefix(PREFIX)
-        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+/// `POST /__admin/scenario/reset`: restarts the call counters and rate-limit windows.
+pub fn reset_counters(app: &App, req: &AdminReq<'_>) -> Outcome {
+    app.reset_scenarios();
+    describe(app, req)
 }
 
-/// Answers one admin request.
-pub async fn serve(app: &App, parts: &Parts, body: &mut Unread) -> Response<Body> {
-    let rest = parts.uri.path().strip_prefix(PREFIX).unwrap_or_default();
-    let rest = rest.trim_end_matches('/');
-    let result = match (&parts.method, rest) {
-        (&Method::GET, "") => Ok(Reply::ok(describe(app))),
-        (&Method::POST | &Method::PUT, "") => {
-            match body.read(&parts.headers, app.settings.body_limit).await {
-                Ok(bytes) => switch(app, &bytes),
-                Err(refused) => return refused.into_response(parts.version),
-            }
-        }
-        (&Method::POST, "/reset") => {
-            app.reset_scenarios();
-            Ok(Reply::ok(describe(app)))
-        }
-        (_, "" | "/reset") => Err(not_allowed(&parts.method, rest)),
-        (_, _) => Err(ApiError::new(
-            StatusCode::NOT_FOUND,
-            format!("no admin route {}{rest}", PREFIX),
-        )),
-    };
-    envelope::respond(result)
-}
-
-fn not_allowed(method: &Method, rest: &str) -> ApiError {
-    let allow = if rest.is_empty() {
-        "GET, POST, PUT"
-    } else {
-        "POST"
-    };
-    let mut error = ApiError::new(
-        StatusCode::METHOD_NOT_ALLOWED,
-        format!("method {method} is not allowed on {PREFIX}{rest}; allowed: {allow}"),
-    );
-    error.allow = Some(allow.to_owned());
-    error
-}
-
-fn switch(app: &App, bytes: &[u8]) -> Result<Reply, ApiError> {
+/// `POST` or `PUT /__admin/scenario`: activates the scenarios named.
+pub fn switch(app: &App, req: &AdminReq<'_>) -> Outcome {
+    let bytes: &[u8] = req.body;
     let value: Value = serde_json::from_slice(bytes)
         .map_err(|e| ApiError::bad_request(format!("body is not valid JSON: {e}")))?;
     let names: Vec<&str> = match (value.get("scenarios"), value.get("name")) {
@@ -92,10 +53,15 @@ fn switch(app: &App, bytes: &[u8]) -> Result<Reply, ApiError> {
         "active scenarios switched"
     );
     app.activate(set);
-    Ok(Reply::ok(describe(app)))
+    describe(app, req)
 }
 
-fn describe(app: &App) -> Value {
+/// `GET /__admin/scenario`: the active names and every known scenario.
+pub fn describe(app: &App, _req: &AdminReq<'_>) -> Outcome {
+    Ok(Reply::ok(description(app)))
+}
+
+fn description(app: &App) -> Value {
     let active: Vec<String> = app
         .scenarios
         .active()
