@@ -170,10 +170,10 @@ impl Cli {
     pub fn listen_addr(&self) -> Result<SocketAddr, StartError> {
         let ip: IpAddr = match self.host.as_str() {
             "localhost" => IpAddr::from([127, 0, 0, 1]),
-            host => host.parse().map_err(|_| {
-                StartError::Config(format!(
-                    "--host '{host}' is not an IP address (or 'localhost')"
-                ))
+            host => host.parse().map_err(|_| StartError::InvalidFlag {
+                flag: "--host",
+                value: host.to_owned(),
+                expected: "an IP address (or 'localhost')",
             })?,
         };
         Ok(SocketAddr::new(ip, self.port))
@@ -184,11 +184,13 @@ impl Cli {
         let addr = self.listen_addr()?;
         let frozen_clock = match &self.clock {
             None => None,
-            Some(text) => Some(Timestamp::parse(text).ok_or_else(|| {
-                StartError::Config(format!(
-                    "--clock '{text}' is not an RFC 3339 time such as 2026-03-05T14:30:00Z"
-                ))
-            })?),
+            Some(text) => Some(
+                Timestamp::parse(text).ok_or_else(|| StartError::InvalidFlag {
+                    flag: "--clock",
+                    value: text.clone(),
+                    expected: "an RFC 3339 time such as 2026-03-05T14:30:00Z",
+                })?,
+            ),
         };
         Ok(Settings {
             addr,

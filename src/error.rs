@@ -194,12 +194,45 @@ pub enum ScenarioError {
     },
 }
 
+/// A scenario name that is neither built in nor loaded (switching scenarios at run time).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown scenario '{name}'; available: {available}")]
+pub struct UnknownScenario {
+    /// The name asked for.
+    pub name: String,
+    /// The names that exist, comma-separated.
+    pub available: String,
+}
+
 /// Why the server could not start. Each kind maps to a distinct exit code.
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
-    /// Flags or builder settings that contradict each other.
-    #[error("invalid configuration: {0}")]
-    Config(String),
+    /// A flag's value is not one it takes.
+    #[error("invalid configuration: {flag} '{value}' is not {expected}")]
+    InvalidFlag {
+        /// The flag (`--host`).
+        flag: &'static str,
+        /// The value given.
+        value: String,
+        /// What it must be.
+        expected: &'static str,
+    },
+    /// The fixtures or scenario files cannot be watched for changes.
+    #[error("invalid configuration: cannot watch {}: {source}", path.display())]
+    Watch {
+        /// What was to be watched.
+        path: PathBuf,
+        /// Why it cannot be.
+        source: notify::Error,
+    },
+    /// The ready file cannot be written.
+    #[error("invalid configuration: --ready-file {}: {source}", path.display())]
+    ReadyFile {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
     /// The fixture set is broken.
     #[error(transparent)]
     Fixture(#[from] FixtureError),
@@ -220,7 +253,9 @@ impl StartError {
     /// The process exit code for this failure (see the README's exit-code table).
     pub fn exit_code(&self) -> u8 {
         match self {
-            StartError::Config(_) => 2,
+            StartError::InvalidFlag { .. }
+            | StartError::Watch { .. }
+            | StartError::ReadyFile { .. } => 2,
             StartError::Fixture(_) => 3,
             StartError::Scenario(_) => 4,
             StartError::Bind { .. } => 5,

@@ -13,57 +13,68 @@
 //! # Ok(()) }
 //! ```
 //!
+//! # Public API
+//! [`MockServer`] and its [`MockServerBuilder`] (with [`Settings`], [`AuthMode`],
+//! [`FixtureSource`], [`LogFormat`]), the server [`Clock`] and [`Timestamp`], hot-reload
+//! outcomes ([`ReloadReport`]), the errors a server start or a scenario switch can give
+//! ([`StartError`], [`FixtureError`], [`ScenarioError`], [`UnknownScenario`], [`Location`]) and
+//! the [`openapi`] document. Modules marked hidden exist for the binary, the fuzz targets and
+//! the tests.
+//!
 //! # Layout
-//! - [`server`]: [`MockServer`] and its builder: listener, accept loop, graceful shutdown.
-//! - `service`: the ordered request stages (route, body, auth, handler, envelope).
-//! - `routes`: the route table, recognition, and one module of handlers per resource.
-//! - `store`: the state handle; DashMap collections behind typed methods.
-//! - [`scenario`]: scenario files, precompiled matching, fault injection, `/__admin/scenario`.
-//! - [`ratelimit`]: the documented fixed-window limits, when a scenario enables them.
-//! - [`reload`]: watching fixtures and scenario files, all-or-nothing swaps.
-//! - [`fixtures`]: loading and validating seed data, with file:line:column errors.
-//! - `auth`: credentials to a [`Principal`](auth::Principal).
-//! - `envelope`: the only place results become HTTP responses.
-//! - `trace`: what a request leaves behind: its journal entry and its debug log line.
-//! - [`clock`]: the one server clock tests can advance.
-//! - `date`: the `Date` header from that clock, formatted once per second.
-//! - [`engine`]: executions: started here, their progress derived from the clock.
-//! - [`config`] / [`cli`]: typed settings and the raw flags they come from.
-//! - [`healthcheck`]: the `healthcheck` subcommand's plain HTTP/1.0 probe.
-//! - [`logging`]: the binary's stderr logs: level filter, format, colour on terminals only.
-//! - [`error`]: request errors and startup errors with their exit codes.
+//! From the bottom layer up; a module uses only modules above it in this list (checked by
+//! `tests/layers.rs`). `docs/ARCHITECTURE.md` walks through a request.
+//! - `error`, `clock`, `hash`: request and startup errors; the one server clock; stable hashes.
+//! - `schema`: the one type system of records, request bodies, queries and answers.
+//! - `store`: records (collections, a namespace's `State`, the seed); `fixtures`: loading it.
+//! - `executions`: the execution simulation; `auth`: credentials to a caller.
+//! - `envelope`, `body`, `cors`, `date`, `journal`: HTTP plumbing and the request journal.
+//! - `routes`: the operation rows (`routes::table`), the router, request validation and one
+//!   module of handlers per resource.
+//! - `ratelimit`, `scenario`: the documented limits and fault injection.
+//! - `namespace`: one object per `X-Mock-Namespace` (records, runs, counters, buckets).
+//! - `app`: what all requests share; `admin`, `reload`, `openapi`, `trace`: around it.
+//! - `service`: the request path as ordered stages; `server`: [`MockServer`].
+//! - `config`, `cli`, `logging`, `healthcheck`: settings and the binary's parts.
 
 mod admin;
 mod app;
-pub mod auth;
+mod auth;
 mod body;
+#[doc(hidden)]
 pub mod cli;
-pub mod clock;
-pub mod config;
+mod clock;
+mod config;
 mod cors;
 mod date;
-pub mod envelope;
-pub mod error;
-pub mod executions;
+mod envelope;
+mod error;
+mod executions;
+#[doc(hidden)]
 pub mod fixtures;
 mod hash;
+#[doc(hidden)]
 pub mod healthcheck;
-pub mod journal;
+mod journal;
+#[doc(hidden)]
 pub mod logging;
-pub mod namespace;
+mod namespace;
 pub mod openapi;
-pub mod ratelimit;
-pub mod reload;
+mod ratelimit;
+mod reload;
+#[doc(hidden)]
 pub mod routes;
+#[doc(hidden)]
 pub mod scenario;
+#[doc(hidden)]
 pub mod schema;
-pub mod server;
+mod server;
 mod service;
-pub mod store;
+mod store;
 mod trace;
 
 pub use app::ReloadReport;
 pub use clock::{Clock, Timestamp};
-pub use config::{AuthMode, LogFormat, Settings};
-pub use error::{ApiError, FixtureError, ScenarioError, StartError};
+pub use config::{AuthMode, FixtureSource, LogFormat, Settings};
+pub use error::{ApiError, FixtureError, Location, ScenarioError, StartError, UnknownScenario};
 pub use server::{MockServer, MockServerBuilder};

@@ -71,8 +71,10 @@ async fn run(cli: Cli) -> Result<(), StartError> {
     let signals = Signals::install();
     let server = MockServer::builder().settings(settings).try_start().await?;
     if let Some(path) = &cli.ready_file {
-        write_ready_file(path, &server.uri())
-            .map_err(|e| StartError::Config(format!("--ready-file {}: {e}", path.display())))?;
+        write_ready_file(path, &server.uri()).map_err(|source| StartError::ReadyFile {
+            path: path.clone(),
+            source,
+        })?;
     }
     // A closed stdout (the parent stopped reading) must not stop the server: the ready
     // file and the port still say where it listens.

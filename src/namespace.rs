@@ -190,11 +190,6 @@ impl Namespaces {
         Ok(self.create(name))
     }
 
-    /// Namespace `name` if it is live.
-    pub fn live(&self, name: &str) -> Option<Arc<Namespace>> {
-        self.live.get(name).map(|ns| Arc::clone(&ns))
-    }
-
     /// The records of namespace `name` if it is live, else a fresh state over the seed that is
     /// not kept (what a read-only look at a namespace no request has named yet sees).
     pub fn peek(&self, name: &str) -> Arc<State> {

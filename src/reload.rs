@@ -11,7 +11,7 @@
 //! and swaps only if all are valid; otherwise the error is logged with its file, line and
 //! column and the old set keeps serving. A scenario file whose content did not change keeps its
 //! compiled rules, and with them its call counters. The outcome of each attempt is published on
-//! a watch channel ([`ReloadReport`]).
+//! a watch channel ([`ReloadReport`](crate::app::ReloadReport)).
 //!
 //! A reloaded fixture set replaces the seed and is merged into the live state: records the
 //! edit added, changed or removed are applied; records clients created, and seed records the
@@ -82,7 +82,10 @@ pub fn watch(app: &Arc<App>) -> Result<Option<Watcher>, StartError> {
     let mut watcher = notify::recommended_watcher(move |event| {
         let _ = tx.send(event);
     })
-    .map_err(|e| StartError::Config(format!("cannot start the file watcher: {e}")))?;
+    .map_err(|source| StartError::Watch {
+        path: PathBuf::from("the fixtures and scenario files"),
+        source,
+    })?;
     let mut watched: Vec<&Path> = inputs.dirs.iter().map(PathBuf::as_path).collect();
     watched.extend(inputs.files.iter().filter_map(|f| f.parent()));
     watched.sort();
@@ -90,7 +93,10 @@ pub fn watch(app: &Arc<App>) -> Result<Option<Watcher>, StartError> {
     for dir in watched {
         watcher
             .watch(dir, RecursiveMode::NonRecursive)
-            .map_err(|e| StartError::Config(format!("cannot watch {}: {e}", dir.display())))?;
+            .map_err(|source| StartError::Watch {
+                path: dir.to_owned(),
+                source,
+            })?;
     }
     let task = tokio::spawn(run(Arc::clone(app), rx, inputs, loaded));
     Ok(Some(Watcher {
@@ -111,8 +117,10 @@ fn canonical_file(path: &Path) -> Result<PathBuf, StartError> {
 }
 
 fn canonical(path: &Path) -> Result<PathBuf, StartError> {
-    path.canonicalize()
-        .map_err(|e| StartError::Config(format!("cannot watch {}: {e}", path.display())))
+    path.canonicalize().map_err(|e| StartError::Watch {
+        path: path.to_owned(),
+        source: notify::Error::io(e),
+    })
 }
 
 /// What a server was loaded from: fixture directories and scenario files.
@@ -209,13 +217,8 @@ async fn run(
     }
 }
 
-/// Reloads every fixture and scenario file now; swaps only when all are valid.
-pub fn reload(app: &App) {
-    reload_changed(app, Vec::new());
-}
-
-/// Reloads after `changed` files changed (empty: not known); swaps only when everything is
-/// valid, logs one line either way and reports whether the new set was applied.
+/// Reloads every fixture and scenario file after `changed` files changed; swaps only when
+/// everything is valid, logs one line either way and reports whether the new set was applied.
 fn reload_changed(app: &App, changed: Vec<PathBuf>) -> bool {
     let outcome = load(app);
     let files = changed

@@ -21,7 +21,7 @@ use crate::app::App;
 use crate::app::ReloadReport;
 use crate::clock::{Clock, Timestamp};
 use crate::config::{AuthMode, FixtureSource, Settings};
-use crate::error::StartError;
+use crate::error::{StartError, UnknownScenario};
 use crate::fixtures::FixtureSet;
 use crate::namespace::Namespaces;
 use crate::reload;
@@ -260,7 +260,7 @@ impl MockServer {
 
     /// Switches the active scenarios (built-in or loaded names), as `POST /__admin/scenario`
     /// does.
-    pub fn set_scenarios(&self, names: &[&str]) -> Result<(), String> {
+    pub fn set_scenarios(&self, names: &[&str]) -> Result<(), UnknownScenario> {
         let set = self
             .app
             .scenarios

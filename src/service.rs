@@ -1,14 +1,17 @@
 //! The one place a request enters. Each request goes through the same ordered stages:
 //!
-//! 1. **admin**: `/__admin/*` (scenario routes by [`scenario::admin`], the rest by
-//!    `admin`) and `/swagger.json` are answered aside, never journaled;
-//! 2. **namespace**: `X-Mock-Namespace` picks the state (400 when malformed);
+//! 0. **preflight**: with CORS on, an `OPTIONS` request is answered 204 at once;
+//! 1. **admin**: `/__admin/*` (the admin operations' rows, on the same router type) and
+//!    `/swagger.json` are answered aside, never journaled;
+//! 2. **namespace**: `X-Mock-Namespace` picks the [`Namespace`] (400 when malformed, 503 when
+//!    one too many);
 //! 3. **route**: `(method, path)` → [`Route`] (404 / 405);
 //! 4. **scenarios**: the active set, or the one `X-Mock-Scenario` names (400 if unknown);
 //! 5. **rate limit**: count the call when a scenario enables limits (429 over the limit);
 //! 6. **inject**: `Prefer: code=NNN`, else the first scenario rule that fires;
 //! 7. **delay**: wait as the rule says (Tokio time);
-//! 8. **answer**: the injected status, or body (413) → auth (401/400) → handler → envelope;
+//! 8. **answer**: the injected status, or body (413) → auth (401/400) → query and body
+//!    checked against the operation's row (400) → handler → envelope;
 //! 9. **headers**: rate-limit and rule headers are added;
 //! 10. **fault**: reset, close, truncate or dribble as the rule says;
 //! 11. **journal**: the exchange is appended to the bounded request journal;
@@ -16,8 +19,9 @@
 //! 13. **log**: at debug level, one line per request, admin and `/swagger.json` included
 //!     (method, path, status, duration, namespace, route, rule; see `trace`).
 //!
-//! A panic anywhere inside becomes a logged 500 envelope; the connection is only dropped
-//! when a scenario asks for it.
+//! Every answer then gets what a connection needs: the unread rest of the body is drained
+//! (or the close announced; see `body`) and CORS headers are added. A panic anywhere inside
+//! becomes a logged 500 envelope; the connection is only dropped when a scenario asks for it.
 
 use std::net::SocketAddr;
 use std::panic::AssertUnwindSafe;
@@ -258,7 +262,7 @@ async fn api(
         None => answer(app, ns, parts, body, route, conn.peer, trace).await,
     };
     finish_headers(&mut response, limit, decision.as_ref());
-    match decision.and_then(|d| d.action.fault) {
+    match decision.and_then(|d| d.effect.fault) {
         Some(f) => fault::apply(f, response, &conn.reset),
         None => Ok(response),
     }
@@ -287,8 +291,8 @@ fn prefer(app: &App, set: &[Arc<Scenario>], call: &Call<'_>) -> Option<Decision>
 }
 
 fn injected(decision: &Decision) -> Option<Response<Body>> {
-    let status = decision.action.status?;
-    Some(envelope::json(status, decision.action.body.to_vec()))
+    let status = decision.effect.status?;
+    Some(envelope::json(status, decision.effect.body.to_vec()))
 }
 
 fn finish_headers(response: &mut Response<Body>, limit: Option<Verdict>, d: Option<&Decision>) {
@@ -296,7 +300,7 @@ fn finish_headers(response: &mut Response<Body>, limit: Option<Verdict>, d: Opti
     if let Some(verdict) = limit {
         verdict.apply(headers);
     }
-    for (name, value) in d.map(|d| d.action.headers.as_slice()).unwrap_or_default() {
+    for (name, value) in d.map(|d| d.effect.headers.as_slice()).unwrap_or_default() {
         headers.insert(name.clone(), value.clone());
     }
 }

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use libfuzzer_sys::fuzz_target;
 use prodgy_mock::fixtures::FixtureSet;
-use prodgy_mock::store::Kind;
+use prodgy_mock::schema::Kind;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {

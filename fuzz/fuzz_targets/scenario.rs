@@ -6,10 +6,10 @@ use std::path::Path;
 use std::sync::LazyLock;
 
 use libfuzzer_sys::fuzz_target;
-use prodgy_mock::routes::Router;
+use prodgy_mock::routes::{ApiRouter, OPERATIONS};
 use prodgy_mock::scenario::Scenario;
 
-static ROUTER: LazyLock<Router> = LazyLock::new(Router::default);
+static ROUTER: LazyLock<ApiRouter> = LazyLock::new(|| ApiRouter::new(OPERATIONS));
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {

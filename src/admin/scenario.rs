@@ -47,7 +47,7 @@ pub fn switch(app: &App, req: &AdminReq<'_>) -> Outcome {
         .scenarios
         .catalog()
         .resolve(names)
-        .map_err(ApiError::bad_request)?;
+        .map_err(|unknown| ApiError::bad_request(unknown.to_string()))?;
     tracing::info!(
         scenarios = ?set.iter().map(|s| s.name.as_str()).collect::<Vec<_>>(),
         "active scenarios switched"

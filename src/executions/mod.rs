@@ -23,7 +23,7 @@ use serde_json::{Map, Value, json};
 use crate::clock::Timestamp;
 use crate::error::ApiError;
 use crate::store::{Kind, Record, Scope, State};
-pub use plan::{DEFAULT_DURATION, DEFAULT_NODES, workflow_of_agent};
+pub use plan::workflow_of_agent;
 use plan::{duration_of, last, nodes_of, status_of, timeline_of};
 pub use runs::Runs;
 pub use timeline::{Command, Event, Status, Step, Timeline, View};

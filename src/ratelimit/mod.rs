@@ -17,7 +17,7 @@ use crate::envelope::{self, Body};
 use crate::error::ApiError;
 pub use crate::routes::Class;
 use crate::routes::{ApiRouter, RouteSet};
-pub use spec::{KeyBy, Limits, Positive, RateLimitSpec};
+pub use spec::{KeyBy, RateLimitSpec};
 
 mod spec;
 

@@ -10,6 +10,7 @@ mod common;
 mod events;
 mod integrations;
 mod knowledge;
+mod launch;
 pub mod multipart;
 pub mod operation;
 pub mod request;

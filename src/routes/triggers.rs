@@ -1,13 +1,12 @@
 //! Triggers (`/api/agent-base/triggers`): list, details, and executing a manual trigger.
 
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::common::{list as list_reply, one_of, owner, product_scope, text, visible};
 use super::request::Fields;
-use super::{Ctx, Req};
+use super::{Ctx, Req, launch};
 use crate::envelope::Reply;
 use crate::error::ApiError;
-use crate::executions::{self, Launch};
 use crate::schema::TRIGGER_TYPES;
 use crate::store::{Kind, Record, Scope};
 
@@ -60,57 +59,6 @@ pub fn execute(ctx: &Ctx<'_>, req: &Req) -> Result<Reply, ApiError> {
             "trigger '{id}' is inactive: activate it before executing it"
         )));
     }
-    let started = start_for_trigger(ctx, &trigger, "manual", input)?;
+    let started = launch::trigger(ctx, &trigger, "manual", input)?;
     Ok(Reply::ok(started))
-}
-
-/// Starts the agent of `trigger` (and the agent's workflow base, if any) with `input`;
-/// returns the `data` both trigger execution and webhooks answer with.
-pub fn start_for_trigger(
-    ctx: &Ctx<'_>,
-    trigger: &Record,
-    trigger_type: &'static str,
-    input: serde_json::Map<String, Value>,
-) -> Result<Value, ApiError> {
-    let agent_id = text(trigger, "agent_base_id").unwrap_or_default();
-    let agent = ctx
-        .state
-        .get(Kind::Agent, agent_id)
-        .ok_or_else(|| ApiError::not_found("agent", agent_id))?;
-    require_active_agent(&agent)?;
-    let workflow = executions::workflow_of_agent(ctx.state, agent_id);
-    let product = text(&agent, "product_id");
-    let launch = Launch {
-        agent: Some(&agent),
-        workflow: workflow.as_deref(),
-        trigger: Some(trigger),
-        trigger_type,
-        input,
-        product,
-    };
-    let execution = ctx.executions().start(ctx.clock.now(), launch)?;
-    Ok(started_data(&execution))
-}
-
-/// 400 when `agent` is not active.
-pub fn require_active_agent(agent: &Record) -> Result<(), ApiError> {
-    if agent.get("is_active").and_then(Value::as_bool) == Some(false) {
-        let id = text(agent, "id").unwrap_or_default();
-        return Err(ApiError::bad_request(format!(
-            "agent '{id}' is inactive: activate it (PUT /api/agent-base/{id} with is_active true) before running it"
-        )));
-    }
-    Ok(())
-}
-
-/// `{execution_id, status, …}` for a just-started execution.
-pub fn started_data(execution: &Record) -> Value {
-    json!({
-        "execution_id": execution.get("id"),
-        "status": execution.get("status"),
-        "agent_base_id": execution.get("agent_base_id"),
-        "workflow_base_id": execution.get("workflow_base_id"),
-        "trigger_id": execution.get("trigger_id"),
-        "started_at": execution.get("started_at"),
-    })
 }

@@ -6,7 +6,7 @@ use hyper::StatusCode;
 use serde_json::{Value, json};
 
 use super::common::text;
-use super::triggers::start_for_trigger;
+use super::launch;
 use super::{Ctx, Req};
 use crate::envelope::{self, Reply};
 use crate::error::ApiError;
@@ -17,7 +17,7 @@ use crate::store::{Kind, Record, Scope};
 pub fn generic(ctx: &Ctx<'_>, req: &Req, path: &str) -> Result<Reply, ApiError> {
     let trigger = webhook_trigger(ctx, path)?;
     let payload = req.json()?;
-    let data = start_for_trigger(ctx, &trigger, "webhook", payload)?;
+    let data = launch::trigger(ctx, &trigger, "webhook", payload)?;
     let data = json!({ "execution_id": data.get("execution_id") });
     Ok(Reply::with(
         StatusCode::OK,

@@ -4,8 +4,8 @@
 use std::sync::Arc;
 
 use super::common::{text, visible};
+use super::launch::{require_active_agent, started};
 use super::request::Fields;
-use super::triggers::{require_active_agent, started_data};
 use super::{Ctx, Req};
 use crate::envelope::Reply;
 use crate::error::ApiError;
@@ -69,7 +69,7 @@ pub fn execute(ctx: &Ctx<'_>, req: &Req) -> Result<Reply, ApiError> {
         product: product.as_deref(),
     };
     let execution = ctx.executions().start(ctx.clock.now(), launch)?;
-    Ok(Reply::ok(started_data(&execution)))
+    Ok(Reply::ok(started(&execution)))
 }
 
 fn agent_id(agent: &Record) -> &str {

@@ -16,13 +16,13 @@ use super::builtin::BUILTIN;
 use super::matcher::Extra;
 use super::model::{Delay, Fault, MatchSpec, RuleSpec, ScenarioSpec, When};
 use crate::envelope::error_name;
-use crate::error::{Location, ScenarioError};
+use crate::error::{Location, ScenarioError, UnknownScenario};
 use crate::ratelimit::RateLimit;
 use crate::routes::{ApiRouter, RouteSet};
 
 /// What a rule does when it fires.
 #[derive(Debug, Default)]
-pub struct Action {
+pub struct Effect {
     /// The status to answer with; `None` lets the real handler answer.
     pub status: Option<StatusCode>,
     /// The body for `status`, built at load time.
@@ -49,7 +49,7 @@ pub struct Rule {
     /// On which calls it fires.
     pub when: When,
     /// What happens then.
-    pub action: Arc<Action>,
+    pub effect: Arc<Effect>,
 }
 
 /// One compiled scenario.
@@ -182,20 +182,20 @@ impl Catalog {
         &self.scenarios
     }
 
-    /// The scenarios named in `names` (comma-separated lists allowed), or a message naming the
-    /// unknown one.
+    /// The scenarios named in `names` (comma-separated lists allowed), or the unknown one.
     pub fn resolve<'a>(
         &self,
         names: impl IntoIterator<Item = &'a str>,
-    ) -> Result<Vec<Arc<Scenario>>, String> {
+    ) -> Result<Vec<Arc<Scenario>>, UnknownScenario> {
         let mut set = Vec::new();
         for name in names.into_iter().flat_map(|n| n.split(',')).map(str::trim) {
             if name.is_empty() {
                 continue;
             }
-            let found = self
-                .get(name)
-                .ok_or_else(|| format!("unknown scenario '{name}'; available: {}", self.names()))?;
+            let found = self.get(name).ok_or_else(|| UnknownScenario {
+                name: name.to_owned(),
+                available: self.names(),
+            })?;
             set.push(found);
         }
         Ok(set)
@@ -348,7 +348,7 @@ fn compile_rule(rule: RuleSpec, scenario: &str, id: u32, router: &ApiRouter) -> 
         (Some(status), None) => default_body(status, respond.message, scenario),
         (None, None) => Bytes::new(),
     };
-    let action = Action {
+    let effect = Effect {
         status,
         body,
         headers: respond.headers.0,
@@ -361,7 +361,7 @@ fn compile_rule(rule: RuleSpec, scenario: &str, id: u32, router: &ApiRouter) -> 
         routes,
         extra,
         when: rule.when,
-        action: Arc::new(action),
+        effect: Arc::new(effect),
     }
 }
 

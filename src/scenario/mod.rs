@@ -6,21 +6,22 @@
 //! tried in the order the scenarios were given, then in file order, and the first rule that
 //! fires answers; the first scenario with a `rate_limit` section sets the limits.
 //!
-//! Layout: [`model`] is the file format, [`matcher`] the precompiled matching, [`catalog`]
-//! loading and compiling, [`engine`] the per-call decision with its counters, [`fault`] how
-//! responses are delayed and broken.
+//! Layout: [`model`] is the file format, [`matcher`] the conditions beyond a rule's routes,
+//! [`catalog`] loading and compiling, [`rules`] the per-call decision (with each namespace's
+//! counters, [`RuleState`]), [`prefer`] the `Prefer: code=` header, [`fault`] how responses
+//! are delayed and broken. The `/__admin/scenario` endpoint is the admin API's.
 
 pub mod builtin;
 pub mod catalog;
-pub mod engine;
 pub mod fault;
 pub mod matcher;
 pub mod model;
 pub mod prefer;
+pub mod rules;
 
 pub use catalog::{Catalog, Scenario};
-pub use engine::{Call, Decision, RuleState, Scenarios};
 pub use fault::{Aborted, ConnIo};
+pub use rules::{Call, Decision, RuleState, Scenarios};
 
 use hyper::HeaderMap;
 

@@ -9,9 +9,9 @@ use std::sync::Arc;
 use hyper::header::HeaderValue;
 use hyper::{HeaderMap, StatusCode};
 
-use super::catalog::{Action, default_body};
-use super::engine::{Call, Decision, Scenarios};
+use super::catalog::{Effect, default_body};
 use super::model::Fault;
+use super::rules::{Call, Decision, Scenarios};
 use crate::clock::Timestamp;
 use crate::ratelimit::{Class, Verdict};
 use hyper::header::HeaderName;
@@ -55,7 +55,7 @@ pub fn decide(
         status.as_u16(),
         status.as_u16()
     );
-    let action = Action {
+    let effect = Effect {
         status: Some(status),
         body: default_body(status, Some(message), "prefer"),
         headers,
@@ -64,7 +64,7 @@ pub fn decide(
     };
     Some(Decision {
         rule: Arc::from("prefer"),
-        action: Arc::new(action),
+        effect: Arc::new(effect),
         delay: None,
     })
 }

@@ -1,5 +1,5 @@
 //! The one schema of everything the mock reads and answers: the fields of stored records
-//! ([`records`]), of request bodies and query strings (declared on each operation's row), and
+//! (`records`), of request bodies and query strings (declared on each operation's row), and
 //! of the answers it builds ([`answers`]), all in one type system ([`Ty`], [`Field`]).
 //!
 //! One description serves three purposes: it validates what comes in (a fixture record, a

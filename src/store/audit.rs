@@ -125,11 +125,6 @@ impl AuditLog {
         let page = self.entries.iter().rev().skip(offset).take(size).cloned();
         (page.collect(), self.entries.len() as u64)
     }
-
-    /// Entries ever written, including dropped ones.
-    pub fn total(&self) -> u64 {
-        self.total
-    }
 }
 
 #[cfg(test)]
@@ -145,7 +140,7 @@ mod tests {
         }
         let (page, kept) = log.newest_first(0, 2);
         assert_eq!(kept, AUDIT_CAPACITY as u64);
-        assert_eq!(log.total(), AUDIT_CAPACITY as u64 + 5);
+        assert_eq!(log.total, AUDIT_CAPACITY as u64 + 5);
         assert_eq!(page[0].seq, AUDIT_CAPACITY as u64 + 4);
         assert_eq!(page[1].seq, AUDIT_CAPACITY as u64 + 3);
     }

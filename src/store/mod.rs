@@ -21,9 +21,9 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde_json::Value;
 
-pub use crate::schema::{Kind, Record, canonical_id};
+pub use crate::schema::{Kind, Record};
 pub use audit::{AuditAction, AuditEntry, Details, Origin};
-pub use collection::{Collection, DuplicateId, Id, Page, PageRequest, Partition, Scope, record_id};
+pub use collection::{Collection, DuplicateId, Id, Page, PageRequest, Scope, record_id};
 pub use seed::{Seed, SeedRecord};
 
 use crate::clock::Timestamp;

@@ -1,7 +1,7 @@
 //! Knowledge base (`/api/knowledge-base`): upload, list, get, delete and search documents.
 //!
 //! Uploads stream through [`multipart`](super::multipart) with the configured upload limit.
-//! Search scores the text of completed documents of the caller's product (see [`search`]).
+//! Search scores the text of completed documents of the caller's product (see `search`).
 
 mod document;
 mod query;

@@ -14,7 +14,7 @@ use hyper::HeaderMap;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use super::catalog::{Action, Catalog, Rule, Scenario};
+use super::catalog::{Catalog, Effect, Rule, Scenario};
 use super::model::{Delay, When};
 use crate::error::ApiError;
 use crate::ratelimit::RateLimit;
@@ -44,7 +44,7 @@ pub struct Decision {
     /// Which rule fired (`scenario#n`, or `prefer` for a `Prefer` header).
     pub rule: Arc<str>,
     /// What to do.
-    pub action: Arc<Action>,
+    pub effect: Arc<Effect>,
     /// The delay, already drawn.
     pub delay: Option<Duration>,
 }
@@ -151,7 +151,9 @@ impl Scenarios {
         self.catalog()
             .resolve([names])
             .map(Into::into)
-            .map_err(|m| ApiError::bad_request(format!("header 'X-Mock-Scenario': {m}")))
+            .map_err(|unknown| {
+                ApiError::bad_request(format!("header 'X-Mock-Scenario': {unknown}"))
+            })
     }
 
     /// The rate limit of `set`: the first scenario that has one.
@@ -165,10 +167,10 @@ impl Scenarios {
             .iter()
             .flat_map(|s| s.rules.iter())
             .find(|rule| fires(rule, call, rules))?;
-        let delay = rule.action.delay.map(|d| draw_delay(d, rules));
+        let delay = rule.effect.delay.map(|d| draw_delay(d, rules));
         Some(Decision {
             rule: Arc::clone(&rule.label),
-            action: Arc::clone(&rule.action),
+            effect: Arc::clone(&rule.effect),
             delay,
         })
     }
