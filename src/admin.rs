@@ -100,7 +100,13 @@ pub fn handle(
     };
     let matching: Vec<&(Method, &str, AdminOp)> =
         ADMIN_ROUTES.iter().filter(|(_, p, _)| *p == path).collect();
-    let Some((_, _, op)) = matching.iter().find(|(m, _, _)| m == method) else {
+    // HEAD is answered wherever GET is; the server leaves the body out.
+    let wanted = if method == Method::HEAD {
+        &Method::GET
+    } else {
+        method
+    };
+    let Some((_, _, op)) = matching.iter().find(|(m, _, _)| m == wanted) else {
         if matching.is_empty() {
             return envelope::failure(&ApiError::new(
                 StatusCode::NOT_FOUND,
@@ -151,7 +157,7 @@ fn dispatch(app: &App, op: AdminOp, req: &AdminReq<'_>) -> Result<Reply, ApiErro
                 .namespace()?
                 .unwrap_or_else(|| DEFAULT_NAMESPACE.to_owned());
             Ok(Reply::ok(Value::Object(
-                app.store.namespace(&namespace).export(),
+                app.store.peek(&namespace).export(),
             )))
         }
     }
@@ -169,6 +175,20 @@ pub fn health(app: &App) -> Value {
         "uptime_seconds": app.started.elapsed().as_secs(),
         "clock": app.clock.now().to_string(),
         "journal": { "size": app.journal.count(&Filter::default()), "capacity": app.journal.capacity() },
+        "reload": reload(app),
+    })
+}
+
+/// The hot-reload counters and the outcome of the latest attempt.
+fn reload(app: &App) -> Value {
+    let report = app.reloads.borrow();
+    json!({
+        "watching": app.settings.watch,
+        "attempts": report.attempts,
+        "applied": report.applied,
+        "unchanged": report.unchanged,
+        "changed": report.changed.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
+        "error": report.error,
     })
 }
 

@@ -8,8 +8,8 @@ use clap::{Parser, Subcommand};
 
 use crate::clock::Timestamp;
 use crate::config::{
-    AuthMode, DEFAULT_BODY_LIMIT, DEFAULT_SEED, DEFAULT_UPLOAD_LIMIT, FixtureSource, LogFormat,
-    Settings,
+    AuthMode, DEFAULT_BODY_LIMIT, DEFAULT_MAX_NAMESPACES, DEFAULT_SEED, DEFAULT_UPLOAD_LIMIT,
+    FixtureSource, LogFormat, Settings,
 };
 use crate::error::StartError;
 use crate::journal::DEFAULT_JOURNAL_SIZE;
@@ -71,9 +71,17 @@ pub struct Cli {
     #[arg(long, env = "PRODGY_MOCK_ADMIN", value_enum, default_value_t = Switch::On)]
     pub admin: Switch,
 
+    /// Answer CORS preflights and allow any origin (on or off).
+    #[arg(long, env = "PRODGY_MOCK_CORS", value_enum, default_value_t = Switch::On)]
+    pub cors: Switch,
+
     /// How many requests the journal keeps (0 turns it off).
     #[arg(long, env = "PRODGY_MOCK_JOURNAL_SIZE", default_value_t = DEFAULT_JOURNAL_SIZE, value_name = "N")]
     pub journal_size: usize,
+
+    /// Most namespaces (X-Mock-Namespace values) alive at once; one more gets 503 until a reset.
+    #[arg(long, env = "PRODGY_MOCK_MAX_NAMESPACES", default_value_t = DEFAULT_MAX_NAMESPACES, value_name = "N")]
+    pub max_namespaces: usize,
 
     /// Close connections whose request head takes longer than this to arrive (slow clients).
     #[arg(long, env = "PRODGY_MOCK_HEADER_TIMEOUT", value_name = "DURATION", value_parser = parse_duration, default_value = "10s")]
@@ -180,6 +188,8 @@ impl Cli {
             journal_size: self.journal_size,
             watch: !self.no_watch,
             header_timeout: self.header_timeout,
+            max_namespaces: self.max_namespaces,
+            cors: self.cors == Switch::On,
         })
     }
 }

@@ -65,6 +65,10 @@ pub struct Settings {
     pub watch: bool,
     /// How long a client may take to send its request head before the connection is closed.
     pub header_timeout: Duration,
+    /// How many namespaces besides the default one may exist at a time.
+    pub max_namespaces: usize,
+    /// Whether CORS preflights are answered and responses allow any origin.
+    pub cors: bool,
 }
 
 /// The default body limit: 25 MiB.
@@ -74,6 +78,9 @@ pub const DEFAULT_BODY_LIMIT: usize = 25 * 1024 * 1024;
 pub const DEFAULT_UPLOAD_LIMIT: usize = 25 * 1024 * 1024;
 /// The default header read timeout: 10 s.
 pub const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The default namespace limit.
+pub const DEFAULT_MAX_NAMESPACES: usize = 10_000;
 
 /// The default seed.
 pub const DEFAULT_SEED: u64 = 42;
@@ -93,6 +100,8 @@ impl Default for Settings {
             journal_size: crate::journal::DEFAULT_JOURNAL_SIZE,
             watch: false,
             header_timeout: DEFAULT_HEADER_TIMEOUT,
+            max_namespaces: DEFAULT_MAX_NAMESPACES,
+            cors: true,
         }
     }
 }

@@ -31,13 +31,16 @@
 
 mod admin;
 pub mod auth;
+mod body;
 pub mod cli;
 pub mod clock;
 pub mod config;
+mod cors;
 pub mod engine;
 pub mod envelope;
 pub mod error;
 pub mod fixtures;
+mod hash;
 pub mod journal;
 pub mod openapi;
 pub mod ratelimit;

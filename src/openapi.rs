@@ -10,7 +10,10 @@ use crate::routes::{Access, BodyKind, Op, ROUTES, RouteDef};
 use crate::store::Kind;
 use crate::store::kind::Ty;
 
+mod answers;
 mod bodies;
+
+use answers::{Answer, answer};
 
 /// The document, as JSON.
 pub fn document() -> Value {
@@ -27,6 +30,8 @@ pub fn document() -> Value {
     for kind in Kind::ALL {
         schemas.insert(schema_name(kind).to_owned(), resource_schema(kind));
     }
+    schemas.extend(answers::schemas());
+    schemas.extend(bodies::workflow_schemas());
     schemas.insert("Error".into(), error_schema());
     schemas.insert("Pagination".into(), pagination_schema());
     json!({
@@ -50,7 +55,9 @@ pub fn document() -> Value {
 
 /// Answers `GET /swagger.json` (and `/openapi.json`); `None` for any other request.
 pub fn serve(method: &Method, path: &str) -> Option<Response<Body>> {
-    if !matches!(path, "/swagger.json" | "/openapi.json") || method != Method::GET {
+    if !matches!(path, "/swagger.json" | "/openapi.json")
+        || !matches!(*method, Method::GET | Method::HEAD)
+    {
         return None;
     }
     let bytes = serde_json::to_vec(&document()).unwrap_or_default();
@@ -86,16 +93,22 @@ fn parameters(def: &RouteDef) -> Vec<Value> {
         .filter_map(|s| s.strip_prefix('{')?.strip_suffix('}'))
         .map(|name| json!({ "name": name, "in": "path", "required": true, "schema": { "type": "string" } }))
         .collect();
-    let declared = bodies::query_fields(def.name);
-    if is_list(def) && declared.is_empty() {
+    if matches!(answer(def.op), Answer::Page(_)) {
         for name in ["page", "pageSize", "limit"] {
             params.push(json!({ "name": name, "in": "query", "required": false, "schema": { "type": "integer", "minimum": 1, "maximum": u64::MAX } }));
         }
     }
-    for field in declared {
+    for field in bodies::query_fields(def.name) {
         params.push(json!({
             "name": field.name, "in": "query", "required": field.required,
             "schema": bodies::field_schema(field.ty),
+        }));
+    }
+    if answer(def.op) == Answer::Events {
+        params.push(json!({
+            "name": "Last-Event-ID", "in": "header", "required": false,
+            "description": "resume after this event id (the `id:` of an event already received)",
+            "schema": { "type": "integer", "minimum": 0, "maximum": u64::MAX },
         }));
     }
     params.push(json!({
@@ -123,26 +136,39 @@ fn request_body(def: &RouteDef) -> Option<Value> {
     }
 }
 
-/// Whether the route answers a list: its summary says so ("List …"), or it is a GET on a
-/// collection path (one that does not end in a `{param}`).
-fn is_list(def: &RouteDef) -> bool {
-    if def.method == Method::GET && def.summary.starts_with("List") {
-        return true;
-    }
-    def.method == Method::GET
-        && !def.path.ends_with('}')
-        && !def.path.ends_with("/status")
-        && !def.path.ends_with("/events")
-}
+/// How the event stream is framed (see `routes::events`).
+const EVENTS: &str = "Server-sent events, one frame per event: `id: <n>` (a whole number, \
+increasing), `event: <name>` and `data: <one JSON object>`, then a blank line. Events: \
+`status` {execution_id, status, at}; `node` {execution_id, node, index, total, at}; and last \
+`done` {execution_id, status, finished_at, output, error}, after which the stream closes. \
+Send `Last-Event-ID` to resume after an event. Errors (401, 404, 400) are JSON envelopes.";
 
 fn responses(def: &RouteDef) -> Value {
-    let ok = if def.path.ends_with("/events") {
-        json!({ "description": "Server-sent events", "content": { "text/event-stream": { "schema": {
-            "type": "object",
-            "properties": { "event": { "type": "string" }, "data": { "type": "string" }, "id": { "type": "string" } },
-        } } } })
-    } else {
-        json!({ "description": "Success", "content": { "application/json": { "schema": success_schema(def) } } })
+    let json_content = |schema: Value| json!({ "application/json": { "schema": schema } });
+    let ok = match answer(def.op) {
+        Answer::Events => json!({
+            "description": EVENTS,
+            "content": { "text/event-stream": { "schema": { "type": "string" } } },
+        }),
+        Answer::EventOrChallenge => json!({
+            "description": "The envelope for an event; Slack's url_verification is answered with its bare challenge",
+            "content": json_content(json!({ "oneOf": [
+                envelope(reference("CommunicatorEvent"), false),
+                reference("SlackChallenge"),
+            ] })),
+        }),
+        Answer::One(name) => json!({
+            "description": "Success",
+            "content": json_content(envelope(reference(name), false)),
+        }),
+        Answer::Page(name) => json!({
+            "description": "One page of the list",
+            "content": json_content(envelope(array_of(name), true)),
+        }),
+        Answer::All(name) => json!({
+            "description": "Every match",
+            "content": json_content(envelope(array_of(name), false)),
+        }),
     };
     // The operations whose handlers answer 201 Created; every other success is 200.
     let created = matches!(
@@ -154,7 +180,8 @@ fn responses(def: &RouteDef) -> Value {
             | Op::TokenCreate
     );
     let status = if created { "201" } else { "200" };
-    let error = json!({ "description": "Error envelope", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } });
+    let error =
+        json!({ "description": "Error envelope", "content": json_content(reference("Error")) });
     let mut map = Map::new();
     map.insert(status.into(), ok);
     for code in ["400", "401", "404", "413", "429", "500"] {
@@ -163,56 +190,27 @@ fn responses(def: &RouteDef) -> Value {
     Value::Object(map)
 }
 
-fn success_schema(def: &RouteDef) -> Value {
-    let data = match resource_of(def) {
-        Some(_) if def.method == Method::DELETE => {
-            json!({ "type": "object", "properties": { "id": { "type": "string" } } })
-        }
-        Some(kind) if is_list(def) => {
-            json!({ "type": "array", "items": { "$ref": format!("#/components/schemas/{}", schema_name(kind)) } })
-        }
-        Some(kind) => json!({ "$ref": format!("#/components/schemas/{}", schema_name(kind)) }),
-        None => json!({}),
-    };
-    let mut properties =
-        json!({ "success": { "type": "boolean" }, "message": { "type": "string" }, "data": data });
-    if is_list(def) {
-        if let Value::Object(p) = &mut properties {
-            p.insert(
-                "pagination".into(),
-                json!({ "$ref": "#/components/schemas/Pagination" }),
-            );
-        }
+/// The success envelope around `data`, with the `pagination` of a page.
+fn envelope(data: Value, paged: bool) -> Value {
+    let mut properties = json!({
+        "success": { "type": "boolean", "const": true },
+        "message": { "type": "string" },
+        "data": data,
+    });
+    let mut required = vec!["success", "message", "data"];
+    if paged {
+        properties["pagination"] = reference("Pagination");
+        required.push("pagination");
     }
-    json!({ "type": "object", "required": ["success", "message"], "properties": properties })
+    json!({ "type": "object", "required": required, "properties": properties })
 }
 
-/// The resource a route answers, when its data is a stored record (or a list of them).
-fn resource_of(def: &RouteDef) -> Option<Kind> {
-    // Search results, audit entries and started executions are not stored records: their data
-    // is left open. The first row whose method (when given) and path prefix match wins.
-    let table: &[(Option<Method>, &str, Option<Kind>)] = &[
-        (Some(Method::POST), "/api/agent-base/triggers", None),
-        (None, "/api/agent-base/triggers", Some(Kind::Trigger)),
-        (
-            None,
-            "/api/agent-base/{id}/executions",
-            Some(Kind::Execution),
-        ),
-        (None, "/api/agent-base", Some(Kind::Agent)),
-        (None, "/api/integrations-base", Some(Kind::Integration)),
-        (None, "/api/workflow-base", Some(Kind::Workflow)),
-        (None, "/api/knowledge-base/search", None),
-        (None, "/api/knowledge-base", Some(Kind::Document)),
-        (None, "/api/api-tokens/{id}/audit-logs", None),
-        (None, "/api/api-tokens", Some(Kind::Token)),
-    ];
-    table
-        .iter()
-        .find(|(method, prefix, _)| {
-            method.as_ref().is_none_or(|m| *m == def.method) && def.path.starts_with(prefix)
-        })
-        .and_then(|(_, _, kind)| *kind)
+fn reference(name: &str) -> Value {
+    json!({ "$ref": format!("#/components/schemas/{name}") })
+}
+
+fn array_of(name: &str) -> Value {
+    json!({ "type": "array", "items": reference(name) })
 }
 
 fn schema_name(kind: Kind) -> &'static str {
@@ -231,10 +229,43 @@ fn schema_name(kind: Kind) -> &'static str {
 
 fn resource_schema(kind: Kind) -> Value {
     let mut properties = Map::new();
+    let mut required = Vec::new();
     for field in kind.fields() {
         properties.insert(field.name.to_owned(), type_schema(field.ty));
+        if !withheld(kind).contains(&field.name) {
+            required.push(field.name);
+        }
     }
-    json!({ "type": "object", "required": ["id"], "properties": properties, "additionalProperties": true })
+    for (name, schema) in derived(kind) {
+        properties.insert(name.to_owned(), schema);
+        required.push(name);
+    }
+    json!({ "type": "object", "required": required, "properties": properties, "additionalProperties": true })
+}
+
+/// Fields stored on every record (defaults fill them) that responses still leave out: a
+/// token's secret outside create and regenerate, a document's extracted text.
+fn withheld(kind: Kind) -> &'static [&'static str] {
+    match kind {
+        Kind::Token => &["token"],
+        Kind::Document => &["content"],
+        _ => &[],
+    }
+}
+
+/// The fields [`Kind::derive`] adds to every stored record of `kind`.
+fn derived(kind: Kind) -> Vec<(&'static str, Value)> {
+    match kind {
+        Kind::Integration => vec![(
+            "scope",
+            json!({ "type": "string", "enum": ["local", "global"] }),
+        )],
+        Kind::Token => vec![
+            ("prefix", json!({ "type": "string" })),
+            ("is_active", json!({ "type": "boolean" })),
+        ],
+        _ => Vec::new(),
+    }
 }
 
 fn type_schema(ty: Ty) -> Value {
@@ -243,7 +274,8 @@ fn type_schema(ty: Ty) -> Value {
         Ty::OptStr => json!({ "type": ["string", "null"] }),
         Ty::Bool => json!({ "type": "boolean" }),
         Ty::Object => json!({ "type": "object" }),
-        Ty::Array => json!({ "type": "array" }),
+        Ty::Nodes => bodies::field_schema(bodies::FieldTy::Nodes),
+        Ty::Connections => bodies::field_schema(bodies::FieldTy::Connections),
         Ty::Strings => json!({ "type": "array", "items": { "type": "string" } }),
         Ty::Count => json!({ "type": "integer", "minimum": 0 }),
         Ty::OptCount => json!({ "type": ["integer", "null"], "minimum": 0 }),

@@ -1,19 +1,28 @@
 //! Hot reload: watch the fixtures directory and the scenario files, swap only valid sets.
 //!
-//! Directories are watched (editors save by writing a temporary file and renaming it), and
-//! bursts of events are debounced. A reload parses and validates the whole new set (every
-//! fixture file and every scenario file) and swaps only if all are valid; otherwise the error
-//! is logged with its file, line and column and the old set keeps serving. The outcome of each
-//! attempt is published on a watch channel ([`ReloadReport`]).
+//! Directories are watched (editors save by writing a temporary file and renaming it). Only
+//! events that can change content count (create, write, rename, remove): opening or reading a
+//! file, or touching its times, is ignored. Bursts are debounced, and a reload happens only when
+//! the content of a watched file really changed: each file's content is fingerprinted, so an
+//! editor that saves an unchanged buffer, a `touch` or a `cat` reloads nothing. One edit gives
+//! one reload and one log line naming the files that changed.
+//!
+//! A reload parses and validates the whole new set (every fixture file and every scenario file)
+//! and swaps only if all are valid; otherwise the error is logged with its file, line and
+//! column and the old set keeps serving. A scenario file whose content did not change keeps its
+//! compiled rules, and with them its call counters. The outcome of each attempt is published on
+//! a watch channel ([`ReloadReport`]).
 //!
 //! A reloaded fixture set replaces the seed and is merged into the live state: records the
 //! edit added, changed or removed are applied; records clients created, and seed records the
 //! edit did not touch (with any client changes), stay until an explicit reset.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
+use notify::event::{EventKind, ModifyKind};
 use notify::{RecommendedWatcher, RecursiveMode, Watcher as _};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
@@ -25,7 +34,7 @@ use crate::scenario::Catalog;
 use crate::service::App;
 
 /// How long the watcher waits for a burst of events to settle before reloading.
-const DEBOUNCE: Duration = Duration::from_millis(150);
+const DEBOUNCE: Duration = Duration::from_millis(100);
 
 /// The outcome of the latest reload attempt.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -34,6 +43,11 @@ pub struct ReloadReport {
     pub attempts: u64,
     /// How many succeeded.
     pub applied: u64,
+    /// How many bursts of file events were ignored because no watched file's content had
+    /// changed (an editor saving an unchanged buffer, a copy of the same bytes).
+    pub unchanged: u64,
+    /// The files whose content changed in the latest attempt.
+    pub changed: Vec<PathBuf>,
     /// Why the latest attempt was refused (`file:line:column: what`), if it was.
     pub error: Option<String>,
 }
@@ -80,13 +94,16 @@ pub fn watch(app: &Arc<App>) -> Result<Option<Watcher>, StartError> {
     if dirs.is_empty() && files.is_empty() {
         return Ok(None);
     }
+    // Fingerprinted before watching starts: an edit in between is then seen as a change.
+    let inputs = Inputs { dirs, files };
+    let loaded = inputs.fingerprints();
     let (tx, rx) = mpsc::unbounded_channel();
     let mut watcher = notify::recommended_watcher(move |event| {
         let _ = tx.send(event);
     })
     .map_err(|e| StartError::Config(format!("cannot start the file watcher: {e}")))?;
-    let mut watched: Vec<&Path> = dirs.iter().map(PathBuf::as_path).collect();
-    watched.extend(files.iter().filter_map(|f| f.parent()));
+    let mut watched: Vec<&Path> = inputs.dirs.iter().map(PathBuf::as_path).collect();
+    watched.extend(inputs.files.iter().filter_map(|f| f.parent()));
     watched.sort();
     watched.dedup();
     for dir in watched {
@@ -94,12 +111,7 @@ pub fn watch(app: &Arc<App>) -> Result<Option<Watcher>, StartError> {
             .watch(dir, RecursiveMode::NonRecursive)
             .map_err(|e| StartError::Config(format!("cannot watch {}: {e}", dir.display())))?;
     }
-    let relevant = move |path: &Path| {
-        files.iter().any(|f| f == path)
-            || (path.extension().is_some_and(|e| e == "json")
-                && path.parent().is_some_and(|p| dirs.iter().any(|d| d == p)))
-    };
-    let task = tokio::spawn(run(Arc::clone(app), rx, relevant));
+    let task = tokio::spawn(run(Arc::clone(app), rx, inputs, loaded));
     Ok(Some(Watcher {
         _watcher: watcher,
         task,
@@ -111,44 +123,134 @@ fn canonical(path: &Path) -> Result<PathBuf, StartError> {
         .map_err(|e| StartError::Config(format!("cannot watch {}: {e}", path.display())))
 }
 
+/// What a server was loaded from: fixture directories and scenario files.
+struct Inputs {
+    dirs: Vec<PathBuf>,
+    files: Vec<PathBuf>,
+}
+
+/// The content fingerprint of every watched file, by path.
+type Fingerprints = BTreeMap<PathBuf, u64>;
+
+impl Inputs {
+    /// Whether `path` is one of the watched files (or a JSON file in a fixtures directory).
+    fn covers(&self, path: &Path) -> bool {
+        self.files.iter().any(|f| f == path)
+            || (path.extension().is_some_and(|e| e == "json")
+                && path
+                    .parent()
+                    .is_some_and(|p| self.dirs.iter().any(|d| d == p)))
+    }
+
+    /// Fingerprints the content of every watched file that exists now.
+    fn fingerprints(&self) -> Fingerprints {
+        let in_dirs = self.dirs.iter().flat_map(|dir| {
+            std::fs::read_dir(dir)
+                .into_iter()
+                .flatten()
+                .flatten()
+                .map(|entry| entry.path())
+        });
+        in_dirs
+            .chain(self.files.iter().cloned())
+            .filter(|path| self.covers(path))
+            .filter_map(|path| {
+                let bytes = std::fs::read(&path).ok()?;
+                Some((path, crate::hash::fnv1a(&bytes)))
+            })
+            .collect()
+    }
+}
+
+/// The files whose fingerprint differs between `before` and `after` (added, changed or gone).
+fn changed(before: &Fingerprints, after: &Fingerprints) -> Vec<PathBuf> {
+    let mut paths: Vec<PathBuf> = after
+        .iter()
+        .filter(|(path, print)| before.get(*path) != Some(print))
+        .map(|(path, _)| path.clone())
+        .chain(before.keys().filter(|p| !after.contains_key(*p)).cloned())
+        .collect();
+    paths.sort();
+    paths
+}
+
+/// Whether a file event can mean new content. Opening, reading and closing a file, and
+/// changing its times or permissions (`touch`, `cat`, the watcher's own reads), cannot.
+fn may_change_content(kind: &EventKind) -> bool {
+    match kind {
+        EventKind::Create(_) | EventKind::Remove(_) | EventKind::Any => true,
+        EventKind::Modify(modify) => !matches!(modify, ModifyKind::Metadata(_)),
+        EventKind::Access(_) | EventKind::Other => false,
+    }
+}
+
 async fn run(
     app: Arc<App>,
     mut events: mpsc::UnboundedReceiver<notify::Result<notify::Event>>,
-    relevant: impl Fn(&Path) -> bool,
+    inputs: Inputs,
+    mut loaded: Fingerprints,
 ) {
-    let touches = |event: &notify::Result<notify::Event>| match event {
-        Ok(event) => event.paths.iter().any(|p| relevant(p)),
+    let counts = |event: &notify::Result<notify::Event>| match event {
+        Ok(event) => {
+            may_change_content(&event.kind) && event.paths.iter().any(|p| inputs.covers(p))
+        }
         Err(error) => {
             tracing::warn!(%error, "file watcher error");
             false
         }
     };
     while let Some(event) = events.recv().await {
-        if !touches(&event) {
+        if !counts(&event) {
             continue;
         }
         while let Ok(Some(_)) = tokio::time::timeout(DEBOUNCE, events.recv()).await {}
-        reload(&app);
+        let now = inputs.fingerprints();
+        let changed = changed(&loaded, &now);
+        if changed.is_empty() {
+            tracing::debug!("watched files saved without changes; nothing to reload");
+            app.reloads.send_modify(|report| report.unchanged += 1);
+            continue;
+        }
+        if reload_changed(&app, changed) {
+            loaded = now;
+        }
     }
 }
 
 /// Reloads every fixture and scenario file now; swaps only when all are valid.
 pub fn reload(app: &App) {
+    reload_changed(app, Vec::new());
+}
+
+/// Reloads after `changed` files changed (empty: not known); swaps only when everything is
+/// valid, logs one line either way and reports whether the new set was applied.
+fn reload_changed(app: &App, changed: Vec<PathBuf>) -> bool {
     let outcome = load(app);
+    let files = changed
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let applied = outcome.is_ok();
     app.reloads.send_modify(|report| {
         report.attempts += 1;
+        report.changed = changed;
         match outcome {
             Ok(()) => {
                 report.applied += 1;
                 report.error = None;
-                tracing::info!("reloaded fixtures and scenarios");
+                tracing::info!(changed = %files, "reloaded fixtures and scenarios");
             }
             Err(error) => {
-                tracing::error!("reload refused, still serving the previous set: {error}");
+                tracing::error!(
+                    changed = %files,
+                    "reload refused, still serving the previous set: {error}"
+                );
                 report.error = Some(error);
             }
         }
     });
+    applied
 }
 
 fn load(app: &App) -> Result<(), String> {
@@ -156,10 +258,45 @@ fn load(app: &App) -> Result<(), String> {
         FixtureSource::Dir(dir) => Some(FixtureSet::load_dir(dir).map_err(|e| e.to_string())?),
         FixtureSource::Builtin => None,
     };
-    let catalog = Catalog::load(&app.settings.scenarios, &app.router).map_err(|e| e.to_string())?;
+    let previous = app.scenarios.catalog();
+    let catalog = Catalog::reload(&app.settings.scenarios, &app.router, &previous)
+        .map_err(|e| e.to_string())?;
     if let Some(fixtures) = fixtures {
         app.store.replace_seed(fixtures);
     }
     app.scenarios.replace_catalog(catalog);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use notify::event::{AccessKind, CreateKind, DataChange, MetadataKind, RenameMode};
+
+    #[test]
+    fn only_events_that_can_change_content_count() {
+        let counts = [
+            EventKind::Create(CreateKind::File),
+            EventKind::Modify(ModifyKind::Data(DataChange::Any)),
+            EventKind::Modify(ModifyKind::Name(RenameMode::To)),
+            EventKind::Remove(notify::event::RemoveKind::File),
+        ];
+        let ignored = [
+            EventKind::Access(AccessKind::Read),
+            EventKind::Access(AccessKind::Close(notify::event::AccessMode::Write)),
+            EventKind::Modify(ModifyKind::Metadata(MetadataKind::WriteTime)),
+            EventKind::Other,
+        ];
+        assert!(counts.iter().all(may_change_content));
+        assert!(!ignored.iter().any(may_change_content));
+    }
+
+    #[test]
+    fn changed_files_are_the_added_edited_and_removed_ones() {
+        let before: Fingerprints = [("a".into(), 1), ("b".into(), 2), ("c".into(), 3)].into();
+        let after: Fingerprints = [("a".into(), 1), ("b".into(), 9), ("d".into(), 4)].into();
+        let names: Vec<PathBuf> = ["b", "c", "d"].iter().map(PathBuf::from).collect();
+        assert_eq!(changed(&before, &after), names);
+        assert!(changed(&after, &after).is_empty());
+    }
 }

@@ -109,6 +109,19 @@ impl MockServerBuilder {
         self
     }
 
+    /// How many namespaces (besides the default one) may exist at a time (default 10000);
+    /// a request naming one more gets 503 until namespaces are reset.
+    pub fn max_namespaces(mut self, limit: usize) -> Self {
+        self.settings.max_namespaces = limit;
+        self
+    }
+
+    /// Answer CORS preflights and let any origin read the answers (default on).
+    pub fn cors(mut self, enabled: bool) -> Self {
+        self.settings.cors = enabled;
+        self
+    }
+
     /// Listen on `addr` (default `127.0.0.1:0`).
     pub fn bind(mut self, addr: SocketAddr) -> Self {
         self.settings.addr = addr;
@@ -186,7 +199,7 @@ fn build_app(settings: Settings) -> Result<App, StartError> {
     let clock = settings
         .frozen_clock
         .map_or_else(Clock::system, Clock::frozen);
-    let store = Store::new(fixtures, settings.seed);
+    let store = Store::new(fixtures, settings.seed, settings.max_namespaces);
     let scenarios = Scenarios::new(catalog, settings.seed);
     Ok(App::new(settings, router, clock, store, scenarios))
 }

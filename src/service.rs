@@ -25,14 +25,13 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use futures_util::FutureExt;
-use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
-use hyper::header::CONTENT_LENGTH;
 use hyper::http::request::Parts;
-use hyper::{HeaderMap, Method, Request, Response};
+use hyper::{HeaderMap, Method, Request, Response, StatusCode};
 use tokio::sync::watch;
 
 use crate::auth::{self, Principal};
+use crate::body::{self, Unread};
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::envelope::{self, Body};
@@ -43,7 +42,7 @@ use crate::reload::ReloadReport;
 use crate::routes::{self, Access, BodyKind, Ctx, Req, Route, Router};
 use crate::scenario::{self, Aborted, Call, Decision, Scenario, Scenarios, fault};
 use crate::store::{DEFAULT_NAMESPACE, State, Store};
-use crate::{admin, openapi};
+use crate::{admin, cors, openapi};
 
 /// Everything shared by all requests of one server.
 #[derive(Debug)]
@@ -181,12 +180,46 @@ async fn catch_panics(
     }
 }
 
+/// Stages 1–11, then what every answer gets: the unread rest of the body is drained (or the
+/// connection announced closed) and CORS headers are added.
 async fn pipeline(
     app: &App,
     request: Request<Incoming>,
     conn: &Conn,
 ) -> Result<Response<Body>, Aborted> {
     let (parts, body) = request.into_parts();
+    let mut body = Unread::new(body);
+    let version = parts.version;
+    let waits_for_continue = body::expects_continue(&parts.headers);
+    let origin = app
+        .settings
+        .cors
+        .then(|| parts.headers.get(hyper::header::ORIGIN).cloned())
+        .flatten();
+    let mut response = if app.settings.cors && parts.method == Method::OPTIONS {
+        cors::preflight(&parts.headers, &app.router, parts.uri.path())
+    } else {
+        stages(app, parts, &mut body, conn).await?
+    };
+    body.settle(
+        waits_for_continue,
+        version,
+        app.settings.body_limit,
+        &mut response,
+    )
+    .await;
+    if let Some(origin) = origin {
+        cors::allow(origin, &mut response);
+    }
+    Ok(response)
+}
+
+async fn stages(
+    app: &App,
+    parts: Parts,
+    body: &mut Unread,
+    conn: &Conn,
+) -> Result<Response<Body>, Aborted> {
     if app.settings.admin && parts.uri.path().starts_with("/__admin") {
         return Ok(serve_admin(app, parts, body).await);
     }
@@ -197,7 +230,13 @@ async fn pipeline(
         Ok(namespace) => namespace,
         Err(error) => return Ok(envelope::failure(&error)),
     };
-    let state = app.store.namespace(&namespace);
+    let state = match app.store.namespace(&namespace) {
+        Ok(state) => state,
+        Err(full) => {
+            let error = ApiError::new(StatusCode::SERVICE_UNAVAILABLE, full.to_string());
+            return Ok(envelope::failure(&error));
+        }
+    };
     let mut trace = app
         .journal
         .enabled()
@@ -211,13 +250,13 @@ async fn pipeline(
     outcome
 }
 
-async fn serve_admin(app: &App, parts: Parts, body: Incoming) -> Response<Body> {
+async fn serve_admin(app: &App, parts: Parts, body: &mut Unread) -> Response<Body> {
     if scenario::admin::owns(parts.uri.path()) {
         return scenario::admin::serve(app, &parts, body).await;
     }
-    let body = match read_body(&parts.headers, body, app.settings.body_limit).await {
+    let body = match body.read(&parts.headers, app.settings.body_limit).await {
         Ok(bytes) => bytes,
-        Err(error) => return envelope::failure(&error),
+        Err(refused) => return refused.into_response(parts.version),
     };
     let query = parts.uri.query().map(parse_query).unwrap_or_default();
     admin::handle(
@@ -235,7 +274,7 @@ async fn api(
     app: &App,
     state: &Arc<State>,
     parts: Parts,
-    body: Incoming,
+    body: &mut Unread,
     conn: &Conn,
     namespace: &str,
     trace: &mut Option<Entry>,
@@ -328,17 +367,17 @@ async fn answer(
     app: &App,
     state: &Arc<State>,
     parts: Parts,
-    body: Incoming,
+    unread: &mut Unread,
     route: Route,
     peer: SocketAddr,
     trace: &mut Option<Entry>,
 ) -> Response<Body> {
     let (body, stream) = if route.def.body == BodyKind::Multipart {
-        (Bytes::new(), Some(body))
+        (Bytes::new(), unread.take())
     } else {
-        match read_body(&parts.headers, body, app.settings.body_limit).await {
+        match unread.read(&parts.headers, app.settings.body_limit).await {
             Ok(bytes) => (bytes, None),
-            Err(error) => return envelope::failure(&error),
+            Err(refused) => return refused.into_response(parts.version),
         }
     };
     if let Some(entry) = trace.as_mut() {
@@ -365,6 +404,8 @@ async fn answer(
         }
         Err(error) => Err(error),
     };
+    // A streaming handler that refused early leaves the rest of the body to be drained.
+    unread.put_back(req.take_stream());
     envelope::respond(result)
 }
 
@@ -378,22 +419,29 @@ fn start_entry(app: &App, parts: &Parts, namespace: &str) -> Entry {
     )
 }
 
-/// The namespace named by `X-Mock-Namespace`: 1 to 64 letters, digits, `-`, `_` or `.`.
+/// The longest namespace name.
+pub(crate) const MAX_NAMESPACE_LEN: usize = 200;
+
+/// The namespace named by `X-Mock-Namespace`, or the default one.
 fn namespace_of(headers: &HeaderMap) -> Result<Cow<'static, str>, ApiError> {
     let Some(value) = headers.get("x-mock-namespace") else {
         return Ok(Cow::Borrowed(DEFAULT_NAMESPACE));
     };
-    let name = value.to_str().unwrap_or_default();
-    let valid = (1..=64).contains(&name.len())
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b));
-    if valid {
-        Ok(Cow::Owned(name.to_owned()))
-    } else {
-        Err(ApiError::bad_request(
-            "header 'X-Mock-Namespace' must be 1 to 64 letters, digits, '-', '_' or '.'",
-        ))
+    valid_namespace(value.as_bytes()).map(|name| Cow::Owned(name.to_owned()))
+}
+
+/// Checks a namespace name: 1 to [`MAX_NAMESPACE_LEN`] visible ASCII characters (0x21 to
+/// 0x7E), so a test runner's node id such as `tests/a.py::test_x[/api/agent-base]` can be
+/// used as it is.
+pub(crate) fn valid_namespace(name: &[u8]) -> Result<&str, ApiError> {
+    let visible = name.iter().all(|b| (0x21..=0x7e).contains(b));
+    match std::str::from_utf8(name) {
+        Ok(name) if visible && (1..=MAX_NAMESPACE_LEN).contains(&name.len()) => Ok(name),
+        _ => Err(ApiError::bad_request(format!(
+            "header 'X-Mock-Namespace' must be 1 to {MAX_NAMESPACE_LEN} visible ASCII \
+             characters (no spaces or control characters), got {} bytes",
+            name.len()
+        ))),
     }
 }
 
@@ -406,31 +454,6 @@ fn authorize(app: &App, state: &State, req: &Req) -> Result<Principal, ApiError>
     Ok(caller)
 }
 
-/// Reads the whole body within `limit` bytes; 413 beyond it, whether announced by
-/// `Content-Length` or discovered while reading a chunked body.
-pub(crate) async fn read_body(
-    headers: &HeaderMap,
-    body: Incoming,
-    limit: usize,
-) -> Result<Bytes, ApiError> {
-    let announced = headers
-        .get(CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if announced.is_some_and(|n| n > limit as u64) {
-        return Err(ApiError::too_large(limit));
-    }
-    match Limited::new(body, limit).collect().await {
-        Ok(collected) => Ok(collected.to_bytes()),
-        Err(error) if error.is::<http_body_util::LengthLimitError>() => {
-            Err(ApiError::too_large(limit))
-        }
-        Err(error) => Err(ApiError::bad_request(format!(
-            "request body could not be read: {error}"
-        ))),
-    }
-}
-
 fn parse_query(query: &str) -> Vec<(String, String)> {
     form_urlencoded::parse(query.as_bytes())
         .into_owned()
@@ -440,6 +463,7 @@ fn parse_query(query: &str) -> Vec<(String, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use http_body_util::BodyExt;
 
     #[tokio::test]
     async fn a_panicking_handler_becomes_a_500_envelope() {

@@ -249,3 +249,99 @@ fn limit_flags_read_their_environment_variables() {
         );
     }
 }
+
+/// The lines a child writes to stderr, read on a thread so a test can wait with a deadline.
+fn stderr_lines(child: &mut Child) -> std::sync::mpsc::Receiver<String> {
+    let stderr = child.stderr.take().expect("stderr piped");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    rx
+}
+
+/// Reads lines until one contains `needle` (at most 10 s), returning the lines read.
+fn read_until(lines: &std::sync::mpsc::Receiver<String>, needle: &str) -> Vec<String> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let mut seen = Vec::new();
+    while let Some(left) = deadline.checked_duration_since(std::time::Instant::now()) {
+        let Ok(line) = lines.recv_timeout(left) else {
+            break;
+        };
+        let found = line.contains(needle);
+        seen.push(line);
+        if found {
+            return seen;
+        }
+    }
+    panic!("no stderr line with '{needle}' within 10 s; read: {seen:#?}");
+}
+
+fn copied_fixtures(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("prodgy-mock-cli-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("dir");
+    let shipped = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    for entry in std::fs::read_dir(shipped).expect("fixtures") {
+        let entry = entry.expect("entry");
+        std::fs::copy(entry.path(), dir.join(entry.file_name())).expect("copy");
+    }
+    dir
+}
+
+fn shell(tool: &str, args: &[&str]) {
+    let status = Command::new(tool).args(args).stdout(Stdio::null()).status();
+    assert!(status.expect("tool runs").success(), "{tool} {args:?}");
+}
+
+#[test]
+fn one_edit_gives_one_reload_line_and_reads_give_none() {
+    let dir = copied_fixtures("reload-lines");
+    let agents = dir.join("agents.json");
+    let agents = agents.to_str().expect("utf-8 path");
+    let (mut child, line) = {
+        let mut child = Command::new(BIN)
+            .args(["--port", "0", "--fixtures", dir.to_str().expect("utf-8")])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("starts");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().expect("piped"))
+            .read_line(&mut line)
+            .expect("line");
+        (child, line)
+    };
+    let url = line.trim_end().rsplit(' ').next().expect("url").to_owned();
+    let lines = stderr_lines(&mut child);
+    shell("sed", &["-i", "s/Support Triage/First edit/", agents]);
+    let first = read_until(&lines, "reloaded");
+    assert!(
+        first.last().expect("line").contains("agents.json"),
+        "{first:?}"
+    );
+    shell("cat", &[agents]);
+    shell("touch", &[agents]);
+    shell("sed", &["-i", "s/First edit/Second edit/", agents]);
+    let second = read_until(&lines, "reloaded");
+    assert_eq!(
+        second.iter().filter(|l| l.contains("reload")).count(),
+        1,
+        "one line for the second edit, none for cat or touch: {second:#?}"
+    );
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let health: serde_json::Value = runtime.block_on(async {
+        let resp = reqwest::get(format!("{url}/__admin/health"))
+            .await
+            .expect("sent");
+        resp.json().await.expect("json")
+    });
+    assert_eq!(health["data"]["reload"]["attempts"], 2, "{health}");
+    assert_eq!(health["data"]["reload"]["applied"], 2, "{health}");
+    terminate(&child);
+    assert_eq!(child.wait().expect("exits").code(), Some(0));
+}

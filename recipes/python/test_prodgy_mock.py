@@ -1,5 +1,7 @@
 """Example tests a Python client project would write against prodgy-mock."""
 
+import pytest
+
 
 def test_lists_the_workspace_agents(api):
     status, body = api.call("GET", "/agent-base")
@@ -42,3 +44,11 @@ def test_retries_survive_transient_errors(api, prodgy_mock):
     prodgy_mock.use_scenario("retry-then-succeed")  # this test's requests only
     statuses = [api.call("GET", "/agent-base")[0] for _ in range(3)]
     assert statuses == [500, 500, 200]
+
+
+@pytest.mark.parametrize("path", ["/agent-base", "/integrations-base"])
+def test_parametrized_node_ids_are_namespaces_as_they_are(api, prodgy_mock, request, path):
+    # The namespace is this test's node id, brackets and slashes included.
+    assert prodgy_mock.namespace == request.node.nodeid
+    status, body = api.call("GET", path)
+    assert status == 200, body

@@ -36,12 +36,8 @@ pub fn failure(seed: u64, execution_id: &str, node: &str) -> String {
 
 /// A generator seeded by FNV-1a over the seed, the id and a purpose (stable across builds).
 fn rng(seed: u64, id: &str, purpose: &str) -> ChaCha8Rng {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    let bytes = seed.to_le_bytes();
-    for byte in bytes.iter().chain(id.as_bytes()).chain(purpose.as_bytes()) {
-        hash ^= u64::from(*byte);
-        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
-    }
+    let seed = seed.to_le_bytes();
+    let hash = crate::hash::fnv1a_all([&seed[..], id.as_bytes(), purpose.as_bytes()]);
     ChaCha8Rng::seed_from_u64(hash)
 }
 

@@ -256,20 +256,12 @@ pub fn field_schema(ty: FieldTy) -> Value {
         }),
         Nodes => json!({
             "type": "array",
-            "items": {
-                "type": "object",
-                "required": ["id"],
-                "properties": { "id": { "type": "string", "minLength": 1 } },
-            },
+            "items": { "$ref": "#/components/schemas/WorkflowNode" },
             "description": "node ids must be unique; other node keys (type, config, …) are stored as sent",
         }),
         Connections => json!({
             "type": "array",
-            "items": {
-                "type": "object",
-                "required": ["from", "to"],
-                "properties": { "from": { "type": "string" }, "to": { "type": "string" } },
-            },
+            "items": { "$ref": "#/components/schemas/WorkflowConnection" },
             "description": "from and to name nodes of the same record",
         }),
         SearchFilters => json!({
@@ -282,6 +274,33 @@ pub fn field_schema(ty: FieldTy) -> Value {
         }),
         Any => json!({}),
     }
+}
+
+/// The item schemas of workflow `nodes` and `connections`, for `components.schemas` (shared by
+/// the request bodies and the `WorkflowBase` record).
+pub fn workflow_schemas() -> Map<String, Value> {
+    let mut schemas = Map::new();
+    schemas.insert(
+        "WorkflowNode".into(),
+        json!({
+            "type": "object",
+            "description": "A workflow node: its id, and any other keys (type, config, …) as sent.",
+            "required": ["id"],
+            "properties": { "id": { "type": "string", "minLength": 1 } },
+            "additionalProperties": true,
+        }),
+    );
+    schemas.insert(
+        "WorkflowConnection".into(),
+        json!({
+            "type": "object",
+            "description": "An edge between two nodes of the same workflow base, by node id.",
+            "required": ["from", "to"],
+            "properties": { "from": { "type": "string" }, "to": { "type": "string" } },
+            "additionalProperties": true,
+        }),
+    );
+    schemas
 }
 
 #[cfg(test)]

@@ -3,7 +3,9 @@
 //! The stream replays the same [`engine::settle`] view that `status` shows: it first sends
 //! every event after `Last-Event-ID` (all of them without the header), then polls the settled
 //! state every [`POLL`] of real time, so it notices clock advances, and closes after the
-//! terminal `done` event. Errors (401/404) are decided before the stream starts and stay JSON.
+//! terminal `done` event. A client that reconnects after that (its `Last-Event-ID` is the last
+//! event of a finished execution) gets `204 No Content`, the SSE signal to stop reconnecting.
+//! Errors (401/404) are decided before the stream starts and stay JSON.
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -31,6 +33,12 @@ pub const POLL: Duration = Duration::from_millis(50);
 pub fn stream(ctx: &Ctx<'_>, req: &Req) -> Result<Reply, ApiError> {
     let first = settled(ctx, req)?;
     let after = last_event_id(req)?;
+    if first.view.status.is_terminal() && first.view.events.iter().all(|e| e.id <= after) {
+        // Nothing left to send, ever: 204 tells an EventSource to stop reconnecting.
+        let mut done = Response::new(crate::envelope::full(Bytes::new()));
+        *done.status_mut() = StatusCode::NO_CONTENT;
+        return Ok(Reply::Raw(done));
+    }
     let cursor = Cursor {
         state: Arc::clone(ctx.state),
         clock: ctx.clock.clone(),

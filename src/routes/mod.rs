@@ -12,7 +12,6 @@ mod knowledge;
 pub mod multipart;
 pub mod request;
 pub mod router;
-mod stable;
 pub mod table;
 mod tokens;
 mod transcription;

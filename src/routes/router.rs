@@ -10,6 +10,7 @@ use percent_encoding::percent_decode_str;
 
 use super::table::{ROUTES, RouteDef};
 use crate::error::ApiError;
+use crate::store::canonical_id;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Segment {
@@ -38,6 +39,13 @@ impl Route {
     }
 }
 
+/// What a path matched: the route for the method asked, and every method of the path.
+#[derive(Default)]
+struct Lookup {
+    route: Option<Route>,
+    allowed: Vec<&'static str>,
+}
+
 /// The compiled route table.
 #[derive(Debug)]
 pub struct Router {
@@ -57,17 +65,46 @@ impl Router {
         Self { routes }
     }
 
-    /// Finds the route for `method` and `path`.
+    /// Finds the route for `method` and `path`. `HEAD` is answered wherever `GET` is (RFC
+    /// 9110), by the `GET` route; the server sends its headers without the body.
     pub fn recognize(&self, method: &Method, path: &str) -> Result<Route, ApiError> {
-        let trimmed = if path.len() > 1 {
-            path.strip_suffix('/').unwrap_or(path)
+        let trimmed = trim(path);
+        let found = self.lookup(method, trimmed);
+        if let Some(route) = found.route {
+            return Ok(route);
+        }
+        if found.allowed.is_empty() {
+            return Err(ApiError::new(
+                StatusCode::NOT_FOUND,
+                format!("no route for {method} {trimmed}"),
+            ));
+        }
+        let allow = allow_header(&found.allowed);
+        let mut error = ApiError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            format!("method {method} is not allowed on {trimmed}; allowed: {allow}"),
+        );
+        error.allow = Some(allow);
+        Err(error)
+    }
+
+    /// The `Allow` value of `path` (`GET, HEAD, PUT, DELETE`), or `None` for an unknown path.
+    pub fn allowed(&self, path: &str) -> Option<String> {
+        let found = self.lookup(&Method::OPTIONS, trim(path));
+        (!found.allowed.is_empty()).then(|| allow_header(&found.allowed))
+    }
+
+    /// The most specific pattern matching `trimmed`: its route for `method`, and the methods
+    /// it has (none when no pattern matches).
+    fn lookup(&self, method: &Method, trimmed: &str) -> Lookup {
+        let method = if method == Method::HEAD {
+            &Method::GET
         } else {
-            path
+            method
         };
         let parts: Vec<&str> = trimmed.split('/').skip(1).collect();
         let mut best: Option<(u64, &'static str)> = None;
-        let mut found: Option<Route> = None;
-        let mut allowed: Vec<&'static str> = Vec::new();
+        let mut found = Lookup::default();
         for (index, (def, pattern)) in self.routes.iter().enumerate() {
             let Some(rank) = rank(pattern, &parts) else {
                 continue;
@@ -77,41 +114,48 @@ impl Router {
                 Some((r, p)) if rank == r && p == def.path => {}
                 _ => {
                     best = Some((rank, def.path));
-                    found = None;
-                    allowed.clear();
+                    found = Lookup::default();
                 }
             }
-            allowed.push(def.method.as_str());
-            if def.method == *method && found.is_none() {
-                found = Some(Route {
+            found.allowed.push(def.method.as_str());
+            if def.method == *method && found.route.is_none() {
+                found.route = Some(Route {
                     def,
                     index,
                     params: params(pattern, &parts),
                 });
             }
         }
-        match (found, best) {
-            (Some(route), _) => Ok(route),
-            (None, Some(_)) => {
-                let allow = allowed.join(", ");
-                let mut error = ApiError::new(
-                    StatusCode::METHOD_NOT_ALLOWED,
-                    format!("method {method} is not allowed on {trimmed}; allowed: {allow}"),
-                );
-                error.allow = Some(allow);
-                Err(error)
-            }
-            (None, None) => Err(ApiError::new(
-                StatusCode::NOT_FOUND,
-                format!("no route for {method} {trimmed}"),
-            )),
-        }
+        found
     }
 
     /// Every compiled route, in table order.
     pub fn routes(&self) -> impl Iterator<Item = &'static RouteDef> + '_ {
         self.routes.iter().map(|(def, _)| *def)
     }
+}
+
+/// `path` without one trailing slash (`/` stays `/`).
+fn trim(path: &str) -> &str {
+    if path.len() > 1 {
+        path.strip_suffix('/').unwrap_or(path)
+    } else {
+        path
+    }
+}
+
+/// The methods of one path for `Allow`, with `HEAD` after `GET`.
+fn allow_header(methods: &[&'static str]) -> String {
+    let mut listed: Vec<&str> = Vec::with_capacity(methods.len() + 1);
+    for method in methods {
+        if !listed.contains(method) {
+            listed.push(method);
+        }
+        if *method == "GET" && !listed.contains(&"HEAD") {
+            listed.push("HEAD");
+        }
+    }
+    listed.join(", ")
 }
 
 fn compile(path: &'static str) -> Vec<Segment> {
@@ -150,10 +194,10 @@ fn params(pattern: &[Segment], parts: &[&str]) -> Vec<(&'static str, String)> {
         .iter()
         .zip(parts)
         .filter_map(|(segment, part)| match segment {
-            Segment::Param(name) => Some((
-                *name,
-                percent_decode_str(part).decode_utf8_lossy().into_owned(),
-            )),
+            Segment::Param(name) => {
+                let decoded = percent_decode_str(part).decode_utf8_lossy();
+                Some((*name, canonical_id(&decoded).into_owned()))
+            }
             Segment::Literal(_) => None,
         })
         .collect()
@@ -194,7 +238,7 @@ mod tests {
             .recognize(&Method::PATCH, "/api/agent-base/abc")
             .expect_err("405");
         assert_eq!(err.status, StatusCode::METHOD_NOT_ALLOWED);
-        assert_eq!(err.allow.as_deref(), Some("GET, PUT, DELETE"));
+        assert_eq!(err.allow.as_deref(), Some("GET, HEAD, PUT, DELETE"));
         assert_eq!(
             name(&router, Method::GET, "/api/nope"),
             Err(StatusCode::NOT_FOUND)
@@ -206,11 +250,41 @@ mod tests {
     }
 
     #[test]
+    fn head_is_answered_by_the_get_route() {
+        let router = Router::default();
+        assert_eq!(
+            name(&router, Method::HEAD, "/api/agent-base/abc"),
+            Ok("agents.get")
+        );
+        assert_eq!(
+            name(&router, Method::HEAD, "/api/agent-base/install"),
+            Err(StatusCode::METHOD_NOT_ALLOWED)
+        );
+        assert_eq!(
+            router.allowed("/api/agent-base/install").as_deref(),
+            Some("POST")
+        );
+        assert_eq!(router.allowed("/api/nope"), None);
+    }
+
+    #[test]
     fn params_are_percent_decoded_and_a_trailing_slash_is_ignored() {
         let router = Router::default();
         let route = router
             .recognize(&Method::GET, "/api/agent-base/a%20b/")
             .expect("route");
         assert_eq!(route.param("id"), "a b");
+    }
+
+    #[test]
+    fn uuid_params_are_lowered_and_other_ids_kept() {
+        let router = Router::default();
+        let path = "/api/agent-base/A9E1F3B5-0001-4C6D-8E7F-100000000001/executions";
+        let route = router.recognize(&Method::GET, path).expect("route");
+        assert_eq!(route.param("id"), "a9e1f3b5-0001-4c6d-8e7f-100000000001");
+        let route = router
+            .recognize(&Method::GET, "/api/agent-base/Agent-X")
+            .expect("route");
+        assert_eq!(route.param("id"), "Agent-X");
     }
 }

@@ -11,12 +11,12 @@ use serde_json::{Map, Value, json};
 
 use super::common::{list_with, object, one_of, product_scope, store_new, target_product, visible};
 use super::request::Fields;
-use super::stable::derived_uuid;
 use super::{Ctx, Req};
 use crate::auth::{origin, settle_expiry};
 use crate::clock::Timestamp;
 use crate::envelope::{Pagination, Reply};
 use crate::error::ApiError;
+use crate::hash::derived_uuid;
 use crate::store::kind::TOKEN_STATUSES;
 use crate::store::{AuditAction, AuditEntry, Details, Kind, Record, Scope, record_id};
 
@@ -56,14 +56,18 @@ pub fn list_all(ctx: &Ctx<'_>, req: &Req) -> Result<Reply, ApiError> {
     let status = one_of(req, "status", TOKEN_STATUSES)?;
     let parts = [product.as_deref()];
     let scope = Scope::within(&parts);
-    let tokens = ctx.state.collection(Kind::Token);
     let (now, from) = (ctx.clock.now(), origin(req));
-    for token in tokens.find(scope, |_| true) {
+    for token in ctx.state.collection(Kind::Token).find(scope, |_| true) {
         settle_expiry(ctx.state, &token, now, &from);
     }
     let keep =
         |r: &Record| status.is_none_or(|s| r.get("status").and_then(Value::as_str) == Some(s));
-    let page = tokens.page(scope, Some(&keep), request);
+    // Read after settling: the first expiry in a namespace copies its token collection, so a
+    // handle taken before would still show the token active.
+    let page = ctx
+        .state
+        .collection(Kind::Token)
+        .page(scope, Some(&keep), request);
     Ok(list_with(page, request, |r| render(ctx, r, false)))
 }
 

@@ -12,10 +12,10 @@ use rand_chacha::ChaCha8Rng;
 use serde_json::json;
 
 use super::multipart::{self, FormSpec, Format};
-use super::stable::fnv1a;
 use super::{Ctx, Req};
 use crate::envelope::Reply;
 use crate::error::ApiError;
+use crate::hash::fnv1a;
 
 /// The documented limit: 25 MB (26,214,400 bytes).
 pub const AUDIO_LIMIT: u64 = 26_214_400;

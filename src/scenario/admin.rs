@@ -6,14 +6,14 @@
 //!   activates those, in that order, and restarts the call counters; an unknown name is 400.
 //! - `POST /__admin/scenario/reset` restarts the call counters and rate-limit windows.
 
-use hyper::body::Incoming;
 use hyper::http::request::Parts;
 use hyper::{Method, Response, StatusCode};
 use serde_json::{Value, json};
 
+use crate::body::Unread;
 use crate::envelope::{self, Body, Reply};
 use crate::error::ApiError;
-use crate::service::{App, read_body};
+use crate::service::App;
 
 /// The path prefix this module answers.
 pub const PREFIX: &str = "/__admin/scenario";
@@ -25,15 +25,15 @@ pub fn owns(path: &str) -> bool {
 }
 
 /// Answers one admin request.
-pub async fn serve(app: &App, parts: &Parts, body: Incoming) -> Response<Body> {
+pub async fn serve(app: &App, parts: &Parts, body: &mut Unread) -> Response<Body> {
     let rest = parts.uri.path().strip_prefix(PREFIX).unwrap_or_default();
     let rest = rest.trim_end_matches('/');
     let result = match (&parts.method, rest) {
         (&Method::GET, "") => Ok(Reply::ok(describe(app))),
         (&Method::POST | &Method::PUT, "") => {
-            match read_body(&parts.headers, body, app.settings.body_limit).await {
+            match body.read(&parts.headers, app.settings.body_limit).await {
                 Ok(bytes) => switch(app, &bytes),
-                Err(error) => Err(error),
+                Err(refused) => return refused.into_response(parts.version),
             }
         }
         (&Method::POST, "/reset") => {

@@ -67,6 +67,9 @@ pub struct Scenario {
     pub rate_limit: Option<Arc<RateLimit>>,
     /// Patterns that select no route, for logs and the admin API.
     pub warnings: Vec<String>,
+    /// A fingerprint of the text it was compiled from: a reload keeps a scenario whose text
+    /// did not change (and with it its rule ids, so its call counters go on).
+    pub fingerprint: u64,
 }
 
 /// Every scenario a server knows, and the active names.
@@ -75,29 +78,58 @@ pub struct Catalog {
     scenarios: Vec<Arc<Scenario>>,
     /// The scenarios activated at start (or by the last reload), in order.
     pub active: Vec<Arc<Scenario>>,
+    /// The id the next compiled rule gets: ids are never reused, so counters kept across a
+    /// reload cannot be mistaken for a new rule's.
+    next_rule_id: u32,
 }
 
 impl Catalog {
     /// The built-ins plus every file among `wanted`; `wanted` becomes the active set.
     pub fn load(wanted: &[String], router: &Router) -> Result<Self, ScenarioError> {
-        let mut next_id = 0;
-        let mut scenarios = Vec::new();
+        Self::build(wanted, router, None)
+    }
+
+    /// Loads again what `previous` was loaded from: scenarios whose text is unchanged are
+    /// kept as they are (same rules, same counters), the others are compiled anew.
+    pub fn reload(
+        wanted: &[String],
+        router: &Router,
+        previous: &Catalog,
+    ) -> Result<Self, ScenarioError> {
+        Self::build(wanted, router, Some(previous))
+    }
+
+    fn build(
+        wanted: &[String],
+        router: &Router,
+        previous: Option<&Catalog>,
+    ) -> Result<Self, ScenarioError> {
+        let mut catalog = Self {
+            scenarios: Vec::new(),
+            active: Vec::new(),
+            next_rule_id: previous.map_or(0, |p| p.next_rule_id),
+        };
         for (name, text) in BUILTIN {
             let path = PathBuf::from(format!("scenarios/{name}.json"));
-            let spec = parse(&path, text)?;
-            let compiled = compile(spec, name, "built-in", router, &mut next_id);
-            scenarios.push(Arc::new(compiled));
+            let scenario =
+                catalog.reuse_or_compile(&path, name, "built-in", text, router, previous)?;
+            catalog.scenarios.push(scenario);
         }
-        let mut catalog = Self {
-            scenarios,
-            active: Vec::new(),
-        };
         for want in wanted.iter().filter(|w| !w.trim().is_empty()) {
             let scenario = match catalog.get(want.trim()) {
                 Some(found) if !is_path(want) => found,
                 _ => {
-                    let loaded = load_file(Path::new(want.trim()), &catalog, router, &mut next_id)?;
-                    let loaded = Arc::new(loaded);
+                    let path = Path::new(want.trim());
+                    let text = read_file(path, &catalog)?;
+                    let source = path.display().to_string();
+                    let loaded = catalog.reuse_or_compile(
+                        path,
+                        &stem_of(path),
+                        &source,
+                        &text,
+                        router,
+                        previous,
+                    )?;
                     catalog.scenarios.retain(|s| s.name != loaded.name);
                     catalog.scenarios.push(Arc::clone(&loaded));
                     loaded
@@ -106,6 +138,38 @@ impl Catalog {
             catalog.active.push(scenario);
         }
         Ok(catalog)
+    }
+
+    /// The scenario of `previous` from the same source and text, else `text` compiled.
+    fn reuse_or_compile(
+        &mut self,
+        path: &Path,
+        default_name: &str,
+        source: &str,
+        text: &str,
+        router: &Router,
+        previous: Option<&Catalog>,
+    ) -> Result<Arc<Scenario>, ScenarioError> {
+        let fingerprint = crate::hash::fnv1a(text.as_bytes());
+        let kept = previous.and_then(|p| {
+            p.scenarios
+                .iter()
+                .find(|s| s.source == source && s.fingerprint == fingerprint)
+        });
+        if let Some(kept) = kept {
+            return Ok(Arc::clone(kept));
+        }
+        let spec = parse(path, text)?;
+        let mut compiled = compile(spec, default_name, source, router, &mut self.next_rule_id);
+        compiled.fingerprint = fingerprint;
+        Ok(Arc::new(compiled))
+    }
+
+    /// Whether a rule with this id is in the catalog.
+    pub fn has_rule(&self, id: u32) -> bool {
+        self.scenarios
+            .iter()
+            .any(|s| s.rules.iter().any(|r| r.id == id))
     }
 
     /// The scenario called `name`.
@@ -148,30 +212,20 @@ fn is_path(want: &str) -> bool {
     want.contains('/') || want.contains('\\') || want.ends_with(".json")
 }
 
-fn load_file(
-    path: &Path,
-    catalog: &Catalog,
-    router: &Router,
-    next_id: &mut u32,
-) -> Result<Scenario, ScenarioError> {
-    let text = match std::fs::read_to_string(path) {
-        Ok(text) => text,
+fn read_file(path: &Path, catalog: &Catalog) -> Result<String, ScenarioError> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => Ok(text),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound && !is_path(&path.to_string_lossy()) => {
-            return Err(ScenarioError::Unknown {
+            Err(ScenarioError::Unknown {
                 name: path.display().to_string(),
                 available: catalog.names(),
-            });
+            })
         }
-        Err(source) => {
-            return Err(ScenarioError::Unreadable {
-                path: path.to_owned(),
-                source,
-            });
-        }
-    };
-    let spec = parse(path, &text)?;
-    let source = path.display().to_string();
-    Ok(compile(spec, &stem_of(path), &source, router, next_id))
+        Err(source) => Err(ScenarioError::Unreadable {
+            path: path.to_owned(),
+            source,
+        }),
+    }
 }
 
 impl Scenario {
@@ -254,6 +308,7 @@ fn compile(
         rules,
         rate_limit,
         warnings,
+        fingerprint: 0,
     }
 }
 

@@ -18,6 +18,7 @@ use rand_chacha::ChaCha8Rng;
 use super::catalog::{Action, Catalog, Rule, Scenario};
 use super::model::{Delay, When};
 use crate::error::ApiError;
+use crate::hash::namespace_seed;
 use crate::ratelimit::RateLimit;
 use crate::routes::Route;
 
@@ -90,15 +91,18 @@ impl Scenarios {
     }
 
     /// Replaces the catalog after a reload: the active scenarios are looked up again by name
-    /// (a name the new catalog lacks is dropped) and counters restart.
+    /// (a name the new catalog lacks is dropped). Rules the reload kept (their file did not
+    /// change) keep their call counters; the counters of rules it replaced are dropped.
     pub fn replace_catalog(&self, catalog: Catalog) {
         let set: Vec<Arc<Scenario>> = self
             .active()
             .iter()
             .filter_map(|s| catalog.get(&s.name))
             .collect();
+        self.counters
+            .retain(|(_, rule, _), _| catalog.has_rule(*rule));
         *self.catalog.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(catalog);
-        self.activate(set);
+        *self.active.write().unwrap_or_else(|p| p.into_inner()) = set.into();
     }
 
     /// Forgets every call counter and restarts every generator from the seed.
@@ -199,17 +203,7 @@ impl Scenarios {
         let mut rngs = self.rngs.lock().unwrap_or_else(|p| p.into_inner());
         let rng = rngs
             .entry(namespace.to_owned())
-            .or_insert_with(|| ChaCha8Rng::seed_from_u64(self.seed ^ fnv(namespace)));
+            .or_insert_with(|| ChaCha8Rng::seed_from_u64(namespace_seed(self.seed, namespace)));
         f(rng)
     }
-}
-
-/// A stable hash of a namespace name, so each namespace gets its own sequence.
-fn fnv(text: &str) -> u64 {
-    if text == "default" {
-        return 0;
-    }
-    text.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    })
 }

@@ -34,6 +34,16 @@ pub enum AuditAction {
 }
 
 impl AuditAction {
+    /// Every action, in the documented order.
+    pub const ALL: [AuditAction; 6] = [
+        AuditAction::Created,
+        AuditAction::Used,
+        AuditAction::Revoked,
+        AuditAction::Expired,
+        AuditAction::Renewed,
+        AuditAction::Regenerated,
+    ];
+
     /// The documented name, e.g. `regenerated`.
     pub fn as_str(self) -> &'static str {
         match self {

@@ -141,9 +141,10 @@ impl Collection {
         record.get(field).and_then(Value::as_str).map(Arc::from)
     }
 
-    /// The record with `id`.
+    /// The record with `id` (a UUID in any case).
     pub fn get(&self, id: &str) -> Option<Arc<Record>> {
-        self.rows.get(id).map(|row| row.data.record())
+        let id = super::canonical_id(id);
+        self.rows.get(&*id).map(|row| row.data.record())
     }
 
     /// The record with `id`, without caching a compact record's parsed form.
@@ -151,9 +152,9 @@ impl Collection {
         self.rows.get(id).map(|row| row.data.peek())
     }
 
-    /// Whether a record with `id` exists.
+    /// Whether a record with `id` (a UUID in any case) exists.
     pub fn contains(&self, id: &str) -> bool {
-        self.rows.contains_key(id)
+        self.rows.contains_key(&*super::canonical_id(id))
     }
 
     /// How many records there are.
@@ -221,6 +222,8 @@ impl Collection {
         id: &str,
         change: impl FnOnce(&mut Record) -> Result<(), E>,
     ) -> Result<Option<Arc<Record>>, E> {
+        let id = super::canonical_id(id);
+        let id: &str = &id;
         let (seq, old_partition, new_partition, old_unique, record) = {
             let Some(mut row) = self.rows.get_mut(id) else {
                 return Ok(None);
@@ -270,6 +273,8 @@ impl Collection {
 
     /// Removes and returns the record with `id`.
     pub fn remove(&self, id: &str) -> Option<Arc<Record>> {
+        let id = super::canonical_id(id);
+        let id: &str = &id;
         let row = {
             let mut index = self.write_index();
             let (_, row) = self.rows.remove(id)?;

@@ -1,6 +1,6 @@
 //! The resource kinds the mock stores, and the schema of each one's records.
 //!
-//! One table drives fixture validation, defaults and (later) the served OpenAPI schemas, so a
+//! One table drives fixture validation, defaults and the served OpenAPI schemas, so a
 //! resource's shape is changed in one place.
 
 use serde_json::{Value, json};
@@ -41,8 +41,10 @@ pub enum Ty {
     Bool,
     /// A JSON object.
     Object,
-    /// A JSON array.
-    Array,
+    /// Workflow nodes: an array of objects, each with a non-empty string `id`.
+    Nodes,
+    /// Workflow connections: an array of objects with string `from` and `to`.
+    Connections,
     /// An array of strings.
     Strings,
     /// A non-negative integer.
@@ -336,8 +338,8 @@ impl Kind {
                     opt("product_id", OptStr, "null"),
                     opt("agent_base_id", OptStr, "null"),
                     opt("description", Str, "\"\""),
-                    opt("nodes", Array, "[]"),
-                    opt("connections", Array, "[]"),
+                    opt("nodes", Nodes, "[]"),
+                    opt("connections", Connections, "[]"),
                     opt("duration_ms", OptCount, "null"),
                     opt("created_at", Time, EPOCH),
                     opt("updated_at", Time, EPOCH),
@@ -399,7 +401,16 @@ impl Ty {
             Ty::OptStr => value.is_string() || value.is_null(),
             Ty::Bool => value.is_boolean(),
             Ty::Object => value.is_object(),
-            Ty::Array => value.is_array(),
+            Ty::Nodes => every_item(value, |node| {
+                node.get("id")
+                    .and_then(Value::as_str)
+                    .is_some_and(|id| !id.is_empty())
+            }),
+            Ty::Connections => every_item(value, |link| {
+                ["from", "to"]
+                    .iter()
+                    .all(|end| link.get(*end).is_some_and(Value::is_string))
+            }),
             Ty::Strings => value
                 .as_array()
                 .is_some_and(|a| a.iter().all(Value::is_string)),
@@ -421,7 +432,8 @@ impl Ty {
             Ty::OptStr => "a string or null".into(),
             Ty::Bool => "a boolean".into(),
             Ty::Object => "an object".into(),
-            Ty::Array => "an array".into(),
+            Ty::Nodes => "an array of objects, each with a non-empty string 'id'".into(),
+            Ty::Connections => "an array of objects with string 'from' and 'to'".into(),
             Ty::Strings => "an array of strings".into(),
             Ty::Count => "a non-negative integer".into(),
             Ty::OptCount => "a non-negative integer or null".into(),
@@ -438,6 +450,13 @@ impl Ty {
             Ty::Any => "any JSON value".into(),
         }
     }
+}
+
+/// Whether `value` is an array whose items are all objects passing `check`.
+fn every_item(value: &Value, check: impl Fn(&serde_json::Map<String, Value>) -> bool) -> bool {
+    value
+        .as_array()
+        .is_some_and(|items| items.iter().all(|i| i.as_object().is_some_and(&check)))
 }
 
 /// Checks `record` against `kind`'s schema, filling defaults and derived fields.
@@ -471,6 +490,15 @@ pub fn conform(kind: Kind, record: &mut Record) -> Result<(), String> {
     {
         return Err("field 'id' must not be empty".into());
     }
+    // UUIDs are case-insensitive (RFC 9562) and stored in lower case, as generated ones are.
+    let id_fields = std::iter::once("id").chain(kind.references().iter().map(|(f, _)| *f));
+    for field in id_fields {
+        if let Some(Value::String(id)) = record.get_mut(field) {
+            if let std::borrow::Cow::Owned(lower) = super::canonical_id(id) {
+                *id = lower;
+            }
+        }
+    }
     let token = record.get("token").and_then(Value::as_str);
     if kind == Kind::Token && !token.is_some_and(crate::auth::is_api_token) {
         return Err(
@@ -484,6 +512,31 @@ pub fn conform(kind: Kind, record: &mut Record) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn workflow_nodes_and_connections_must_have_the_shape_the_document_promises() {
+        let workflow = |nodes: Value, connections: Value| {
+            let record =
+                json!({"id": "w", "name": "Flow", "nodes": nodes, "connections": connections});
+            let mut record = record.as_object().cloned().unwrap_or_default();
+            conform(Kind::Workflow, &mut record)
+        };
+        assert!(
+            workflow(
+                json!([{"id": "a", "type": "trigger"}]),
+                json!([{"from": "a", "to": "a"}])
+            )
+            .is_ok()
+        );
+        let nameless = workflow(json!([{"type": "trigger"}]), json!([])).expect_err("no id");
+        assert!(
+            nameless.contains("'nodes'") && nameless.contains("'id'"),
+            "{nameless}"
+        );
+        assert!(workflow(json!(["a"]), json!([])).is_err());
+        let dangling = workflow(json!([]), json!([{"from": "a"}])).expect_err("no to");
+        assert!(dangling.contains("'connections'"), "{dangling}");
+    }
 
     #[test]
     fn index_is_the_position_in_all() {

@@ -34,6 +34,22 @@ use audit::AuditLog;
 /// A stored record: a JSON object. Fields the mock does not know are kept as they are.
 pub type Record = serde_json::Map<String, Value>;
 
+/// `id` as stored: a UUID in upper or mixed case is lowered (UUIDs are case-insensitive, RFC
+/// 9562), anything else is kept as it is. Allocates only for a UUID with upper-case digits.
+pub fn canonical_id(id: &str) -> std::borrow::Cow<'_, str> {
+    let bytes = id.as_bytes();
+    let shaped = bytes.len() == 36
+        && bytes.iter().enumerate().all(|(i, b)| match i {
+            8 | 13 | 18 | 23 => *b == b'-',
+            _ => b.is_ascii_hexdigit(),
+        });
+    if shaped && bytes.iter().any(u8::is_ascii_uppercase) {
+        std::borrow::Cow::Owned(id.to_ascii_lowercase())
+    } else {
+        std::borrow::Cow::Borrowed(id)
+    }
+}
+
 /// The name of the namespace used by requests without `X-Mock-Namespace`.
 pub const DEFAULT_NAMESPACE: &str = "default";
 
@@ -370,31 +386,78 @@ pub struct Store {
     seed: RwLock<Arc<Seeded>>,
     namespaces: DashMap<Arc<str>, Arc<State>>,
     rng_seed: u64,
+    max_namespaces: usize,
+}
+
+/// Naming one namespace more than `--max-namespaces` allows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "{limit} namespaces are in use, the most --max-namespaces allows: reset the namespaces your \
+     tests are done with (POST /__admin/reset?namespace=NAME, or POST /__admin/reset for all) \
+     or start the mock with a higher --max-namespaces"
+)]
+pub struct TooManyNamespaces {
+    /// The limit.
+    pub limit: usize,
 }
 
 impl Store {
-    /// A store seeded with `fixtures`; generated ids come from `rng_seed`.
-    pub fn new(fixtures: FixtureSet, rng_seed: u64) -> Self {
+    /// A store seeded with `fixtures`; generated ids come from `rng_seed` (each namespace
+    /// draws its own stream, see [`namespace_seed`](crate::hash::namespace_seed)); at most
+    /// `max_namespaces` namespaces besides the default one exist at a time.
+    pub fn new(fixtures: FixtureSet, rng_seed: u64, max_namespaces: usize) -> Self {
         let seed = Arc::new(Seeded::new(fixtures));
         Self {
             seed: RwLock::new(seed),
             namespaces: DashMap::new(),
             rng_seed,
+            max_namespaces,
         }
     }
 
     /// The state of the default namespace.
     pub fn state(&self) -> Arc<State> {
-        self.namespace(DEFAULT_NAMESPACE)
-    }
-
-    /// The state of namespace `name`, created from the seed on first use.
-    pub fn namespace(&self, name: &str) -> Arc<State> {
-        if let Some(state) = self.namespaces.get(name) {
+        if let Some(state) = self.namespaces.get(DEFAULT_NAMESPACE) {
             return Arc::clone(&state);
         }
-        let fresh = || Arc::new(State::over(self.seeded(), self.rng_seed));
+        self.create(DEFAULT_NAMESPACE)
+    }
+
+    /// The state of namespace `name`, created from the seed on first use; refused when that
+    /// would make more namespaces than the limit. Nothing already stored is ever evicted.
+    pub fn namespace(&self, name: &str) -> Result<Arc<State>, TooManyNamespaces> {
+        if let Some(state) = self.namespaces.get(name) {
+            return Ok(Arc::clone(&state));
+        }
+        let named =
+            self.namespaces.len() - usize::from(self.namespaces.contains_key(DEFAULT_NAMESPACE));
+        if name != DEFAULT_NAMESPACE && named >= self.max_namespaces {
+            return Err(TooManyNamespaces {
+                limit: self.max_namespaces,
+            });
+        }
+        Ok(self.create(name))
+    }
+
+    /// The state of namespace `name` if it exists, else a fresh one over the seed that is
+    /// not kept (what a read-only look at a namespace no request has named yet sees).
+    pub fn peek(&self, name: &str) -> Arc<State> {
+        match self.namespaces.get(name) {
+            Some(state) => Arc::clone(&state),
+            None => Arc::new(self.fresh(name)),
+        }
+    }
+
+    fn create(&self, name: &str) -> Arc<State> {
+        let fresh = || Arc::new(self.fresh(name));
         Arc::clone(&self.namespaces.entry(Arc::from(name)).or_insert_with(fresh))
+    }
+
+    fn fresh(&self, name: &str) -> State {
+        State::over(
+            self.seeded(),
+            crate::hash::namespace_seed(self.rng_seed, name),
+        )
     }
 
     /// The names of the namespaces in use, sorted.
@@ -478,13 +541,58 @@ mod tests {
     use serde_json::json;
 
     fn store() -> Store {
-        Store::new(FixtureSet::builtin().expect("builtin"), 1)
+        Store::new(FixtureSet::builtin().expect("builtin"), 1, 2)
+    }
+
+    fn namespace(store: &Store, name: &str) -> Arc<State> {
+        store.namespace(name).expect("under the limit")
+    }
+
+    #[test]
+    fn namespaces_beyond_the_limit_are_refused_and_nothing_is_evicted() {
+        let store = store();
+        let a = namespace(&store, "a");
+        a.insert(
+            Kind::Agent,
+            Record::from_iter([("id".into(), json!("kept"))]),
+        )
+        .expect("unique");
+        namespace(&store, "b");
+        assert_eq!(
+            store.namespace("c").err(),
+            Some(TooManyNamespaces { limit: 2 })
+        );
+        store.state();
+        assert!(namespace(&store, "a").get(Kind::Agent, "kept").is_some());
+        assert!(store.peek("c").get(Kind::Agent, "kept").is_none());
+        assert_eq!(store.namespace_names(), ["a", "b", "default"]);
+        store.reset_namespace("b");
+        namespace(&store, "c");
+    }
+
+    #[test]
+    fn namespaces_draw_distinct_ids() {
+        let store = store();
+        let ids: HashSet<String> = ["a", "b"]
+            .iter()
+            .flat_map(|n| {
+                let state = namespace(&store, n);
+                (0..3).map(move |_| state.new_id()).collect::<Vec<_>>()
+            })
+            .collect();
+        assert_eq!(ids.len(), 6);
+        let again = self::store();
+        let first: Vec<String> = (0..3).map(|_| namespace(&again, "a").new_id()).collect();
+        assert!(
+            first.iter().all(|id| ids.contains(id)),
+            "same seed, same ids"
+        );
     }
 
     #[test]
     fn namespaces_share_the_seed_until_they_write() {
         let store = store();
-        let (a, b) = (store.namespace("a"), store.namespace("b"));
+        let (a, b) = (namespace(&store, "a"), namespace(&store, "b"));
         let agents = a.collection(Kind::Agent).len();
         let record = json!({"id": "new", "product_id": "p", "name": "n"});
         a.insert(Kind::Agent, record.as_object().cloned().unwrap_or_default())
@@ -493,13 +601,13 @@ mod tests {
         assert_eq!(b.collection(Kind::Agent).len(), agents);
         assert_eq!(store.state().collection(Kind::Agent).len(), agents);
         store.reset_namespace("a");
-        assert_eq!(store.namespace("a").collection(Kind::Agent).len(), agents);
+        assert_eq!(namespace(&store, "a").collection(Kind::Agent).len(), agents);
     }
 
     #[test]
     fn token_secrets_follow_updates_in_a_namespace_copy() {
         let store = store();
-        let state = store.namespace("t");
+        let state = namespace(&store, "t");
         let token = state
             .token_by_secret("prodgy_AcmeSupportDefaultToken000000001")
             .expect("seeded");

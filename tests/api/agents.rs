@@ -354,3 +354,30 @@ async fn uninstalling_an_agent_removes_its_executions() {
         "optional references are cleared"
     );
 }
+
+#[tokio::test]
+async fn uuids_in_paths_and_bodies_match_in_any_case() {
+    let app = TestApp::spawn().await;
+    let upper = "A9E1F3B5-0001-4C6D-8E7F-100000000001";
+    let agent = app.get(&format!("/api/agent-base/{upper}")).await;
+    assert_eq!(agent.status, 200, "{}", agent.text);
+    assert_eq!(agent.body["data"]["id"], upper.to_ascii_lowercase());
+    let runs = app
+        .get(&format!("/api/agent-base/{upper}/executions"))
+        .await;
+    let lower = app
+        .get(&format!(
+            "/api/agent-base/{}/executions",
+            upper.to_ascii_lowercase()
+        ))
+        .await;
+    assert_eq!(runs.body["pagination"], lower.body["pagination"]);
+    assert_eq!(runs.ids(), lower.ids());
+    let product = app
+        .get(&format!(
+            "/api/agent-base/product/{}",
+            ACME.to_ascii_uppercase()
+        ))
+        .await;
+    assert_eq!(product.status, 200, "{}", product.text);
+}

@@ -26,7 +26,7 @@ async fn wrong_methods_are_405_with_allow() {
         )
         .await;
     resp.assert_error(405, "Method Not Allowed");
-    assert_eq!(resp.headers["allow"], "GET, POST");
+    assert_eq!(resp.headers["allow"], "GET, HEAD, POST");
 }
 
 #[tokio::test]

@@ -5,6 +5,7 @@ mod helpers;
 mod admin;
 mod agents;
 mod auth;
+mod connections;
 mod errors;
 mod faults;
 mod fixtures;

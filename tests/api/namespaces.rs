@@ -232,3 +232,111 @@ async fn reset_while_requests_are_in_flight_loses_no_response() {
     let health = app.call(Method::GET, "/__admin/health", None, None).await;
     assert_eq!(health.body["data"]["ready"], true);
 }
+
+#[tokio::test]
+async fn ids_never_repeat_across_namespaces_and_stay_deterministic() {
+    let create = |app: &TestApp, ns: String| {
+        let body = json!({"title": "Hook", "type": "webhook"});
+        let request = app
+            .client
+            .post(app.url("/api/integrations-base"))
+            .header("X-API-Token", ACME_TOKEN)
+            .header("X-Mock-Namespace", ns)
+            .json(&body);
+        async move {
+            let resp = Resp::read(request.send().await.expect("sent")).await;
+            assert_eq!(resp.status, 201, "{}", resp.text);
+            resp.body["data"]["id"].as_str().expect("id").to_owned()
+        }
+    };
+    let mut runs = Vec::new();
+    for _ in 0..2 {
+        let app = TestApp::spawn().await;
+        let mut ids = Vec::new();
+        for ns in 0..20 {
+            for _ in 0..10 {
+                ids.push(create(&app, format!("ns-{ns}")).await);
+            }
+        }
+        runs.push(ids);
+    }
+    let distinct: std::collections::HashSet<&String> = runs[0].iter().collect();
+    assert_eq!(distinct.len(), 200, "every create got its own id");
+    assert_eq!(runs[0], runs[1], "the same seed gives the same ids");
+}
+
+#[tokio::test]
+async fn test_runner_node_ids_are_namespaces_as_they_are() {
+    let app = TestApp::spawn().await;
+    let node_id = "tests/test_api.py::test_list[/api/agent-base]";
+    let long = format!("tests/{}::test_x", "a".repeat(180));
+    for ns in [
+        node_id,
+        long.as_str(),
+        "a~!@#$%^&*()_+{}|:\"<>?`-=[]\\;',./",
+    ] {
+        let resp = app.in_ns(ns, Method::GET, "/api/agent-base", None).await;
+        assert_eq!(resp.status, 200, "{ns}: {}", resp.text);
+    }
+    let journal = app
+        .get(&format!(
+            "/__admin/requests?namespace={}",
+            urlencode(node_id)
+        ))
+        .await;
+    assert_eq!(journal.body["data"].as_array().map(Vec::len), Some(1));
+    let too_long = "n".repeat(201);
+    let resp = app
+        .in_ns(&too_long, Method::GET, "/api/agent-base", None)
+        .await;
+    assert!(resp.assert_error(400, "Bad Request").contains("1 to 200"));
+}
+
+#[tokio::test]
+async fn namespaces_beyond_the_limit_get_503_until_one_is_reset() {
+    let app = TestApp::with(prodgy_mock::MockServer::builder().max_namespaces(2)).await;
+    for ns in ["one", "two"] {
+        assert_eq!(
+            app.in_ns(ns, Method::GET, "/api/agent-base", None)
+                .await
+                .status,
+            200
+        );
+    }
+    let refused = app
+        .in_ns("three", Method::GET, "/api/agent-base", None)
+        .await;
+    let message = refused.assert_error(503, "Service Unavailable");
+    assert!(
+        message.contains("2 namespaces") && message.contains("/__admin/reset"),
+        "{message}"
+    );
+    assert_eq!(
+        app.get("/api/agent-base").await.status,
+        200,
+        "the default namespace still works"
+    );
+    assert_eq!(
+        app.in_ns("one", Method::GET, "/api/agent-base", None)
+            .await
+            .status,
+        200
+    );
+    let reset = app
+        .client
+        .post(app.url("/__admin/reset?namespace=two"))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(reset.status(), 200);
+    assert_eq!(
+        app.in_ns("three", Method::GET, "/api/agent-base", None)
+            .await
+            .status,
+        200
+    );
+}
+
+fn urlencode(text: &str) -> String {
+    form_urlencoded::byte_serialize(text.as_bytes()).collect()
+}

@@ -2,6 +2,7 @@
 
 use prodgy_mock::routes::{ROUTES, Router};
 use reqwest::Method;
+use serde_json::{Value, json};
 
 use crate::helpers::*;
 
@@ -148,5 +149,218 @@ async fn statuses_and_data_shapes_follow_what_the_handlers_answer() {
     );
     let execute = &doc["paths"]["/api/agent-base/triggers"]["post"]["responses"]["200"];
     let data = &execute["content"]["application/json"]["schema"]["properties"]["data"];
-    assert!(data.get("$ref").is_none(), "{data}");
+    assert_eq!(
+        data["$ref"], "#/components/schemas/ExecutionStarted",
+        "{data}"
+    );
+}
+
+/// Every subschema of `value` (itself included), with its JSON pointer.
+fn walk<'a>(pointer: String, value: &'a Value, out: &mut Vec<(String, &'a Value)>) {
+    match value {
+        Value::Object(map) => {
+            out.push((pointer.clone(), value));
+            for (key, child) in map {
+                walk(format!("{pointer}/{key}"), child, out);
+            }
+        }
+        Value::Array(items) => {
+            for (i, child) in items.iter().enumerate() {
+                walk(format!("{pointer}/{i}"), child, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn is_array_type(ty: &Value) -> bool {
+    ty == "array" || ty.as_array().is_some_and(|t| t.contains(&json!("array")))
+}
+
+#[tokio::test]
+async fn no_array_schema_in_the_document_lacks_items() {
+    // openapi-python-client drops a model with an array property that has no `items`
+    // ("type array must have items or prefixItems defined"), and with it every operation that
+    // answers that model: the WorkflowBase of nodes and connections was dropped so.
+    let doc = prodgy_mock::openapi::document();
+    let mut nodes = Vec::new();
+    walk(String::new(), &doc, &mut nodes);
+    let arrays: Vec<_> = nodes
+        .iter()
+        .filter(|(_, n)| n.get("type").is_some_and(is_array_type))
+        .collect();
+    assert!(
+        arrays.len() > 20,
+        "the walk found only {} arrays",
+        arrays.len()
+    );
+    for (pointer, schema) in arrays {
+        assert!(
+            schema["items"].is_object(),
+            "{pointer} is an array without items: {schema}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn every_reference_in_the_document_resolves() {
+    let doc = prodgy_mock::openapi::document();
+    let mut nodes = Vec::new();
+    walk(String::new(), &doc, &mut nodes);
+    let mut references = 0;
+    for (pointer, node) in nodes {
+        let Some(target) = node.get("$ref").and_then(Value::as_str) else {
+            continue;
+        };
+        let path = target.strip_prefix('#').expect("local reference");
+        assert!(
+            doc.pointer(path).is_some_and(Value::is_object),
+            "{pointer} refers to {target}, which is not in the document"
+        );
+        references += 1;
+    }
+    assert!(references > 50, "only {references} references");
+}
+
+#[tokio::test]
+async fn workflow_nodes_and_connections_are_arrays_of_typed_objects() {
+    let doc = prodgy_mock::openapi::document();
+    let schemas = &doc["components"]["schemas"];
+    let base = &schemas["WorkflowBase"]["properties"];
+    assert_eq!(
+        base["nodes"]["items"]["$ref"],
+        "#/components/schemas/WorkflowNode"
+    );
+    assert_eq!(
+        base["connections"]["items"]["$ref"],
+        "#/components/schemas/WorkflowConnection"
+    );
+    assert_eq!(schemas["WorkflowNode"]["required"], json!(["id"]));
+    assert_eq!(
+        schemas["WorkflowConnection"]["required"],
+        json!(["from", "to"])
+    );
+    let create = body_schema(&doc, "workflow_bases.create");
+    assert_eq!(
+        create["properties"]["nodes"]["items"],
+        base["nodes"]["items"]
+    );
+}
+
+#[tokio::test]
+async fn the_communicator_webhook_documents_the_slack_challenge_answer() {
+    let doc = prodgy_mock::openapi::document();
+    let op = &doc["paths"]["/api/communicator/webhook/{integration_base_id}"]["post"];
+    let schema = &op["responses"]["200"]["content"]["application/json"]["schema"];
+    let choices = schema["oneOf"].as_array().expect("oneOf");
+    assert_eq!(choices.len(), 2, "{schema}");
+    assert_eq!(
+        choices[0]["required"],
+        json!(["success", "message", "data"])
+    );
+    assert_eq!(choices[1]["$ref"], "#/components/schemas/SlackChallenge");
+    let challenge = &doc["components"]["schemas"]["SlackChallenge"];
+    assert_eq!(challenge["required"], json!(["challenge"]));
+    // What the handler really answers: the bare challenge, none of the envelope's keys.
+    let app = TestApp::spawn().await;
+    let slack = "e5f6a7b8-0001-4c2d-9e3f-200000000001";
+    let answer = app
+        .send(
+            Method::POST,
+            &format!("/api/communicator/webhook/{slack}"),
+            json!({"type": "url_verification", "challenge": "abc"}),
+        )
+        .await;
+    assert_eq!(answer.status, 200);
+    assert_eq!(answer.body, json!({"challenge": "abc"}));
+}
+
+#[tokio::test]
+async fn the_event_stream_is_documented_as_text_not_as_a_json_object() {
+    let doc = prodgy_mock::openapi::document();
+    let op = &doc["paths"]["/api/workflow/{executionId}/events"]["get"];
+    let ok = &op["responses"]["200"];
+    let content = ok["content"].as_object().expect("content");
+    assert_eq!(content.len(), 1, "{ok}");
+    assert_eq!(
+        content["text/event-stream"]["schema"],
+        json!({"type": "string"})
+    );
+    let description = ok["description"].as_str().expect("description");
+    for part in [
+        "id:",
+        "event:",
+        "data:",
+        "status",
+        "node",
+        "done",
+        "Last-Event-ID",
+    ] {
+        assert!(
+            description.contains(part),
+            "{part} is not described: {description}"
+        );
+    }
+    let resume = op["parameters"]
+        .as_array()
+        .expect("parameters")
+        .iter()
+        .any(|p| p["name"] == "Last-Event-ID" && p["in"] == "header");
+    assert!(resume, "{op}");
+}
+
+/// The component schema `name` refers to, for a `$ref` value.
+fn component<'a>(doc: &'a Value, reference: &Value) -> &'a Value {
+    let path = reference.as_str().expect("$ref").trim_start_matches('#');
+    doc.pointer(path).expect("component")
+}
+
+#[tokio::test]
+async fn every_listed_record_has_every_field_its_schema_requires() {
+    // Required fields are what lets a generated client type them as plain attributes; a record
+    // that lacks one would not parse.
+    let doc = prodgy_mock::openapi::document();
+    let app = TestApp::spawn().await;
+    let mut checked = 0;
+    for def in ROUTES.iter().filter(|d| d.method == Method::GET) {
+        let schema = &doc["paths"][def.path]["get"]["responses"]["200"]["content"]["application/json"]
+            ["schema"];
+        let path = def.path.replace("{productId}", ACME).replace(
+            "{id}/executions",
+            "a9e1f3b5-0001-4c6d-8e7f-100000000001/executions",
+        );
+        if path.contains('{') || schema["properties"]["data"]["type"] != "array" {
+            continue;
+        }
+        let query = if def.name == "knowledge.search" {
+            "?query=refund"
+        } else {
+            ""
+        };
+        let served = app.get(&format!("{path}{query}")).await;
+        assert_eq!(served.status, 200, "{}: {:?}", def.name, served.body);
+        let item = component(&doc, &schema["properties"]["data"]["items"]["$ref"]);
+        let required = item["required"].as_array().expect("required");
+        let items = served.body["data"].as_array().expect("data");
+        assert!(!items.is_empty(), "{} listed nothing", def.name);
+        for record in items {
+            for field in required {
+                let field = field.as_str().expect("field name");
+                assert!(
+                    record.get(field).is_some(),
+                    "{}: an item lacks required '{field}': {record}",
+                    def.name
+                );
+            }
+        }
+        for key in schema["required"].as_array().expect("envelope required") {
+            assert!(
+                served.body.get(key.as_str().expect("key")).is_some(),
+                "{}",
+                def.name
+            );
+        }
+        checked += 1;
+    }
+    assert!(checked >= 8, "only {checked} lists checked");
 }

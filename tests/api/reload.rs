@@ -144,3 +144,86 @@ async fn without_watch_nothing_is_reloaded() {
     assert_eq!(app.server.reloads().borrow().attempts, 0);
     assert_eq!(app.get("/api/agent-base").await.status, 500);
 }
+
+/// Runs a shell tool on `file` the way a user at a terminal would.
+fn run(tool: &str, args: &[&str], file: &Path) {
+    let status = std::process::Command::new(tool)
+        .args(args)
+        .arg(file)
+        .stdout(std::process::Stdio::null())
+        .status()
+        .expect("tool runs");
+    assert!(status.success(), "{tool} {args:?} failed");
+}
+
+/// Waits until a burst of events was found to change nothing, and returns the latest report.
+async fn unchanged(reports: &mut watch::Receiver<ReloadReport>, bursts: u64) -> ReloadReport {
+    let waited = tokio::time::timeout(
+        Duration::from_secs(10),
+        reports.wait_for(|r| r.unchanged >= bursts),
+    )
+    .await;
+    waited
+        .expect("the watcher looked within 10 s")
+        .expect("server alive")
+        .clone()
+}
+
+#[tokio::test]
+async fn sed_reloads_once_and_cat_touch_or_an_unchanged_save_reload_nothing() {
+    let dir = copy_fixtures("reload-editors");
+    let app = TestApp::with(MockServer::builder().fixtures_dir(&dir).watch(true)).await;
+    let mut reports = app.server.reloads();
+    let agents = dir.join("agents.json");
+    run("sed", &["-i", "s/Support Triage/Triage by sed/"], &agents);
+    let report = reloaded(&mut reports, 1).await;
+    assert_eq!(
+        (report.error, report.changed),
+        (None, vec![agents.canonicalize().expect("path")])
+    );
+    let agent = app.get(&format!("/api/agent-base/{AGENT}")).await;
+    assert_eq!(agent.body["data"]["name"], "Triage by sed");
+
+    run("cat", &[], &agents);
+    run("touch", &[], &agents);
+    let same = std::fs::read(&agents).expect("read");
+    std::fs::write(&agents, same).expect("save unchanged");
+    let report = unchanged(&mut reports, 1).await;
+    assert_eq!(
+        (report.attempts, report.applied),
+        (1, 1),
+        "nothing reloaded"
+    );
+}
+
+#[tokio::test]
+async fn a_scenario_whose_file_did_not_change_keeps_its_counters() {
+    let dir = copy_fixtures("reload-counters");
+    let retry = dir.join("retry.scenario");
+    let retry_rules = json!({"name": "retry", "rules": [
+        {"match": {"route": "agents.list"}, "when": {"first": 2}, "respond": {"status": 500}}
+    ]});
+    std::fs::write(&retry, retry_rules.to_string()).expect("write");
+    let other = scratch("reload-counters-other").join("other.json");
+    std::fs::write(&other, rule(418)).expect("write");
+    let builder = MockServer::builder()
+        .fixtures_dir(&dir)
+        .scenario(retry.display().to_string())
+        .scenario(other.display().to_string())
+        .watch(true);
+    let app = TestApp::with(builder).await;
+    let mut reports = app.server.reloads();
+    assert_eq!(app.get("/api/agent-base").await.status, 500, "first call");
+
+    rename_agent(&dir, "Edited while counting");
+    assert_eq!(reloaded(&mut reports, 1).await.error, None);
+    std::fs::write(&other, json!({"name": "watched", "rules": []}).to_string()).expect("edit");
+    assert_eq!(reloaded(&mut reports, 2).await.error, None);
+
+    assert_eq!(app.get("/api/agent-base").await.status, 500, "second call");
+    assert_eq!(
+        app.get("/api/agent-base").await.status,
+        200,
+        "third call succeeds"
+    );
+}

@@ -400,3 +400,24 @@ async fn usage_is_counted_per_authenticated_call() {
     let used = actions(&app, &id).await;
     assert_eq!(used.iter().filter(|a| *a == "used").count(), 11);
 }
+
+#[tokio::test]
+async fn the_first_list_after_an_expiry_already_shows_it_expired() {
+    let app = TestApp::spawn().await;
+    let active = app.get("/api/api-tokens?status=active").await;
+    assert!(
+        !active.ids().contains(&EXPIRED),
+        "an expired token is not active: {}",
+        active.text
+    );
+    let fresh = TestApp::spawn().await;
+    let all = fresh.get("/api/api-tokens").await;
+    let expired = all.body["data"]
+        .as_array()
+        .expect("tokens")
+        .iter()
+        .find(|t| t["id"] == EXPIRED)
+        .expect("listed");
+    assert_eq!(expired["status"], "expired", "{}", all.text);
+    assert_eq!(actions(&fresh, EXPIRED).await, ["expired", "created"]);
+}

@@ -354,8 +354,19 @@ async fn reconnecting_with_last_event_id_sends_only_missed_events() {
             ("done".into(), "completed".into())
         ]
     );
-    let mut nothing = Sse::new(events(&app, &id, Some("9")).await);
-    assert!(nothing.rest().await.is_empty());
+    let finished = events(&app, &id, Some("9")).await;
+    assert_eq!(
+        finished.status().as_u16(),
+        204,
+        "a reconnect after the last event of a finished run is told to stop"
+    );
+    assert!(finished.bytes().await.expect("body").is_empty());
+    let replay = Sse::new(events(&app, &id, None).await).rest().await;
+    assert_eq!(
+        replay.len(),
+        9,
+        "without Last-Event-ID the whole story is replayed"
+    );
 }
 
 #[tokio::test]

@@ -1,0 +1,332 @@
+//! What HTTP clients rely on at the connection level: a connection stays usable after any
+//! answer (early 404/405, 401 before an upload is read, 413), HEAD works wherever GET does,
+//! and browsers get CORS. Raw sockets play the client that writes its whole request before
+//! reading, on one kept-alive connection, as Node's fetch and Python's `http.client` do.
+
+use prodgy_mock::MockServer;
+use reqwest::Method;
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::net::TcpStream;
+
+use crate::helpers::{ACME_TOKEN, TestApp};
+
+/// One kept-alive HTTP/1.1 connection that writes whole requests and reads whole answers.
+struct Conn {
+    reader: BufReader<TcpStream>,
+}
+
+/// An answer read off a [`Conn`].
+#[derive(Debug)]
+struct Answer {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+impl Answer {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+impl Conn {
+    async fn open(app: &TestApp) -> Self {
+        let socket = TcpStream::connect(app.server.address())
+            .await
+            .expect("connect");
+        Self {
+            reader: BufReader::new(socket),
+        }
+    }
+
+    /// Writes `method path` with `headers` and `body` (all of it, before reading), then reads
+    /// the answer; `head_only` for answers to HEAD, which have no body.
+    async fn send(&mut self, method: &str, path: &str, headers: &[&str], body: &[u8]) -> Answer {
+        let mut request = format!(
+            "{method} {path} HTTP/1.1\r\nHost: mock\r\nContent-Length: {}\r\n",
+            body.len()
+        );
+        if !headers.iter().any(|h| h.starts_with("X-API-Token")) {
+            request.push_str(&format!("X-API-Token: {ACME_TOKEN}\r\n"));
+        }
+        for header in headers {
+            request.push_str(header);
+            request.push_str("\r\n");
+        }
+        request.push_str("\r\n");
+        let mut bytes = request.into_bytes();
+        bytes.extend_from_slice(body);
+        self.reader
+            .get_mut()
+            .write_all(&bytes)
+            .await
+            .expect("the whole request is written");
+        self.read(method == "HEAD").await
+    }
+
+    async fn read(&mut self, head_only: bool) -> Answer {
+        let mut line = String::new();
+        self.reader.read_line(&mut line).await.expect("status line");
+        let status = line
+            .split(' ')
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or_else(|| panic!("no status line, got {line:?}"));
+        let mut headers = Vec::new();
+        loop {
+            let mut line = String::new();
+            self.reader.read_line(&mut line).await.expect("header line");
+            let line = line.trim_end();
+            if line.is_empty() {
+                break;
+            }
+            let (name, value) = line.split_once(':').expect("name: value");
+            headers.push((name.to_owned(), value.trim().to_owned()));
+        }
+        let mut answer = Answer {
+            status,
+            headers,
+            body: Vec::new(),
+        };
+        let length: usize = answer
+            .header("content-length")
+            .map_or(0, |v| v.parse().expect("length"));
+        if !head_only {
+            answer.body = vec![0; length];
+            self.reader
+                .read_exact(&mut answer.body)
+                .await
+                .expect("body");
+        }
+        answer
+    }
+}
+
+const JSON: &str = "Content-Type: application/json";
+
+#[tokio::test]
+async fn early_answers_keep_the_connection_usable() {
+    let app = TestApp::spawn().await;
+    let mut conn = Conn::open(&app).await;
+    let body = br#"{"title": "Jira", "type": "jira"}"#;
+    let cases = [
+        ("POST", "/api/nope", 404),
+        ("PATCH", "/api/integrations-base", 405),
+        ("POST", "/__admin/nope", 404),
+    ];
+    for (method, path, status) in cases {
+        let answer = conn.send(method, path, &[JSON], body).await;
+        assert_eq!(answer.status, status, "{method} {path}");
+        assert_eq!(answer.header("connection"), None);
+        let next = conn.send("GET", "/api/agent-base", &[], b"").await;
+        assert_eq!(next.status, 200, "the next request after {method} {path}");
+    }
+    let injected = conn
+        .send(
+            "POST",
+            "/api/integrations-base",
+            &[JSON, "X-Mock-Scenario: server-errors"],
+            body,
+        )
+        .await;
+    assert_eq!(injected.status, 500);
+    let next = conn.send("GET", "/api/agent-base", &[], b"").await;
+    assert_eq!(next.status, 200, "the next request after an injected 500");
+}
+
+#[tokio::test]
+async fn an_upload_refused_before_it_is_read_keeps_the_connection_usable() {
+    let app = TestApp::spawn().await;
+    let mut conn = Conn::open(&app).await;
+    let form = "--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.txt\"\r\n\
+                Content-Type: text/plain\r\n\r\nhello\r\n--b--\r\n";
+    let unauthorized = conn
+        .send(
+            "POST",
+            "/api/knowledge-base/upload",
+            &[
+                "Content-Type: multipart/form-data; boundary=b",
+                "X-API-Token: prodgy_AcmeRevokedToken000000000000005",
+            ],
+            form.as_bytes(),
+        )
+        .await;
+    assert_eq!(unauthorized.status, 401);
+    let next = conn.send("GET", "/api/agent-base", &[], b"").await;
+    assert_eq!(next.status, 200);
+    let injected = conn
+        .send(
+            "POST",
+            "/api/knowledge-base/upload",
+            &[
+                "Content-Type: multipart/form-data; boundary=b",
+                "X-Mock-Scenario: unauthorized",
+            ],
+            form.as_bytes(),
+        )
+        .await;
+    assert_eq!(injected.status, 401);
+    let next = conn.send("GET", "/api/agent-base", &[], b"").await;
+    assert_eq!(next.status, 200);
+}
+
+#[tokio::test]
+async fn a_body_over_the_limit_is_read_then_answered_413_on_a_kept_connection() {
+    let app = TestApp::with(MockServer::builder().body_limit(1024)).await;
+    let mut conn = Conn::open(&app).await;
+    let big = format!(
+        "{{\"title\": \"{}\", \"type\": \"jira\"}}",
+        "x".repeat(512 * 1024)
+    );
+    let refused = conn
+        .send("POST", "/api/integrations-base", &[JSON], big.as_bytes())
+        .await;
+    assert_eq!(refused.status, 413);
+    assert_eq!(refused.header("connection"), None, "the body was drained");
+    let next = conn.send("GET", "/api/agent-base", &[], b"").await;
+    assert_eq!(next.status, 200);
+}
+
+#[tokio::test]
+async fn a_client_waiting_for_100_continue_gets_413_at_once_and_a_close() {
+    let app = TestApp::with(MockServer::builder().body_limit(1024)).await;
+    let mut conn = Conn::open(&app).await;
+    let head = "POST /api/integrations-base HTTP/1.1\r\nHost: mock\r\nContent-Type: \
+                application/json\r\nContent-Length: 1000000\r\nExpect: 100-continue\r\n\r\n";
+    conn.reader
+        .get_mut()
+        .write_all(head.as_bytes())
+        .await
+        .expect("head written");
+    let answer = conn.read(false).await;
+    assert_eq!(answer.status, 413);
+    assert_eq!(answer.header("connection"), Some("close"));
+}
+
+#[tokio::test]
+async fn head_works_wherever_get_does_without_a_body() {
+    let app = TestApp::spawn().await;
+    let mut conn = Conn::open(&app).await;
+    for path in [
+        "/api/agent-base",
+        "/api/integrations-base",
+        "/__admin/health",
+        "/swagger.json",
+    ] {
+        let get = conn.send("GET", path, &[], b"").await;
+        let head = conn.send("HEAD", path, &[], b"").await;
+        assert_eq!((get.status, head.status), (200, 200), "{path}");
+        assert_eq!(
+            head.header("content-type"),
+            get.header("content-type"),
+            "{path}"
+        );
+    }
+    let after = conn.send("GET", "/api/agent-base", &[], b"").await;
+    assert_eq!(
+        after.status, 200,
+        "no stray body bytes were left on the wire"
+    );
+    let post_only = app
+        .call(
+            Method::HEAD,
+            "/api/agent-base/install",
+            Some(ACME_TOKEN),
+            None,
+        )
+        .await;
+    assert_eq!(post_only.status, 405);
+    assert_eq!(post_only.headers["allow"], "POST");
+    let get_route = app
+        .call(Method::DELETE, "/api/agent-base", Some(ACME_TOKEN), None)
+        .await;
+    assert_eq!(
+        get_route.status, 400,
+        "DELETE without an id is the route's own 400"
+    );
+}
+
+#[tokio::test]
+async fn a_browser_preflight_is_allowed_and_answers_expose_their_headers() {
+    let app = TestApp::with(MockServer::builder().scenario("ratelimit")).await;
+    let preflight = app
+        .client
+        .request(Method::OPTIONS, app.url("/api/agent-base"))
+        .header("Origin", "http://localhost:5173")
+        .header("Access-Control-Request-Method", "GET")
+        .header(
+            "Access-Control-Request-Headers",
+            "x-api-token, x-mock-namespace",
+        )
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(preflight.status(), 204);
+    let header = |name: &str| {
+        preflight
+            .headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    assert_eq!(
+        header("access-control-allow-origin"),
+        "http://localhost:5173"
+    );
+    assert_eq!(
+        header("access-control-allow-headers"),
+        "x-api-token, x-mock-namespace"
+    );
+    assert!(header("access-control-allow-methods").contains("DELETE"));
+    assert_eq!(header("allow"), "GET, HEAD, POST, DELETE");
+    let journal = app.get("/__admin/requests/count").await;
+    assert_eq!(
+        journal.body["data"]["count"], 0,
+        "preflights are not journaled"
+    );
+
+    let get = app
+        .client
+        .get(app.url("/api/agent-base"))
+        .header("Origin", "http://localhost:5173")
+        .header("X-API-Token", ACME_TOKEN)
+        .send()
+        .await
+        .expect("sent");
+    let allowed = get.headers()["access-control-allow-origin"].clone();
+    assert_eq!(allowed, "http://localhost:5173");
+    let exposed = get.headers()["access-control-expose-headers"]
+        .to_str()
+        .expect("text")
+        .to_owned();
+    for name in ["ratelimit-limit", "ratelimit-remaining", "ratelimit-reset"] {
+        assert!(exposed.contains(name), "{name} in {exposed}");
+    }
+}
+
+#[tokio::test]
+async fn cors_off_sends_no_cors_headers() {
+    let app = TestApp::with(MockServer::builder().cors(false)).await;
+    let preflight = app
+        .client
+        .request(Method::OPTIONS, app.url("/api/agent-base"))
+        .header("Origin", "http://localhost:5173")
+        .header("Access-Control-Request-Method", "GET")
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(preflight.status(), 405);
+    let get = app
+        .client
+        .get(app.url("/api/agent-base"))
+        .header("Origin", "http://localhost:5173")
+        .header("X-API-Token", ACME_TOKEN)
+        .send()
+        .await
+        .expect("sent");
+    assert!(get.headers().get("access-control-allow-origin").is_none());
+}
