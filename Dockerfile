@@ -7,6 +7,8 @@ COPY fixtures ./fixtures
 COPY scenarios ./scenarios
 # The workspace lists the benchmark baseline as a member; cargo needs its manifest to resolve.
 COPY bench/baseline ./bench/baseline
+# No symbol table in the shipped binary (as in the wheel and npm packages): a smaller image.
+ENV CARGO_PROFILE_RELEASE_STRIP=symbols
 RUN cargo build --release --locked --bin prodgy-mock
 
 FROM debian:bookworm-slim
@@ -18,4 +20,7 @@ ENV PRODGY_MOCK_HOST=0.0.0.0 PRODGY_MOCK_PORT=4010
 # No curl in the slim image: the binary checks itself (GET /__admin/health, exit 0 when ready).
 HEALTHCHECK --interval=2s --timeout=2s --start-period=1s --retries=3 \
   CMD ["prodgy-mock", "healthcheck", "--url", "http://127.0.0.1:4010"]
+# Not root: any unprivileged id works (the binary needs no home directory, and /tmp is
+# writable for --ready-file).
+USER 65532:65532
 ENTRYPOINT ["prodgy-mock"]

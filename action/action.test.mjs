@@ -59,3 +59,15 @@ test('main fails with the mock log when the mock cannot start', { skip: !binary 
   );
   fs.rmSync(temp, { recursive: true, force: true });
 });
+
+test('action.yml names the step files, and declares every input main.cjs reads', () => {
+  const manifest = fs.readFileSync(path.join(here, '..', 'action.yml'), 'utf8');
+  for (const step of ['main', 'post']) {
+    const file = manifest.match(new RegExp(`^  ${step}: (\\S+)$`, 'm'))?.[1];
+    assert.ok(file && fs.existsSync(path.join(here, '..', file)), `runs.${step}: ${file}`);
+  }
+  const declared = new Set([...manifest.matchAll(/^  ([a-z-]+):$/gm)].map((m) => m[1]));
+  const read = [...fs.readFileSync(path.join(here, 'main.cjs'), 'utf8').matchAll(/input\('([a-z-]+)'\)/g)].map((m) => m[1]);
+  const named = fs.readFileSync(path.join(here, 'main.cjs'), 'utf8').match(/for \(const name of \[([^\]]+)\]/)[1];
+  for (const name of [...read, ...named.match(/[a-z-]+/g)]) assert.ok(declared.has(name), `input ${name} is not in action.yml`);
+});

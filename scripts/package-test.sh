@@ -30,7 +30,7 @@ clean=""
 IFS=: read -ra dirs <<<"$PATH"
 for dir in "${dirs[@]}"; do
     [ -n "$dir" ] && [ ! -e "$dir/prodgy-mock" ] || continue
-    case "$(realpath -m "$dir")/" in "$repo"/*) continue ;; esac
+    case "$(cd "$dir" 2>/dev/null && pwd -P)/" in "$repo"/*) continue ;; esac
     clean="${clean:+$clean:}$dir"
 done
 export PATH="$clean"

@@ -11,7 +11,7 @@
 # maturin compiles the binary once (release profile, stripped) into the wheel; the npm
 # platform package gets that same file, taken out of the wheel. Versions are Cargo.toml's:
 # maturin reads it, and the npm package.json files are stamped with it in a staging copy
-# (the committed ones are left alone). Needs python3 (venv) and npm; maturin is installed
+# (the committed ones are left alone). Needs python3 (venv), node and npm; maturin is installed
 # from PyPI into ${CARGO_TARGET_DIR:-target}/package-venv on first use.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -42,21 +42,24 @@ if (JSON.stringify(listed) !== JSON.stringify(dirs)) {
   process.exit(1);
 }' || fail "npm/prodgy-mock/package.json and npm/platforms/ disagree"
 
+python="$(command -v python3 || command -v python)" || fail "python3 is needed"
 version="$(cargo metadata --no-deps --format-version 1 --manifest-path Cargo.toml |
-    python3 -c 'import json, sys; print(next(p["version"] for p in json.load(sys.stdin)["packages"] if p["name"] == "prodgy-mock"))')"
+    "$python" -c 'import json, sys; print(next(p["version"] for p in json.load(sys.stdin)["packages"] if p["name"] == "prodgy-mock"))')"
 
 venv="${CARGO_TARGET_DIR:-target}/package-venv"
-if ! "$venv/bin/maturin" --version 2>/dev/null | grep -qF "maturin $maturin_version"; then
+venv_bin() { if [ -d "$venv/Scripts" ]; then echo "$venv/Scripts"; else echo "$venv/bin"; fi; } # Windows: Scripts
+if ! "$(venv_bin)/maturin" --version 2>/dev/null | grep -qF "maturin $maturin_version"; then
     echo "package: installing maturin $maturin_version into $venv" >&2
     rm -rf "$venv"
-    python3 -m venv "$venv" || fail "python3 -m venv (install python3-venv)"
-    "$venv/bin/pip" install --quiet "maturin==$maturin_version" || fail "pip install maturin (is PyPI reachable?)"
+    "$python" -m venv "$venv" || fail "python3 -m venv (install python3-venv)"
+    "$(venv_bin)/python" -m pip install --quiet "maturin==$maturin_version" || fail "pip install maturin (is PyPI reachable?)"
 fi
+maturin="$(cd "$(venv_bin)" && pwd)/maturin"
 
 rm -rf dist
 mkdir -p dist
 echo "== wheel (maturin build --release${target:+ --target $target})" >&2
-(cd python && "$repo/$venv/bin/maturin" build --release --out "$repo/dist" ${target:+--target "$target"}) ||
+(cd python && "$maturin" build --release --out "$repo/dist" ${target:+--target "$target"}) ||
     fail "maturin build"
 wheels=(dist/prodgy_mock-"$version"-*.whl)
 [ -f "${wheels[0]}" ] || fail "no wheel for version $version in dist/"
@@ -84,7 +87,7 @@ case "$platform" in win32-*) exe=prodgy-mock.exe ;; esac
 mkdir -p "$stage/platform/bin"
 cp "npm/platforms/$platform/package.json" "$stage/platform/"
 stamp "$stage/platform/package.json"
-python3 - "${wheels[0]}" "$exe" "$stage/platform/bin/$exe" <<'PY' || fail "no $exe in ${wheels[0]}"
+"$python" - "${wheels[0]}" "$exe" "$stage/platform/bin/$exe" <<'PY' || fail "no $exe in ${wheels[0]}"
 import shutil, sys, zipfile
 wheel, exe, out = sys.argv[1:]
 with zipfile.ZipFile(wheel) as archive:

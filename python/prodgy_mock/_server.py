@@ -185,6 +185,7 @@ class MockServer:
         if self._process is not None:
             raise MockError("this MockServer is already running")
         command = [self._binary or find_binary(), "--port", "0", "--exit-on-stdin-eof", *self.args]
+        self._token, self._scenarios = None, {}
         self._log = tempfile.TemporaryFile()  # stderr: read back when startup fails
         try:
             process = subprocess.Popen(

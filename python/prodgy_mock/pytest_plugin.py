@@ -64,7 +64,8 @@ def prodgy_mock(
     namespace = prodgy_mock_server.namespace(namespace_for(request.node.nodeid))
     yield namespace
     if prodgy_mock_server.running:
-        namespace.reset()
+        namespace.reset()  # frees it: the server holds at most --max-namespaces at a time
+    prodgy_mock_server._scenarios.pop(namespace.namespace, None)
 
 
 def namespace_for(node_id: str) -> str:

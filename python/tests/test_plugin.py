@@ -140,3 +140,27 @@ def test_a_failing_test_reports_its_requests(pytester):
 
 def _rfc3339(unix: int) -> str:
     return datetime.fromtimestamp(unix, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def test_a_tests_namespace_is_freed_when_it_ends(pytester):
+    pytester.makepyfile(
+        """
+        import json, urllib.request
+
+        def namespaces(server):
+            with urllib.request.urlopen(server.url + "/__admin/health") as response:
+                return json.load(response)["data"]["namespaces"]
+
+        def test_first(prodgy_mock):
+            call = urllib.request.Request(
+                prodgy_mock.url + "/api/integrations-base", data=b'{"title": "Jira"}', method="POST",
+                headers={**prodgy_mock.headers(), "Content-Type": "application/json"})
+            urllib.request.urlopen(call)
+            assert prodgy_mock.namespace in namespaces(prodgy_mock.server)
+
+        def test_second(prodgy_mock_server):
+            assert "test_a_tests_namespace_is_freed_when_it_ends.py::test_first" not in namespaces(prodgy_mock_server)
+        """
+    )
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-p", "no:xdist")
+    result.assert_outcomes(passed=2)
