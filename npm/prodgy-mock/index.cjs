@@ -75,13 +75,16 @@ async function start(options = {}) {
   child.stderr.on('data', (chunk) => {
     stderr = (stderr + chunk).slice(-8000);
   });
+  child.stdin.on('error', () => {}); // EPIPE when the mock has already exited: nothing to do
   const exited = new Promise((resolve) => child.once('close', (code, signal) => resolve(code ?? signal)));
-  const line = await firstLine(child, options.startupTimeout ?? 30_000);
-  if (!line.startsWith(LISTENING)) {
+  const timeout = options.startupTimeout ?? 30_000;
+  const line = await firstLine(child, timeout);
+  if (line === null || !line.startsWith(LISTENING)) {
     if (child.exitCode === null) child.kill('SIGKILL');
     const code = await exited;
     throw new Error(
-      `prodgy-mock did not start (${command.join(' ')}): exit ${code}` +
+      `prodgy-mock did not start (${command.join(' ')}): ` +
+        (line === null ? `no listening line in ${timeout} ms` : `exit ${code}`) +
         (line ? `, first line ${JSON.stringify(line)}` : '') +
         (stderr.trim() ? `\n${stderr.trim()}` : ''),
     );
@@ -103,11 +106,11 @@ function refs(child, method) {
   for (const handle of [child, child.stdin, child.stdout, child.stderr]) handle[method]?.();
 }
 
-/** The first stdout line ('' when the process exits or stays silent past `timeoutMs`). */
+/** The first stdout line: '' when the process exits first, null past `timeoutMs`. */
 function firstLine(child, timeoutMs) {
   return new Promise((resolve, reject) => {
     let buffered = '';
-    const timer = setTimeout(() => finish(''), timeoutMs);
+    const timer = setTimeout(() => finish(null), timeoutMs);
     const onData = (chunk) => {
       buffered += chunk;
       const end = buffered.indexOf('\n');
@@ -126,7 +129,7 @@ function firstLine(child, timeoutMs) {
     }
     function finish(text) {
       cleanup();
-      resolve(text.trim());
+      resolve(text === null ? null : text.trim());
     }
     child.stdout.setEncoding('utf8');
     child.stdout.on('data', onData);

@@ -20,7 +20,7 @@ import urllib.parse
 import urllib.request
 from datetime import datetime, timedelta, timezone
 from types import TracebackType
-from typing import Any, Dict, List, Literal, Optional, Sequence, Type, Union
+from typing import IO, Any, Dict, List, Literal, Optional, Sequence, Type, Union
 
 __all__ = [
     "BINARY_ENV",
@@ -80,21 +80,23 @@ def find_binary() -> str:
 
 
 def _script_dirs() -> List[str]:
-    """Where a wheel's scripts land, relative to where this package landed."""
+    """Where a wheel's scripts land: first relative to where this package landed, then the
+    interpreter's own scripts directories."""
     site_dir = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    dirs = [sysconfig.get_path("scripts")]
+    relative: List[str] = []
+    absolute: List[str] = []
     for scheme in (None, _user_scheme()):
         try:
             paths = sysconfig.get_paths(scheme) if scheme else sysconfig.get_paths()
-            relative = os.path.relpath(paths["scripts"], paths["purelib"])
-        except (KeyError, ValueError):  # unknown scheme; paths on different drives
+            scripts = os.path.relpath(paths["scripts"], paths["purelib"])
+        except (KeyError, ValueError):  # an unknown scheme; paths on different drives
             continue
-        dirs.append(os.path.normpath(os.path.join(site_dir, relative)))
-        dirs.append(paths["scripts"])
-    dirs.append(os.path.join(site_dir, "bin"))  # pip install --target DIR puts scripts in DIR/bin
+        relative.append(os.path.normpath(os.path.join(site_dir, scripts)))
+        absolute.append(paths["scripts"])
+    relative.append(os.path.join(site_dir, "bin"))  # pip install --target DIR puts scripts in DIR/bin
     unique: List[str] = []
-    for directory in dirs:
-        if directory and directory not in unique:
+    for directory in relative + absolute:
+        if directory not in unique:
             unique.append(directory)
     return unique
 
@@ -172,7 +174,7 @@ class MockServer:
         self._binary = os.fspath(binary) if binary is not None else None
         self._startup_timeout = startup_timeout
         self._process: Optional[subprocess.Popen[bytes]] = None
-        self._log: Optional[Any] = None
+        self._log: Optional[IO[bytes]] = None
         self._url: Optional[str] = None
         self._token: Optional[str] = None
         self._scenarios: Dict[str, str] = {}

@@ -128,6 +128,14 @@ def test_a_mock_that_cannot_start_says_why():
         MockServer(fixtures="nowhere").start()
 
 
+def test_a_binary_that_is_not_prodgy_mock_is_stopped_and_named(tmp_path):
+    impostor = tmp_path / "impostor"
+    impostor.write_text("#!/bin/sh\necho hello\nexec sleep 600\n")
+    impostor.chmod(0o755)
+    with pytest.raises(MockError, match="first line 'hello'"):
+        MockServer(binary=impostor).start()
+
+
 def test_the_url_of_a_stopped_mock_is_an_error():
     with pytest.raises(MockError, match="not running"):
         MockServer().url

@@ -3,6 +3,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { BINARY_ENV, DEFAULT_TOKEN, binaryPath, platformPackage, start } from 'prodgy-mock';
 
 const CLOCK = '2026-03-05T14:30:00Z';
@@ -77,6 +80,14 @@ test('a mock that cannot start says why', async () => {
   await assert.rejects(start({ auth: 'bogus' }), /exit 2[\s\S]*invalid value 'bogus'/);
   await assert.rejects(start({ fixtures: 'nowhere' }), /exit 3[\s\S]*nowhere/);
   await assert.rejects(start({ colour: 'red' }), /unknown option colour/);
+});
+
+test('a binary that is not prodgy-mock is stopped and named', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'prodgy-mock-impostor-'));
+  const impostor = path.join(dir, 'impostor');
+  fs.writeFileSync(impostor, '#!/bin/sh\necho hello\nexec sleep 600\n', { mode: 0o755 });
+  await assert.rejects(start({ binary: impostor }), /first line "hello"/);
+  fs.rmSync(dir, { recursive: true });
 });
 
 test('the binary comes from the platform package', () => {
