@@ -25,6 +25,10 @@ pub struct Principal {
     pub product: Option<Arc<str>>,
     /// The stored token used, when it is one the mock knows.
     pub token_id: Option<Arc<str>>,
+    /// Whether the caller used an API token, which acts for one workspace only (a JWT acts
+    /// for a user, and `--auth off` for anyone): only such callers are refused changes to
+    /// records every workspace shares.
+    pub workspace_token: bool,
 }
 
 impl Principal {
@@ -133,15 +137,16 @@ pub fn authenticate(
     if mode == AuthMode::Off {
         return Ok(Principal::default());
     }
-    let default = || Principal {
+    let default = |workspace_token| Principal {
         product: state.default_product().map(Arc::from),
         token_id: None,
+        workspace_token,
     };
     match (credential(headers)?, mode) {
         (Credential::Jwt, AuthMode::Strict) => Err(ApiError::unauthorized(
             "unknown token: strict auth accepts only API tokens from the fixtures, not JWTs",
         )),
-        (Credential::Jwt, _) => Ok(default()),
+        (Credential::Jwt, _) => Ok(default(false)),
         (Credential::ApiToken(secret), _) => match state.token_by_secret(secret) {
             Some(token) => admit(state, &token, now, req),
             None if state.retired_secret(secret).is_some() => Err(ApiError::unauthorized(
@@ -150,7 +155,7 @@ pub fn authenticate(
             None if mode == AuthMode::Strict => Err(ApiError::unauthorized(
                 "unknown token: strict auth accepts only tokens present in the fixtures or created through /api/api-tokens",
             )),
-            None => Ok(default()),
+            None => Ok(default(true)),
         },
     }
 }
@@ -196,6 +201,7 @@ fn admit(state: &State, token: &Record, now: Timestamp, req: &Req) -> Result<Pri
     Ok(Principal {
         product,
         token_id: Some(Arc::from(id)),
+        workspace_token: true,
     })
 }
 

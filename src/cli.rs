@@ -4,6 +4,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::time::Duration;
 
+use clap::builder::BoolishValueParser;
 use clap::{Parser, Subcommand};
 
 use crate::clock::Timestamp;
@@ -22,16 +23,22 @@ pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
 
-    /// Interface to listen on.
-    #[arg(long, env = "PRODGY_MOCK_HOST", default_value = "127.0.0.1")]
+    /// Interface to listen on (healthcheck: where to look, 0.0.0.0 meaning 127.0.0.1).
+    #[arg(
+        long,
+        env = "PRODGY_MOCK_HOST",
+        default_value = "127.0.0.1",
+        global = true
+    )]
     pub host: String,
 
     /// Port to listen on; 0 lets the OS pick a free one (printed on the first stdout line).
-    #[arg(long, env = "PRODGY_MOCK_PORT", default_value_t = 4010)]
+    #[arg(long, env = "PRODGY_MOCK_PORT", default_value_t = 4010, global = true)]
     pub port: u16,
 
-    /// Directory of fixture files that replaces the built-in seed data.
-    #[arg(long, env = "PRODGY_MOCK_FIXTURES", value_name = "DIR")]
+    /// Directory of fixture files (or a saved GET /__admin/state answer) that replaces the
+    /// built-in seed data.
+    #[arg(long, env = "PRODGY_MOCK_FIXTURES", value_name = "DIR|FILE")]
     pub fixtures: Option<PathBuf>,
 
     /// Scenario to activate: a built-in name or a JSON file. Repeat to compose.
@@ -54,6 +61,10 @@ pub struct Cli {
     /// Log format on stderr.
     #[arg(long, env = "PRODGY_MOCK_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
+
+    /// Log at debug level, one line per request among them (PRODGY_MOCK_LOG still wins).
+    #[arg(short, long, env = "PRODGY_MOCK_VERBOSE", value_parser = BoolishValueParser::new())]
+    pub verbose: bool,
 
     /// Largest accepted request body in bytes (larger bodies get 413).
     #[arg(long, env = "PRODGY_MOCK_BODY_LIMIT", default_value_t = DEFAULT_BODY_LIMIT, value_name = "BYTES")]
@@ -92,7 +103,7 @@ pub struct Cli {
     pub ready_file: Option<PathBuf>,
 
     /// Exit (0) when standard input closes, so a parent that dies leaves no orphan.
-    #[arg(long, env = "PRODGY_MOCK_EXIT_ON_STDIN_EOF")]
+    #[arg(long, env = "PRODGY_MOCK_EXIT_ON_STDIN_EOF", value_parser = BoolishValueParser::new())]
     pub exit_on_stdin_eof: bool,
 
     /// Exit (0) after this long without requests, e.g. 30s, 5m, 1h, 250ms.
@@ -100,7 +111,7 @@ pub struct Cli {
     pub idle_timeout: Option<Duration>,
 
     /// Do not watch the fixtures directory and scenario files for changes.
-    #[arg(long, env = "PRODGY_MOCK_NO_WATCH")]
+    #[arg(long, env = "PRODGY_MOCK_NO_WATCH", value_parser = BoolishValueParser::new())]
     pub no_watch: bool,
 }
 
@@ -109,11 +120,12 @@ pub struct Cli {
 pub enum Command {
     /// Print the OpenAPI 3.1 document of every emulated endpoint and exit.
     Openapi,
-    /// Exit 0 if a running mock answers its health check (for Docker HEALTHCHECK).
+    /// Exit 0 if a running mock answers its health check (for Docker HEALTHCHECK): GET
+    /// /__admin/health, or /swagger.json when the admin API is off.
     Healthcheck {
-        /// The mock's base URL.
-        #[arg(long, default_value = "http://127.0.0.1:4010")]
-        url: String,
+        /// The mock's base URL, any path ignored (default: from --host and --port).
+        #[arg(long)]
+        url: Option<String>,
     },
 }
 
@@ -154,8 +166,8 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
 }
 
 impl Cli {
-    /// Validates the flags into typed settings.
-    pub fn settings(&self) -> Result<Settings, StartError> {
+    /// The address `--host` and `--port` name.
+    pub fn listen_addr(&self) -> Result<SocketAddr, StartError> {
         let ip: IpAddr = match self.host.as_str() {
             "localhost" => IpAddr::from([127, 0, 0, 1]),
             host => host.parse().map_err(|_| {
@@ -164,6 +176,12 @@ impl Cli {
                 ))
             })?,
         };
+        Ok(SocketAddr::new(ip, self.port))
+    }
+
+    /// Validates the flags into typed settings.
+    pub fn settings(&self) -> Result<Settings, StartError> {
+        let addr = self.listen_addr()?;
         let frozen_clock = match &self.clock {
             None => None,
             Some(text) => Some(Timestamp::parse(text).ok_or_else(|| {
@@ -173,7 +191,7 @@ impl Cli {
             })?),
         };
         Ok(Settings {
-            addr: SocketAddr::new(ip, self.port),
+            addr,
             fixtures: self
                 .fixtures
                 .clone()

@@ -45,6 +45,17 @@ impl Timestamp {
         Self(self.0.saturating_add(ms))
     }
 
+    /// The HTTP date of this second (IMF-fixdate, RFC 7231 §7.1.1.1), e.g.
+    /// `Thu, 05 Mar 2026 14:30:00 GMT`; `None` outside the years 0000 to 9999 it can show.
+    pub fn http_date(self) -> Option<String> {
+        let format = time::macros::format_description!(
+            "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
+        );
+        let at = OffsetDateTime::from_unix_timestamp(self.unix_seconds()).ok()?;
+        (0..=9999).contains(&at.year()).then_some(())?;
+        at.format(format).ok()
+    }
+
     /// The time from `earlier` to `self`, zero when `earlier` is later.
     pub fn since(self, earlier: Timestamp) -> Duration {
         Duration::from_millis(u64::try_from(self.0 - earlier.0).unwrap_or(0))
@@ -148,6 +159,26 @@ mod tests {
             t.plus(Duration::from_millis(250)).to_string(),
             "2026-03-05T14:30:00.250Z"
         );
+    }
+
+    #[test]
+    fn http_dates_are_imf_fixdate() {
+        let t = Timestamp::parse("2026-03-05T14:30:00.999Z").expect("valid");
+        assert_eq!(
+            t.http_date().as_deref(),
+            Some("Thu, 05 Mar 2026 14:30:00 GMT")
+        );
+        let epoch = Timestamp::from_millis(0);
+        assert_eq!(
+            epoch.http_date().as_deref(),
+            Some("Thu, 01 Jan 1970 00:00:00 GMT")
+        );
+        let before_epoch = Timestamp::from_millis(-1);
+        assert_eq!(
+            before_epoch.http_date().as_deref(),
+            Some("Wed, 31 Dec 1969 23:59:59 GMT")
+        );
+        assert_eq!(Timestamp::from_millis(i64::MAX).http_date(), None);
     }
 
     #[test]

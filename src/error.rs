@@ -10,6 +10,8 @@ use std::sync::Arc;
 
 use hyper::StatusCode;
 
+use crate::store::Kind;
+
 /// A request that failed, with the status and a message a client developer can act on.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiError {
@@ -42,6 +44,11 @@ impl ApiError {
     /// 401: authentication is missing or refused.
     pub fn unauthorized(message: impl Into<String>) -> Self {
         Self::new(StatusCode::UNAUTHORIZED, message)
+    }
+
+    /// 403: the caller is known but may not do this.
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, message)
     }
 
     /// 404 for a record: "agent 'abc' not found".
@@ -127,6 +134,20 @@ pub enum FixtureError {
         /// The parser's description.
         message: String,
     },
+    /// A `*.json` file in the fixtures directory is not one of the fixture files (a typo
+    /// such as `agent.json` would otherwise start without those records).
+    #[error(
+        "{}: unknown fixture file; {}Known files: {}. Files not ending in .json, and hidden files, are ignored",
+        path.display(),
+        did_you_mean(*suggestion),
+        known_files()
+    )]
+    UnknownFile {
+        /// The file.
+        path: PathBuf,
+        /// The closest known file name, when one is close.
+        suggestion: Option<&'static str>,
+    },
     /// A record breaks a rule (missing field, wrong type, dangling reference, duplicate id).
     #[error("{at}: {message}")]
     InvalidRecord {
@@ -135,6 +156,19 @@ pub enum FixtureError {
         /// What is wrong, naming the field.
         message: String,
     },
+}
+
+/// "did you mean agents.json? " when there is a close name.
+fn did_you_mean(suggestion: Option<&str>) -> String {
+    suggestion
+        .map(|name| format!("did you mean {name}? "))
+        .unwrap_or_default()
+}
+
+/// Every fixture file name, comma-separated.
+fn known_files() -> String {
+    let names: Vec<&str> = Kind::ALL.iter().map(|k| k.file_name()).collect();
+    names.join(", ")
 }
 
 /// A scenario that cannot be used. File errors name the file, line and column.

@@ -145,8 +145,9 @@ impl FixtureSet {
         Self::from_sources(sources.collect(), "in-memory fixtures".into())
     }
 
-    /// Parses an exported state held in memory (the `GET /__admin/state` format); `path`
-    /// only names it in errors.
+    /// Parses an exported state held in memory (the `GET /__admin/state` format: the whole
+    /// answer as `curl` saves it, `{"success": true, "message": …, "data": {…}}`, or its
+    /// `data` alone); `path` only names it in errors.
     pub fn from_export(path: &Path, text: &str) -> Result<Self, FixtureError> {
         let sections = match serde_json::from_str::<Sections>(text) {
             Ok(Sections(sections)) => sections,
@@ -164,7 +165,12 @@ impl FixtureSet {
                 return Err(FixtureError::InvalidRecord { at, message });
             }
         };
-        let offsets = element_offsets(text, 2);
+        // Sections sit at depth 2 of a bare export, at depth 3 inside an envelope's `data`.
+        let (sections, depth) = match unwrap_envelope(path, text, sections)? {
+            Envelope::Bare(sections) => (sections, 2),
+            Envelope::Data(sections) => (sections, 3),
+        };
+        let offsets = element_offsets(text, depth);
         let mut set = FixtureSet::empty(path.display().to_string());
         for (n, (key, value)) in sections.into_iter().enumerate() {
             let at = locate(path, text, first_token(text));
@@ -190,7 +196,8 @@ impl FixtureSet {
         Ok(set)
     }
 
-    /// The fixture set in `dir`. A missing file means no records of that kind.
+    /// The fixture set in `dir`. A missing file means no records of that kind; a `*.json`
+    /// file that is not a fixture file is refused (README, editor and hidden files are not).
     pub fn load_dir(dir: &Path) -> Result<Self, FixtureError> {
         let meta = std::fs::metadata(dir).map_err(|source| FixtureError::Unreadable {
             path: dir.to_owned(),
@@ -203,6 +210,7 @@ impl FixtureSet {
                 source,
             });
         }
+        check_file_names(dir)?;
         let mut sources = Vec::new();
         for kind in Kind::ALL {
             let path = dir.join(kind.file_name());
@@ -320,6 +328,71 @@ impl FixtureSet {
     }
 }
 
+/// Refuses a `*.json` file in `dir` whose name is not a fixture file: a typo (`agent.json`)
+/// must not start a server silently missing those records. Everything else is ignored, so
+/// a README, `.gitkeep`, editor swap and backup files (`.agents.json.swp`, `agents.json~`,
+/// vim's `4913` probe) and hidden files (Emacs's `.#agents.json` lock) never fail a start
+/// or a reload. With several unknown files, the first by name is reported.
+fn check_file_names(dir: &Path) -> Result<(), FixtureError> {
+    let unreadable = |source| FixtureError::Unreadable {
+        path: dir.to_owned(),
+        source,
+    };
+    let mut unknown: Vec<PathBuf> = Vec::new();
+    for entry in std::fs::read_dir(dir).map_err(unreadable)? {
+        let path = entry.map_err(unreadable)?.path();
+        let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+            continue;
+        };
+        let json = Path::new(name)
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("json"));
+        let known = Kind::ALL.iter().any(|k| k.file_name() == name);
+        if json && !known && !name.starts_with('.') && !path.is_dir() {
+            unknown.push(path);
+        }
+    }
+    unknown.sort();
+    match unknown.into_iter().next() {
+        None => Ok(()),
+        Some(path) => {
+            let name = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or_default();
+            let suggestion = closest_file_name(name);
+            Err(FixtureError::UnknownFile { path, suggestion })
+        }
+    }
+}
+
+/// The fixture file name closest to `name` (by edit distance, ignoring case), when it is
+/// close enough to be a typo: at most a third of the longer name, and at least 2 edits.
+fn closest_file_name(name: &str) -> Option<&'static str> {
+    let name = name.to_ascii_lowercase();
+    Kind::ALL
+        .iter()
+        .map(|k| (edit_distance(&name, k.file_name()), k.file_name()))
+        .filter(|(distance, known)| *distance <= (name.len().max(known.len()) / 3).max(2))
+        .min_by_key(|(distance, _)| *distance)
+        .map(|(_, known)| known)
+}
+
+/// Levenshtein distance over characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut current = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let substitute = previous[j] + usize::from(ca != *cb);
+            current.push(substitute.min(previous[j + 1] + 1).min(current[j] + 1));
+        }
+        previous = current;
+    }
+    previous[b.len()]
+}
+
 /// Parses one fixture file into conformed records with their positions, one element at a
 /// time: a large file never exists as one parsed tree.
 fn parse_file(
@@ -415,6 +488,43 @@ impl<'de> serde::Deserialize<'de> for Sections {
             }
         }
         deserializer.deserialize_map(Visit)
+    }
+}
+
+/// The top-level object of an export file: the sections themselves, or the success
+/// envelope `GET /__admin/state` answers with (then its `data` holds them).
+enum Envelope {
+    Bare(Vec<(String, Value)>),
+    Data(Vec<(String, Value)>),
+}
+
+/// Recognizes the envelope by its `success` key (never a kind name) and takes out `data`.
+fn unwrap_envelope(
+    path: &Path,
+    text: &str,
+    sections: Vec<(String, Value)>,
+) -> Result<Envelope, FixtureError> {
+    if !sections.iter().any(|(key, _)| key == "success") {
+        return Ok(Envelope::Bare(sections));
+    }
+    let field = |name: &str| sections.iter().find(|(key, _)| key == name).map(|(_, v)| v);
+    let at = || locate(path, text, first_token(text));
+    if field("success") != Some(&Value::Bool(true)) {
+        let said = field("message").and_then(Value::as_str).unwrap_or_default();
+        let message = format!(
+            "this is an error answer, not a state export (its message: '{said}'); save the answer of GET /__admin/state"
+        );
+        return Err(FixtureError::InvalidRecord { at: at(), message });
+    }
+    let data = sections.into_iter().find(|(key, _)| key == "data");
+    match data {
+        Some((_, Value::Object(data))) => Ok(Envelope::Data(data.into_iter().collect())),
+        _ => {
+            let message =
+                "the envelope's 'data' must be an object keyed by kind, e.g. {\"products\": [...]}"
+                    .to_owned();
+            Err(FixtureError::InvalidRecord { at: at(), message })
+        }
     }
 }
 
@@ -605,6 +715,45 @@ mod tests {
         assert_eq!((second.line, second.column), (2, 13));
         let back = locator.at(0);
         assert_eq!((back.line, back.column), (1, 1));
+    }
+
+    #[test]
+    fn an_enveloped_export_loads_and_its_errors_point_into_data() {
+        let good = "{\"success\": true, \"message\": \"ok\", \"data\": {\"products\": [{\"id\": \"p1\", \"name\": \"A\"}]}}";
+        let set = FixtureSet::from_export(Path::new("state.json"), good).expect("loads");
+        assert_eq!(set.records(Kind::Product)[0].id(), "p1");
+        let bad = "{\n  \"success\": true,\n  \"data\": {\n    \"products\": [\n      {\"id\": \"p1\", \"tags\": [1]},\n      {\"id\": \"p2\"}\n    ]\n  }\n}";
+        let err = FixtureSet::from_export(Path::new("state.json"), bad).expect_err("no name");
+        assert_eq!(
+            err.to_string(),
+            "state.json:5:7: product 'p1' (record #1): missing required field 'name'"
+        );
+    }
+
+    #[test]
+    fn an_error_envelope_is_not_a_state_export() {
+        let text = "{\"success\": false, \"error\": \"Not Found\", \"message\": \"nope\"}";
+        let err = FixtureSet::from_export(Path::new("state.json"), text).expect_err("refused");
+        assert!(
+            err.to_string()
+                .starts_with("state.json:1:1: this is an error answer, not a state export"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn typos_of_fixture_file_names_find_the_intended_one() {
+        assert_eq!(closest_file_name("agent.json"), Some("agents.json"));
+        assert_eq!(closest_file_name("Agents.JSON"), Some("agents.json"));
+        assert_eq!(closest_file_name("catalogs.json"), Some("catalog.json"));
+        assert_eq!(closest_file_name("workflow.json"), Some("workflows.json"));
+        assert_eq!(
+            closest_file_name("integration.json"),
+            Some("integrations.json")
+        );
+        assert_eq!(closest_file_name("knowledge.json"), None);
+        assert_eq!(closest_file_name("scenario.json"), None);
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
     }
 
     #[test]

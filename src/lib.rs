@@ -24,9 +24,13 @@
 //! - [`fixtures`]: loading and validating seed data, with file:line:column errors.
 //! - `auth`: credentials to a [`Principal`](auth::Principal).
 //! - `envelope`: the only place results become HTTP responses.
+//! - `trace`: what a request leaves behind: its journal entry and its debug log line.
 //! - [`clock`]: the one server clock tests can advance.
+//! - `date`: the `Date` header from that clock, formatted once per second.
 //! - [`engine`]: executions: started here, their progress derived from the clock.
 //! - [`config`] / [`cli`]: typed settings and the raw flags they come from.
+//! - [`healthcheck`]: the `healthcheck` subcommand's plain HTTP/1.0 probe.
+//! - [`logging`]: the binary's stderr logs: level filter, format, colour on terminals only.
 //! - [`error`]: request errors and startup errors with their exit codes.
 
 mod admin;
@@ -36,12 +40,15 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 mod cors;
+mod date;
 pub mod engine;
 pub mod envelope;
 pub mod error;
 pub mod fixtures;
 mod hash;
+pub mod healthcheck;
 pub mod journal;
+pub mod logging;
 pub mod openapi;
 pub mod ratelimit;
 pub mod reload;
@@ -50,6 +57,7 @@ pub mod scenario;
 pub mod server;
 mod service;
 pub mod store;
+mod trace;
 
 pub use clock::{Clock, Timestamp};
 pub use config::{AuthMode, LogFormat, Settings};

@@ -8,42 +8,62 @@ use std::time::Duration;
 
 use clap::Parser;
 use prodgy_mock::cli::{Cli, Command};
-use prodgy_mock::{LogFormat, MockServer, StartError};
+use prodgy_mock::{MockServer, StartError, healthcheck};
 use tokio::io::AsyncReadExt;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    match &cli.command {
+        Some(Command::Openapi) => openapi(),
+        Some(Command::Healthcheck { url }) => healthcheck(&cli, url.as_deref()),
+        None => serve(cli),
+    }
+}
+
+fn serve(cli: Cli) -> ExitCode {
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
         Err(error) => {
-            eprintln!("prodgy-mock: cannot start the async runtime: {error}");
+            report(format_args!("cannot start the async runtime: {error}"));
             return ExitCode::from(1);
         }
     };
-    let code = runtime.block_on(serve(cli));
+    prodgy_mock::logging::init(cli.log_format, cli.verbose);
+    let code = match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            report(format_args!("{error}"));
+            ExitCode::from(error.exit_code())
+        }
+    };
     // A blocked stdin read (--exit-on-stdin-eof) must not hold the process open.
     runtime.shutdown_timeout(Duration::from_millis(200));
     code
 }
 
-async fn serve(cli: Cli) -> ExitCode {
-    match &cli.command {
-        Some(Command::Openapi) => {
-            let document = serde_json::to_string_pretty(&prodgy_mock::openapi::document());
-            println!("{}", document.unwrap_or_default());
-            return ExitCode::SUCCESS;
-        }
-        Some(Command::Healthcheck { url }) => return healthcheck(url),
-        None => {}
-    }
-    init_logging(cli.log_format);
-    match run(cli).await {
+/// Prints the OpenAPI document. A reader that leaves early (`| head -1`) is not an error.
+fn openapi() -> ExitCode {
+    let document = prodgy_mock::openapi::document();
+    let written = serde_json::to_vec_pretty(&document)
+        .map_err(std::io::Error::from)
+        .and_then(|mut bytes| {
+            bytes.push(b'\n');
+            let mut stdout = std::io::stdout().lock();
+            stdout.write_all(&bytes).and_then(|()| stdout.flush())
+        });
+    match written {
         Ok(()) => ExitCode::SUCCESS,
+        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("prodgy-mock: {error}");
-            ExitCode::from(error.exit_code())
+            report(format_args!("cannot write the OpenAPI document: {error}"));
+            ExitCode::from(1)
         }
     }
+}
+
+/// Writes `prodgy-mock: {message}` to stderr; a closed stderr is ignored (never a panic).
+fn report(message: std::fmt::Arguments<'_>) {
+    let _ = writeln!(std::io::stderr(), "prodgy-mock: {message}");
 }
 
 async fn run(cli: Cli) -> Result<(), StartError> {
@@ -54,6 +74,8 @@ async fn run(cli: Cli) -> Result<(), StartError> {
         write_ready_file(path, &server.uri())
             .map_err(|e| StartError::Config(format!("--ready-file {}: {e}", path.display())))?;
     }
+    // A closed stdout (the parent stopped reading) must not stop the server: the ready
+    // file and the port still say where it listens.
     let mut stdout = std::io::stdout().lock();
     let _ = writeln!(stdout, "prodgy-mock listening on {}", server.uri());
     let _ = stdout.flush();
@@ -71,36 +93,33 @@ async fn run(cli: Cli) -> Result<(), StartError> {
     Ok(())
 }
 
-/// GETs `{url}/__admin/health` with a plain HTTP/1.0 request: no client library, no curl
-/// needed in a slim container.
-fn healthcheck(url: &str) -> ExitCode {
-    use std::io::Read;
-    let authority = url.trim_start_matches("http://").trim_end_matches('/');
-    let answer = std::net::TcpStream::connect(authority).and_then(|mut stream| {
-        stream.set_read_timeout(Some(Duration::from_secs(2)))?;
-        write!(
-            stream,
-            "GET /__admin/health HTTP/1.0\r\nHost: {authority}\r\n\r\n"
-        )?;
-        let mut response = String::new();
-        stream.read_to_string(&mut response)?;
-        Ok(response)
-    });
-    match answer {
-        Ok(response)
-            if response.starts_with("HTTP/1.0 200") || response.starts_with("HTTP/1.1 200") =>
-        {
-            ExitCode::SUCCESS
-        }
-        Ok(response) => {
-            eprintln!(
-                "prodgy-mock: unhealthy: {}",
-                response.lines().next().unwrap_or_default()
-            );
-            ExitCode::from(1)
+/// Checks the mock at `--url`, or where `--host`/`--port` (or their variables) say it
+/// listens: exit 0 when healthy, 1 when not, 2 for an unusable address.
+fn healthcheck(cli: &Cli, url: Option<&str>) -> ExitCode {
+    let authority = match url {
+        Some(url) => healthcheck::authority_of(url).map_err(|e| e.to_string()),
+        None => cli
+            .listen_addr()
+            .map(healthcheck::local_authority)
+            .map_err(|e| e.to_string()),
+    };
+    let authority = match authority {
+        Ok(authority) if !authority.ends_with(":0") => authority,
+        Ok(_) => {
+            report(format_args!(
+                "port 0 names no server: pass --url with the address the mock printed"
+            ));
+            return ExitCode::from(2);
         }
         Err(error) => {
-            eprintln!("prodgy-mock: cannot reach {url}: {error}");
+            report(format_args!("{error}"));
+            return ExitCode::from(2);
+        }
+    };
+    match healthcheck::check(&authority) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            report(format_args!("{error}"));
             ExitCode::from(1)
         }
     }
@@ -177,17 +196,5 @@ impl Signals {
         {
             let _ = tokio::signal::ctrl_c().await;
         }
-    }
-}
-
-fn init_logging(format: LogFormat) {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("PRODGY_MOCK_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
-    match format {
-        LogFormat::Text => builder.init(),
-        LogFormat::Json => builder.json().init(),
     }
 }

@@ -187,6 +187,23 @@ fn responses(def: &RouteDef) -> Value {
     for code in ["400", "401", "404", "413", "429", "500"] {
         map.insert(code.into(), error.clone());
     }
+    // Changing a record every workspace shares, with a workspace token.
+    let guarded = matches!(
+        def.op,
+        Op::IntegrationUpdate
+            | Op::IntegrationDelete
+            | Op::WorkflowBaseUpdate
+            | Op::WorkflowBasesUpdate
+            | Op::WorkflowBaseDelete
+            | Op::WorkflowBasesDelete
+    );
+    if guarded {
+        map.insert("403".into(), error.clone());
+    }
+    map.insert(
+        "503".into(),
+        json!({ "description": "Too many namespaces (X-Mock-Namespace)", "content": json_content(reference("Error")) }),
+    );
     Value::Object(map)
 }
 

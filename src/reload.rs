@@ -69,8 +69,12 @@ impl Drop for Watcher {
 pub fn watch(app: &Arc<App>) -> Result<Option<Watcher>, StartError> {
     let mut dirs: Vec<PathBuf> = Vec::new();
     let mut files: Vec<PathBuf> = Vec::new();
-    if let FixtureSource::Dir(dir) = &app.settings.fixtures {
-        dirs.push(canonical(dir)?);
+    if let FixtureSource::Dir(source) = &app.settings.fixtures {
+        // A directory of fixture files, or one exported state file.
+        match source.is_dir() {
+            true => dirs.push(canonical(source)?),
+            false => files.push(canonical_file(source)?),
+        }
     }
     let catalog = app.scenarios.catalog();
     for want in &app.settings.scenarios {
@@ -82,14 +86,7 @@ pub fn watch(app: &Arc<App>) -> Result<Option<Watcher>, StartError> {
         {
             continue;
         }
-        let parent = match path.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p,
-            _ => Path::new("."),
-        };
-        let parent = canonical(parent)?;
-        if let Some(name) = path.file_name() {
-            files.push(parent.join(name));
-        }
+        files.push(canonical_file(path)?);
     }
     if dirs.is_empty() && files.is_empty() {
         return Ok(None);
@@ -116,6 +113,17 @@ pub fn watch(app: &Arc<App>) -> Result<Option<Watcher>, StartError> {
         _watcher: watcher,
         task,
     }))
+}
+
+/// The canonical directory of `path` joined with its file name (the file itself may be
+/// replaced by a rename, so its directory is what is resolved).
+fn canonical_file(path: &Path) -> Result<PathBuf, StartError> {
+    let parent = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let name = path.file_name().unwrap_or_default();
+    Ok(canonical(parent)?.join(name))
 }
 
 fn canonical(path: &Path) -> Result<PathBuf, StartError> {
@@ -255,7 +263,7 @@ fn reload_changed(app: &App, changed: Vec<PathBuf>) -> bool {
 
 fn load(app: &App) -> Result<(), String> {
     let fixtures = match &app.settings.fixtures {
-        FixtureSource::Dir(dir) => Some(FixtureSet::load_dir(dir).map_err(|e| e.to_string())?),
+        FixtureSource::Dir(source) => Some(FixtureSet::load(source).map_err(|e| e.to_string())?),
         FixtureSource::Builtin => None,
     };
     let previous = app.scenarios.catalog();

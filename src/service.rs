@@ -11,7 +11,10 @@
 //! 8. **answer**: the injected status, or body (413) → auth (401/400) → handler → envelope;
 //! 9. **headers**: rate-limit and rule headers are added;
 //! 10. **fault**: reset, close, truncate or dribble as the rule says;
-//! 11. **journal**: the exchange is appended to the bounded request journal.
+//! 11. **journal**: the exchange is appended to the bounded request journal;
+//! 12. **date**: `Date` from the server clock, on every response (admin and errors too);
+//! 13. **log**: at debug level, one line per request, admin and `/swagger.json` included
+//!     (method, path, status, duration, namespace, route, rule; see `trace`).
 //!
 //! A panic anywhere inside becomes a logged 500 envelope; the connection is only dropped
 //! when a scenario asks for it.
@@ -34,14 +37,16 @@ use crate::auth::{self, Principal};
 use crate::body::{self, Unread};
 use crate::clock::Clock;
 use crate::config::Settings;
+use crate::date::DateHeader;
 use crate::envelope::{self, Body};
 use crate::error::ApiError;
-use crate::journal::{Entry, Journal};
+use crate::journal::Journal;
 use crate::ratelimit::{RateLimiter, Verdict};
 use crate::reload::ReloadReport;
 use crate::routes::{self, Access, BodyKind, Ctx, Req, Route, Router};
 use crate::scenario::{self, Aborted, Call, Decision, Scenario, Scenarios, fault};
 use crate::store::{DEFAULT_NAMESPACE, State, Store};
+use crate::trace::Trace;
 use crate::{admin, cors, openapi};
 
 /// Everything shared by all requests of one server.
@@ -53,6 +58,8 @@ pub struct App {
     pub router: Router,
     /// The server clock.
     pub clock: Clock,
+    /// The `Date` header, from the server clock.
+    pub date: DateHeader,
     /// All state.
     pub store: Store,
     /// Scenarios: catalog, active set, call counters.
@@ -85,6 +92,7 @@ impl App {
             settings,
             router,
             clock,
+            date: DateHeader::default(),
             store,
             scenarios,
             limiter: RateLimiter::default(),
@@ -151,7 +159,13 @@ pub async fn handle(
     // Cheap clones (the URI shares the request's bytes), kept only to name a panic.
     let method = request.method().clone();
     let uri = request.uri().clone();
-    let response = catch_panics(&method, uri.path(), pipeline(&app, request, &conn)).await;
+    let mut trace = Trace::start();
+    let answer = pipeline(&app, request, &conn, &mut trace);
+    let mut response = catch_panics(&method, uri.path(), answer).await;
+    if let Ok(response) = response.as_mut() {
+        app.date.stamp(response.headers_mut(), app.clock.now());
+    }
+    trace.log(&method, uri.path(), &response);
     let now = i64::try_from(app.started.elapsed().as_millis()).unwrap_or(i64::MAX);
     app.last_activity_ms.store(now, Ordering::Release);
     app.in_flight.fetch_sub(1, Ordering::AcqRel);
@@ -186,6 +200,7 @@ async fn pipeline(
     app: &App,
     request: Request<Incoming>,
     conn: &Conn,
+    trace: &mut Trace,
 ) -> Result<Response<Body>, Aborted> {
     let (parts, body) = request.into_parts();
     let mut body = Unread::new(body);
@@ -199,7 +214,7 @@ async fn pipeline(
     let mut response = if app.settings.cors && parts.method == Method::OPTIONS {
         cors::preflight(&parts.headers, &app.router, parts.uri.path())
     } else {
-        stages(app, parts, &mut body, conn).await?
+        stages(app, parts, &mut body, conn, trace).await?
     };
     body.settle(
         waits_for_continue,
@@ -219,6 +234,7 @@ async fn stages(
     parts: Parts,
     body: &mut Unread,
     conn: &Conn,
+    trace: &mut Trace,
 ) -> Result<Response<Body>, Aborted> {
     if app.settings.admin && parts.uri.path().starts_with("/__admin") {
         return Ok(serve_admin(app, parts, body).await);
@@ -237,16 +253,9 @@ async fn stages(
             return Ok(envelope::failure(&error));
         }
     };
-    let mut trace = app
-        .journal
-        .enabled()
-        .then(|| start_entry(app, &parts, &namespace));
-    let outcome = api(app, &state, parts, body, conn, &namespace, &mut trace).await;
-    if let Some(mut entry) = trace {
-        // A connection aborted on purpose answered nothing: its status is 0.
-        entry.status = outcome.as_ref().map_or(0, |r| r.status().as_u16());
-        app.journal.record(entry);
-    }
+    trace.enter(&app.journal, &app.clock, &namespace, &parts);
+    let outcome = api(app, &state, parts, body, conn, &namespace, trace).await;
+    trace.record(&app.journal, &outcome);
     outcome
 }
 
@@ -277,24 +286,20 @@ async fn api(
     body: &mut Unread,
     conn: &Conn,
     namespace: &str,
-    trace: &mut Option<Entry>,
+    trace: &mut Trace,
 ) -> Result<Response<Body>, Aborted> {
     let route = match app.router.recognize(&parts.method, parts.uri.path()) {
         Ok(route) => route,
         Err(error) => return Ok(envelope::failure(&error)),
     };
-    if let Some(entry) = trace.as_mut() {
-        entry.route = Some(route.def.name);
-    }
+    trace.route(route.def.name);
     let set = match app.scenarios.for_request(&parts.headers) {
         Ok(set) => set,
         Err(error) => return Ok(envelope::failure(&error)),
     };
     let limit = rate_limit(app, &set, &route, &parts, namespace, conn.peer);
     if let Some(refused) = limit.filter(|v| v.refused) {
-        if let Some(entry) = trace.as_mut() {
-            entry.rule = Some("rate-limit".to_owned());
-        }
+        trace.rule("rate-limit");
         return Ok(refused.refusal());
     }
     let call = Call {
@@ -305,8 +310,8 @@ async fn api(
         namespace,
     };
     let decision = prefer(app, &set, &call).or_else(|| app.scenarios.decide(&set, &call));
-    if let (Some(entry), Some(decision)) = (trace.as_mut(), decision.as_ref()) {
-        entry.rule = Some(decision.rule.to_string());
+    if let Some(decision) = decision.as_ref() {
+        trace.rule(&decision.rule);
     }
     if let Some(delay) = decision.as_ref().and_then(|d| d.delay) {
         tokio::time::sleep(delay).await;
@@ -370,7 +375,7 @@ async fn answer(
     unread: &mut Unread,
     route: Route,
     peer: SocketAddr,
-    trace: &mut Option<Entry>,
+    trace: &mut Trace,
 ) -> Response<Body> {
     let (body, stream) = if route.def.body == BodyKind::Multipart {
         (Bytes::new(), unread.take())
@@ -380,9 +385,7 @@ async fn answer(
             Err(refused) => return refused.into_response(parts.version),
         }
     };
-    if let Some(entry) = trace.as_mut() {
-        entry.set_body(&body);
-    }
+    trace.body(&body);
     let req = Req {
         route,
         query: parts.uri.query().map(parse_query).unwrap_or_default(),
@@ -407,16 +410,6 @@ async fn answer(
     // A streaming handler that refused early leaves the rest of the body to be drained.
     unread.put_back(req.take_stream());
     envelope::respond(result)
-}
-
-fn start_entry(app: &App, parts: &Parts, namespace: &str) -> Entry {
-    Entry::start(
-        app.clock.now(),
-        namespace,
-        &parts.method,
-        &parts.uri,
-        &parts.headers,
-    )
 }
 
 /// The longest namespace name.

@@ -6,8 +6,13 @@ use std::process::{Child, Command, Stdio};
 const BIN: &str = env!("CARGO_BIN_EXE_prodgy-mock");
 
 fn spawn(args: &[&str]) -> (Child, String) {
-    let mut child = Command::new(BIN)
-        .args(args)
+    start(Command::new(BIN).args(args))
+}
+
+/// Starts `command` with stdout and stderr piped and returns it with its first stdout line
+/// (empty when it exited before printing one).
+fn start(command: &mut Command) -> (Child, String) {
+    let mut child = command
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -18,6 +23,28 @@ fn spawn(args: &[&str]) -> (Child, String) {
         .read_line(&mut line)
         .expect("first line");
     (child, line.trim_end().to_owned())
+}
+
+/// The base URL from a listening line.
+fn url_of(line: &str) -> String {
+    line.strip_prefix("prodgy-mock listening on ")
+        .unwrap_or_else(|| panic!("not a listening line: {line:?}"))
+        .to_owned()
+}
+
+/// An empty scratch directory for one test.
+fn scratch(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("prodgy-mock-cli-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("scratch dir");
+    dir
+}
+
+/// Runs `future` to completion on a fresh runtime.
+fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    tokio::runtime::Runtime::new()
+        .expect("runtime")
+        .block_on(future)
 }
 
 fn terminate(child: &Child) {
@@ -77,6 +104,8 @@ fn help_lists_every_flag() {
         "--auth",
         "--log-format",
         "--header-timeout",
+        "--verbose",
+        "PRODGY_MOCK_VERBOSE",
         "PRODGY_MOCK_PORT",
     ] {
         assert!(text.contains(flag), "--help lacks {flag}");
@@ -344,4 +373,316 @@ fn one_edit_gives_one_reload_line_and_reads_give_none() {
     assert_eq!(health["data"]["reload"]["applied"], 2, "{health}");
     terminate(&child);
     assert_eq!(child.wait().expect("exits").code(), Some(0));
+}
+
+#[test]
+fn the_readme_state_round_trip_reproduces_the_state() {
+    // The README's commands, run as written: the export saved whole by curl, then loaded back.
+    let readme = include_str!("../README.md");
+    assert!(readme.contains("curl -s $A/state > state.json"));
+    assert!(readme.contains("prodgy-mock --fixtures state.json "));
+    let dir = scratch("round-trip");
+    let (mut first, line) = spawn(&["--port", "0"]);
+    let url = url_of(&line);
+    let client = reqwest::Client::new();
+    let (created, exported) = block_on(async {
+        let created: serde_json::Value = client
+            .post(format!("{url}/api/integrations-base"))
+            .header("X-API-Token", "prodgy_AcmeSupportDefaultToken000000001")
+            .json(&serde_json::json!({"title": "Made before the export"}))
+            .send()
+            .await
+            .expect("created")
+            .json()
+            .await
+            .expect("json");
+        let response = client.get(format!("{url}/__admin/state")).send().await;
+        let bytes = response.expect("state").bytes().await.expect("body");
+        (created, bytes)
+    });
+    std::fs::write(dir.join("state.json"), &exported).expect("state.json written");
+    terminate(&first);
+    assert_eq!(first.wait().expect("exits").code(), Some(0));
+
+    let (mut second, line) = start(Command::new(BIN).current_dir(&dir).args([
+        "--fixtures",
+        "state.json",
+        "--port",
+        "0",
+    ]));
+    if line.is_empty() {
+        let out = second.wait_with_output().expect("exited");
+        panic!(
+            "--fixtures state.json refused ({:?}): {}",
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let url = url_of(&line);
+    let id = created["data"]["id"].as_str().expect("new id").to_owned();
+    let (again, integration) = block_on(async {
+        let state = client.get(format!("{url}/__admin/state")).send().await;
+        let state: serde_json::Value = state.expect("state").json().await.expect("json");
+        let integration = client
+            .get(format!("{url}/api/integrations-base/{id}"))
+            .header("X-API-Token", "prodgy_AcmeSupportDefaultToken000000001")
+            .send()
+            .await
+            .expect("sent");
+        let integration: serde_json::Value = integration.json().await.expect("json");
+        (state, integration)
+    });
+    let exported: serde_json::Value = serde_json::from_slice(&exported).expect("json");
+    assert_eq!(again["data"], exported["data"], "the same records");
+    assert_eq!(integration["data"]["title"], "Made before the export");
+    terminate(&second);
+    assert_eq!(second.wait().expect("exits").code(), Some(0));
+}
+
+#[test]
+fn openapi_into_a_pipe_closed_early_exits_zero_quietly() {
+    // `prodgy-mock openapi | head -1`: the reader leaves after one line of a ~200 KB document.
+    let mut child = Command::new(BIN)
+        .arg("openapi")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("starts");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("piped"))
+        .read_line(&mut line)
+        .expect("first line");
+    assert_eq!(line, "{\n");
+    let out = child.wait_with_output().expect("exits");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(stderr.is_empty(), "quiet: {stderr}");
+}
+
+/// The write end of a pipe nobody will ever read: every write to it fails with EPIPE.
+fn broken_pipe() -> Stdio {
+    let mut reader = Command::new("true")
+        .stdin(Stdio::piped())
+        .spawn()
+        .expect("`true` runs");
+    let write_end = reader.stdin.take().expect("piped");
+    reader.wait().expect("`true` exits, closing the read end");
+    Stdio::from(write_end)
+}
+
+#[test]
+fn a_closed_stdout_does_not_stop_the_server() {
+    let ready = scratch("closed-stdout").join("ready");
+    let mut child = Command::new(BIN)
+        .args(["--port", "0", "--ready-file"])
+        .arg(&ready)
+        .stdout(broken_pipe())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("starts");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let url = loop {
+        if let Ok(url) = std::fs::read_to_string(&ready) {
+            break url.trim_end().to_owned();
+        }
+        assert!(child.try_wait().expect("alive?").is_none(), "exited early");
+        assert!(std::time::Instant::now() < deadline, "no ready file");
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    };
+    let status = block_on(async {
+        let health = reqwest::get(format!("{url}/__admin/health")).await;
+        health.expect("answered").status().as_u16()
+    });
+    assert_eq!(status, 200);
+    terminate(&child);
+    let out = child.wait_with_output().expect("exits");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+#[test]
+fn logs_into_a_pipe_have_no_colour_codes() {
+    let (child, line) = spawn(&["--port", "0"]);
+    assert!(line.starts_with("prodgy-mock listening on"));
+    terminate(&child);
+    let out = child.wait_with_output().expect("exits");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("shutting down"), "a log line: {stderr}");
+    assert!(!stderr.contains("\x1b["), "no ANSI escapes: {stderr:?}");
+}
+
+/// Starts the binary with `args` and `env`, sends `GET /api/agent-base` in namespace `ns1`
+/// and `GET /__admin/health`, stops it and returns its whole stderr. Each log line is
+/// written before its response is sent, and stderr is read after exit: nothing races.
+fn stderr_after_two_requests(args: &[&str], env: &[(&str, &str)]) -> String {
+    let mut command = Command::new(BIN);
+    command.args(["--port", "0"]).args(args);
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    let (child, line) = start(&mut command);
+    let url = url_of(&line);
+    block_on(async {
+        let client = reqwest::Client::new();
+        client
+            .get(format!("{url}/api/agent-base"))
+            .header("X-API-Token", "prodgy_AcmeSupportDefaultToken000000001")
+            .header("X-Mock-Namespace", "ns1")
+            .send()
+            .await
+            .expect("answered");
+        let health = client.get(format!("{url}/__admin/health")).send().await;
+        health.expect("answered");
+    });
+    terminate(&child);
+    let out = child.wait_with_output().expect("exits");
+    assert_eq!(out.status.code(), Some(0));
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn verbose_logs_one_line_per_request_with_its_rule() {
+    let stderr = stderr_after_two_requests(&["--verbose", "--scenario", "retry-then-succeed"], &[]);
+    let line = stderr
+        .lines()
+        .find(|l| l.contains("path=/api/agent-base"))
+        .unwrap_or_else(|| panic!("no request line in {stderr}"));
+    for field in [
+        "DEBUG",
+        "method=GET",
+        "status=500",
+        "duration_ms=",
+        "namespace=ns1",
+        "route=agents.list",
+        "rule=retry-then-succeed#1",
+    ] {
+        assert!(line.contains(field), "{field} missing from {line}");
+    }
+    let admin = stderr
+        .lines()
+        .find(|l| l.contains("path=/__admin/health"))
+        .unwrap_or_else(|| panic!("admin requests are logged too: {stderr}"));
+    assert!(admin.contains("status=200"), "{admin}");
+}
+
+#[test]
+fn the_verbose_environment_variable_works_and_prodgy_mock_log_wins() {
+    let stderr = stderr_after_two_requests(&[], &[("PRODGY_MOCK_VERBOSE", "1")]);
+    assert!(stderr.contains("path=/api/agent-base"), "{stderr}");
+    let quiet = stderr_after_two_requests(&["--verbose"], &[("PRODGY_MOCK_LOG", "info")]);
+    assert!(quiet.contains("shutting down"), "{quiet}");
+    assert!(!quiet.contains("path=/api/agent-base"), "{quiet}");
+    let silent = stderr_after_two_requests(&[], &[]);
+    assert!(
+        !silent.contains("path=/api/agent-base"),
+        "off by default: {silent}"
+    );
+}
+
+#[test]
+fn switch_variables_accept_1_as_well_as_true() {
+    let mut child = Command::new(BIN)
+        .args(["--port", "0"])
+        .env("PRODGY_MOCK_EXIT_ON_STDIN_EOF", "1")
+        .env("PRODGY_MOCK_NO_WATCH", "yes")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("starts");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("piped"))
+        .read_line(&mut line)
+        .expect("line");
+    drop(child.stdin.take());
+    let out = child.wait_with_output().expect("exits");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(line.starts_with("prodgy-mock listening on"), "{stderr}");
+    assert_eq!(out.status.code(), Some(0), "stdin EOF stopped it: {stderr}");
+}
+
+#[test]
+fn a_misnamed_fixture_file_exits_3_naming_it_and_the_closest_name() {
+    let dir = scratch("misnamed");
+    std::fs::write(dir.join("agent.json"), "[]").expect("write");
+    let out = Command::new(BIN)
+        .args(["--port", "0", "--fixtures"])
+        .arg(&dir)
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    let expected = format!(
+        "{}: unknown fixture file; did you mean agents.json?",
+        dir.join("agent.json").display()
+    );
+    assert!(stderr.contains(&expected), "{stderr}");
+}
+
+/// Runs `prodgy-mock ARGS` with `env` (and no inherited PRODGY_MOCK_* settings) and returns
+/// its exit code and stderr.
+fn run_with(args: &[&str], env: &[(&str, &str)]) -> (Option<i32>, String) {
+    let mut command = Command::new(BIN);
+    command.args(args);
+    for (name, _) in std::env::vars().filter(|(n, _)| n.starts_with("PRODGY_MOCK_")) {
+        command.env_remove(name);
+    }
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    let out = command.output().expect("runs");
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    (out.status.code(), stderr)
+}
+
+#[test]
+fn healthcheck_follows_the_port_settings_and_takes_any_url_path() {
+    let (mut child, line) = spawn(&["--port", "0"]);
+    let url = url_of(&line);
+    let port = url.rsplit(':').next().expect("port").to_owned();
+    let healthy = [
+        run_with(&["healthcheck"], &[("PRODGY_MOCK_PORT", &port)]),
+        run_with(
+            &["healthcheck"],
+            &[("PRODGY_MOCK_PORT", &port), ("PRODGY_MOCK_HOST", "0.0.0.0")],
+        ),
+        run_with(&["healthcheck", "--port", &port], &[]),
+        run_with(&["--port", &port, "healthcheck"], &[]),
+        run_with(&["healthcheck", "--url", &format!("{url}/api")], &[]),
+        run_with(&["healthcheck", "--url", &format!("{url}/")], &[]),
+        run_with(&["healthcheck", "--url", &url.replace("http://", "")], &[]),
+    ];
+    for (n, (code, stderr)) in healthy.iter().enumerate() {
+        assert_eq!(*code, Some(0), "case {n}: {stderr}");
+    }
+    terminate(&child);
+    assert_eq!(child.wait().expect("exits").code(), Some(0));
+    let (code, stderr) = run_with(&["healthcheck"], &[("PRODGY_MOCK_PORT", &port)]);
+    assert_eq!(code, Some(1));
+    assert!(stderr.contains(&format!("127.0.0.1:{port}")), "{stderr}");
+}
+
+#[test]
+fn healthcheck_works_with_the_admin_api_off() {
+    let (mut child, line) = spawn(&["--port", "0", "--admin", "off"]);
+    let url = url_of(&line);
+    let (code, stderr) = run_with(&["healthcheck", "--url", &url], &[]);
+    assert_eq!(code, Some(0), "{stderr}");
+    terminate(&child);
+    assert_eq!(child.wait().expect("exits").code(), Some(0));
+}
+
+#[test]
+fn the_dockerfile_runs_as_a_user_and_checks_health_from_the_environment() {
+    let dockerfile = include_str!("../Dockerfile");
+    let user = dockerfile
+        .lines()
+        .rfind(|l| l.starts_with("USER "))
+        .expect("a USER directive");
+    assert!(!user.contains("root") && user.trim() != "USER 0", "{user}");
+    assert!(
+        dockerfile.contains(r#"CMD ["prodgy-mock", "healthcheck"]"#),
+        "the health check reads PRODGY_MOCK_HOST and PRODGY_MOCK_PORT"
+    );
 }

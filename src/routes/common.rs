@@ -8,7 +8,7 @@ use serde_json::{Map, Value, json};
 use super::{Ctx, Req};
 use crate::envelope::{Pagination, Payload, Reply};
 use crate::error::ApiError;
-use crate::store::{Kind, Page, PageRequest, Record};
+use crate::store::{Kind, Page, PageRequest, Record, record_id};
 
 /// The product that owns `record` of `kind`; `None` for records every product shares
 /// (global integrations, workflow bases without a product).
@@ -30,6 +30,13 @@ pub fn owner(ctx: &Ctx<'_>, kind: Kind, record: &Record) -> Option<Arc<str>> {
     }
 }
 
+/// Whether `record` is shared by every product: a global integration, a workflow base without
+/// a product.
+pub fn shared(kind: Kind, record: &Record) -> bool {
+    matches!(kind, Kind::Integration | Kind::Workflow)
+        && record.get("product_id").is_none_or(Value::is_null)
+}
+
 /// The record of `kind` with `id`, if the caller may see it; 404 otherwise (also for another
 /// product's records, so existence does not leak).
 pub fn visible(ctx: &Ctx<'_>, kind: Kind, id: &str) -> Result<Arc<Record>, ApiError> {
@@ -37,13 +44,35 @@ pub fn visible(ctx: &Ctx<'_>, kind: Kind, id: &str) -> Result<Arc<Record>, ApiEr
         .state
         .get(kind, id)
         .ok_or_else(|| ApiError::not_found(kind.singular(), id))?;
-    let shared = matches!(kind, Kind::Integration | Kind::Workflow)
-        && record.get("product_id").is_none_or(Value::is_null);
-    if shared || ctx.caller.sees(owner(ctx, kind, &record).as_deref()) {
+    if shared(kind, &record) || ctx.caller.sees(owner(ctx, kind, &record).as_deref()) {
         Ok(record)
     } else {
         Err(ApiError::not_found(kind.singular(), id))
     }
+}
+
+/// The record of `kind` with `id`, if the caller may change or delete it: it must be visible,
+/// and a record every product shares may be changed by a workspace token only when that
+/// token's product created it (403 otherwise). Unrestricted callers (a JWT, `--auth off`)
+/// may change anything.
+pub fn changeable(ctx: &Ctx<'_>, kind: Kind, id: &str) -> Result<Arc<Record>, ApiError> {
+    let record = visible(ctx, kind, id)?;
+    let Some(mine) = ctx
+        .caller
+        .product
+        .as_deref()
+        .filter(|_| ctx.caller.workspace_token)
+    else {
+        return Ok(record);
+    };
+    if !shared(kind, &record) || ctx.state.creator(record_id(&record)).as_deref() == Some(mine) {
+        return Ok(record);
+    }
+    Err(ApiError::forbidden(format!(
+        "{} '{id}' is shared by every product and was not created by product '{mine}': a \
+         workspace token may not change or delete it (a JWT may, or run the mock with --auth off)",
+        kind.singular()
+    )))
 }
 
 /// The product a request acts on: the one named (which must exist and be the caller's), or
@@ -154,21 +183,27 @@ pub fn object(value: Value) -> Record {
     }
 }
 
-/// Stores a record a handler built; a generated id that is already taken is a 500.
+/// Stores a record a handler built; a generated id that is already taken is a 500. A shared
+/// record remembers the product that created it (see [`changeable`]).
 pub fn store_new(ctx: &Ctx<'_>, kind: Kind, record: Record) -> Result<Arc<Record>, ApiError> {
-    ctx.state.insert(kind, record).map_err(|d| {
+    let stored = ctx.state.insert(kind, record).map_err(|d| {
         ApiError::internal(format!(
             "generated {} id '{}' collided",
             kind.singular(),
             d.0
         ))
-    })
+    })?;
+    if let (Some(product), true) = (&ctx.caller.product, shared(kind, &stored)) {
+        // Any caller bound to a product is remembered, so a JWT's record is its product's.
+        ctx.state.set_creator(record_id(&stored), product);
+    }
+    Ok(stored)
 }
 
 /// Deletes a record the caller can see, with what depends on it (see
 /// [`State::remove_cascading`](crate::store::State::remove_cascading)), answering `{"id"}`.
 pub fn delete_visible(ctx: &Ctx<'_>, kind: Kind, id: &str) -> Result<Reply, ApiError> {
-    visible(ctx, kind, id)?;
+    changeable(ctx, kind, id)?;
     ctx.state
         .remove_cascading(kind, id)
         .ok_or_else(|| ApiError::not_found(kind.singular(), id))?;

@@ -11,7 +11,8 @@ use hyper::StatusCode;
 use serde_json::{Map, Value, json};
 
 use super::common::{
-    apply_body, delete_visible, list, object, one_of, product_scope, store_new, text, visible,
+    apply_body, changeable, delete_visible, list, object, one_of, product_scope, shared, store_new,
+    text, visible,
 };
 use super::request::Fields;
 use super::{Ctx, Req};
@@ -100,9 +101,16 @@ pub fn create(ctx: &Ctx<'_>, req: &Req) -> Result<Reply, ApiError> {
 /// recomputes `scope`.
 pub fn update(ctx: &Ctx<'_>, req: &Req) -> Result<Reply, ApiError> {
     let id = req.param("id");
-    visible(ctx, Kind::Integration, id)?;
+    let current = changeable(ctx, Kind::Integration, id)?;
     let body = req.json()?;
     check(&body, false)?;
+    let to_global = body.get("product_id").is_some_and(Value::is_null);
+    if to_global && ctx.caller.workspace_token && !shared(Kind::Integration, &current) {
+        return Err(ApiError::forbidden(format!(
+            "integration '{id}' belongs to one product: a workspace token may not make it global \
+             (create a global integration instead)"
+        )));
+    }
     let product = body
         .contains_key("product_id")
         .then(|| owning_product(ctx, &body))

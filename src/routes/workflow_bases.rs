@@ -7,7 +7,7 @@ use hyper::StatusCode;
 use serde_json::{Map, Value, json};
 
 use super::common::{
-    apply_body, delete_visible, list as list_reply, object, product_scope, store_new,
+    apply_body, changeable, delete_visible, list as list_reply, object, product_scope, store_new,
     target_product, text, visible,
 };
 use super::request::{Fields, json_type};
@@ -107,7 +107,7 @@ pub fn update_by_query(ctx: &Ctx<'_>, req: &Req) -> Result<Reply, ApiError> {
 }
 
 fn update_one(ctx: &Ctx<'_>, id: &str, body: &Map<String, Value>) -> Result<Reply, ApiError> {
-    let current = visible(ctx, Kind::Workflow, id)?;
+    let current = changeable(ctx, Kind::Workflow, id)?;
     if body.contains_key("name") {
         body.required_str("name")?;
     }

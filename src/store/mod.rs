@@ -110,6 +110,8 @@ pub struct State {
     audit: DashMap<Id, AuditLog>,
     /// Secrets replaced by a regeneration: refused even where unknown tokens are accepted.
     retired: DashMap<Arc<str>, Id>,
+    /// The product that created each shared record through the API (record id → product).
+    creators: DashMap<Id, Arc<str>>,
     rng: Mutex<ChaCha8Rng>,
     runs: Runs,
 }
@@ -123,6 +125,7 @@ impl State {
             usage: DashMap::new(),
             audit: DashMap::new(),
             retired: DashMap::new(),
+            creators: DashMap::new(),
             rng: Mutex::new(ChaCha8Rng::seed_from_u64(rng_seed)),
             runs: Runs::default(),
         }
@@ -240,6 +243,16 @@ impl State {
             }
         }
         Some(removed)
+    }
+
+    /// Remembers that `product` created the shared record `id`.
+    pub fn set_creator(&self, id: &str, product: &Arc<str>) {
+        self.creators.insert(Arc::from(id), Arc::clone(product));
+    }
+
+    /// The product that created the shared record `id` through the API, if one did.
+    pub fn creator(&self, id: &str) -> Option<Arc<str>> {
+        self.creators.get(id).map(|p| Arc::clone(&p))
     }
 
     /// The token record whose secret is `secret`.
@@ -429,8 +442,11 @@ impl Store {
         if let Some(state) = self.namespaces.get(name) {
             return Ok(Arc::clone(&state));
         }
-        let named =
-            self.namespaces.len() - usize::from(self.namespaces.contains_key(DEFAULT_NAMESPACE));
+        // Two reads that a concurrent reset may separate: saturate rather than trust them.
+        let named = self
+            .namespaces
+            .len()
+            .saturating_sub(usize::from(self.namespaces.contains_key(DEFAULT_NAMESPACE)));
         if name != DEFAULT_NAMESPACE && named >= self.max_namespaces {
             return Err(TooManyNamespaces {
                 limit: self.max_namespaces,

@@ -130,3 +130,40 @@ async fn a_minimal_directory_loads_and_serves() {
         .expect("sent");
     assert_eq!(resp.status(), 200);
 }
+
+#[tokio::test]
+async fn a_misnamed_json_file_is_refused_naming_the_closest_known_name() {
+    let dir = dir_with(
+        "misnamed",
+        &[("products.json", PRODUCTS), ("agent.json", "[]")],
+    );
+    let message = start_error(&dir).await;
+    let expected = format!(
+        "{}: unknown fixture file; did you mean agents.json? Known files: products.json,",
+        dir.join("agent.json").display()
+    );
+    assert!(message.starts_with(&expected), "{message}");
+}
+
+#[tokio::test]
+async fn files_that_do_not_end_in_json_and_hidden_files_are_ignored() {
+    let dir = dir_with(
+        "ignored",
+        &[
+            ("products.json", PRODUCTS),
+            ("README", "notes"),
+            ("README.md", "# notes"),
+            (".gitkeep", ""),
+            (".agents.json.swp", "vim swap"),
+            (".products.json", "hidden"),
+            ("agents.json~", "backup"),
+            ("4913", ""),
+        ],
+    );
+    std::fs::create_dir_all(dir.join("archive.json")).expect("a directory named like a file");
+    let server = MockServer::builder().fixtures_dir(&dir).try_start().await;
+    let server = server.expect("starts");
+    let health = reqwest::get(format!("{}/__admin/health", server.uri())).await;
+    let health: serde_json::Value = health.expect("sent").json().await.expect("json");
+    assert_eq!(health["data"]["counts"]["products"], 1);
+}

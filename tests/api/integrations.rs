@@ -83,14 +83,27 @@ async fn scope_is_computed_from_product_id_and_client_scope_is_ignored() {
         )
         .await;
     assert_eq!(moved.body["data"]["scope"], "local");
-    let back = app
+    let refused = app
         .send(
             Method::PUT,
             &format!("/api/integrations-base/{id}"),
             json!({"product_id": null}),
         )
         .await;
-    assert_eq!(back.body["data"]["scope"], "global");
+    refused.assert_error(403, "Forbidden");
+    let back = app
+        .client
+        .put(app.url(&format!("/api/integrations-base/{id}")))
+        .header("Authorization", format!("Bearer {A_JWT}"))
+        .json(&json!({"product_id": null}))
+        .send()
+        .await
+        .expect("sent");
+    let back = Resp::read(back).await;
+    assert_eq!(
+        back.body["data"]["scope"], "global",
+        "a JWT may make it global"
+    );
 }
 
 #[tokio::test]
@@ -222,4 +235,97 @@ async fn active_applies_the_shadow_rule_per_type() {
     app.get(&format!("/api/integrations-base/product/{GLOBEX}/active"))
         .await
         .assert_error(404, "Not Found");
+}
+
+const ACME_DEVOPS: &str = "e5f6a7b8-0003-4c2d-9e3f-200000000003";
+const ECHO_FLOW: &str = "b0c1d2e3-0004-4a5b-9c6d-500000000004";
+const A_JWT: &str = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ0ZXN0In0.c2lnbmF0dXJl";
+
+#[tokio::test]
+async fn a_workspace_token_cannot_change_or_delete_shared_records_it_did_not_create() {
+    let app = TestApp::spawn().await;
+    let path = format!("/api/integrations-base/{SLACK_GLOBAL}");
+    let delete = app
+        .call(Method::DELETE, &path, Some(ACME_TOKEN), None)
+        .await;
+    let message = delete.assert_error(403, "Forbidden");
+    assert!(
+        message.contains(SLACK_GLOBAL) && message.contains("shared"),
+        "{message}"
+    );
+    let edit = app
+        .send(Method::PUT, &path, json!({"title": "Mine now"}))
+        .await;
+    edit.assert_error(403, "Forbidden");
+    let flow = format!("/api/workflow-base/{ECHO_FLOW}");
+    app.send(Method::PUT, &flow, json!({"description": "changed"}))
+        .await
+        .assert_error(403, "Forbidden");
+    app.call(Method::DELETE, &flow, Some(ACME_TOKEN), None)
+        .await
+        .assert_error(403, "Forbidden");
+    let local = format!("/api/integrations-base/{ACME_DEVOPS}");
+    let to_global = app
+        .send(Method::PUT, &local, json!({"product_id": null}))
+        .await;
+    assert!(to_global.assert_error(403, "Forbidden").contains("global"));
+    assert_eq!(
+        app.get(&path).await.body["data"]["title"],
+        "Slack (company-wide)"
+    );
+    assert_eq!(app.get(&local).await.body["data"]["scope"], "local");
+}
+
+#[tokio::test]
+async fn a_product_may_change_the_global_records_it_created_and_unrestricted_callers_anything() {
+    let app = TestApp::spawn().await;
+    let created = app
+        .send(
+            Method::POST,
+            "/api/integrations-base",
+            json!({"title": "Acme's global Jira", "type": "jira"}),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{}", created.text);
+    let path = format!(
+        "/api/integrations-base/{}",
+        created.body["data"]["id"].as_str().expect("id")
+    );
+    app.call(
+        Method::PUT,
+        &path,
+        Some(GLOBEX_TOKEN),
+        Some(json!({"title": "x"})),
+    )
+    .await
+    .assert_error(403, "Forbidden");
+    let renamed = app
+        .send(Method::PUT, &path, json!({"title": "Renamed"}))
+        .await;
+    assert_eq!(renamed.status, 200, "{}", renamed.text);
+    let deleted = app
+        .call(Method::DELETE, &path, Some(ACME_TOKEN), None)
+        .await;
+    assert_eq!(deleted.status, 200, "{}", deleted.text);
+
+    let bearer = app
+        .client
+        .delete(app.url(&format!("/api/integrations-base/{SLACK_GLOBAL}")))
+        .header("Authorization", format!("Bearer {A_JWT}"))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(bearer.status(), 200, "a JWT may delete a shared record");
+    let open =
+        TestApp::with(prodgy_mock::MockServer::builder().auth(prodgy_mock::AuthMode::Off)).await;
+    let flow = format!("/api/workflow-base/{ECHO_FLOW}");
+    let edited = open
+        .call(
+            Method::PUT,
+            &flow,
+            None,
+            Some(json!({"description": "changed"})),
+        )
+        .await;
+    assert_eq!(edited.status, 200, "{}", edited.text);
 }

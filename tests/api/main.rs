@@ -6,6 +6,7 @@ mod admin;
 mod agents;
 mod auth;
 mod connections;
+mod date_header;
 mod errors;
 mod faults;
 mod fixtures;

@@ -227,3 +227,44 @@ async fn a_scenario_whose_file_did_not_change_keeps_its_counters() {
         "third call succeeds"
     );
 }
+
+#[tokio::test]
+async fn a_misnamed_file_is_refused_on_reload_and_editor_files_are_not() {
+    let dir = copy_fixtures("reload-misnamed");
+    let app = TestApp::with(MockServer::builder().fixtures_dir(&dir).watch(true)).await;
+    let mut reports = app.server.reloads();
+    for junk in ["4913", "agents.json~", ".agents.json.swp", "README"] {
+        std::fs::write(dir.join(junk), "not a fixture").expect("editor file");
+    }
+    rename_agent(&dir, "Saved by vim");
+    assert_eq!(reloaded(&mut reports, 1).await.error, None);
+
+    std::fs::write(dir.join("agent.json"), "[]").expect("misnamed");
+    let report = reloaded(&mut reports, 2).await;
+    let error = report.error.expect("refused");
+    assert!(
+        error.contains("agent.json: unknown fixture file; did you mean agents.json?"),
+        "{error}"
+    );
+    let agent = app.get(&format!("/api/agent-base/{AGENT}")).await;
+    assert_eq!(
+        agent.body["data"]["name"], "Saved by vim",
+        "old state serves"
+    );
+}
+
+#[tokio::test]
+async fn an_exported_state_file_given_as_fixtures_is_watched_too() {
+    let source = TestApp::spawn().await;
+    let export = source.get("/__admin/state").await;
+    let file = scratch("reload-export").join("state.json");
+    std::fs::write(&file, &export.text).expect("write export");
+    let app = TestApp::with(MockServer::builder().fixtures_dir(&file).watch(true)).await;
+    let mut reports = app.server.reloads();
+    let mut state: Value = serde_json::from_str(&export.text).expect("json");
+    state["data"]["agents"][0]["name"] = json!("Edited in the export");
+    std::fs::write(&file, state.to_string()).expect("edit");
+    assert_eq!(reloaded(&mut reports, 1).await.error, None);
+    let agent = app.get(&format!("/api/agent-base/{AGENT}")).await;
+    assert_eq!(agent.body["data"]["name"], "Edited in the export");
+}

@@ -1,0 +1,76 @@
+//! The `Date` header of every response: the server clock's current second, so a frozen or
+//! advanced clock shows in `Date` as it does in the bodies. hyper adds a wall-time `Date`
+//! only to responses that lack one; those the mock answers itself always have this one.
+
+use std::sync::{Mutex, PoisonError};
+
+use hyper::HeaderMap;
+use hyper::header::{DATE, HeaderValue};
+
+use crate::clock::Timestamp;
+
+/// The last formatted `Date` value and its second: formatting happens at most once per
+/// second of server time, every other response clones the value (a reference count).
+///
+/// A mutex because the critical section is a comparison and that clone; a lock-free cell
+/// would save little at this size and needs a dependency.
+#[derive(Debug, Default)]
+pub struct DateHeader {
+    last: Mutex<Option<(i64, HeaderValue)>>,
+}
+
+impl DateHeader {
+    /// Sets `Date` in `headers` to the second of `now`, unless a scenario rule set one on
+    /// purpose. A time HTTP cannot show (before year 0 or after 9999) leaves it to hyper.
+    pub fn stamp(&self, headers: &mut HeaderMap, now: Timestamp) {
+        if headers.contains_key(DATE) {
+            return;
+        }
+        if let Some(value) = self.value(now.unix_seconds()) {
+            headers.insert(DATE, value);
+        }
+    }
+
+    fn value(&self, second: i64) -> Option<HeaderValue> {
+        let mut last = self.last.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some((_, value)) = last.as_ref().filter(|(at, _)| *at == second) {
+            return Some(value.clone());
+        }
+        let text = Timestamp::from_millis(second.saturating_mul(1000)).http_date()?;
+        let value = HeaderValue::from_str(&text).ok()?;
+        *last = Some((second, value.clone()));
+        Some(value)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_value_is_reformatted_only_when_the_second_changes() {
+        let dates = DateHeader::default();
+        let t0 = Timestamp::parse("2026-03-05T14:30:00Z").expect("valid");
+        let date_at = |now: Timestamp| {
+            let mut headers = HeaderMap::new();
+            dates.stamp(&mut headers, now);
+            headers[DATE].clone()
+        };
+        let later = t0.plus(std::time::Duration::from_millis(999));
+        assert_eq!(date_at(later), "Thu, 05 Mar 2026 14:30:00 GMT");
+        let next = t0.plus(std::time::Duration::from_secs(1));
+        assert_eq!(date_at(next), "Thu, 05 Mar 2026 14:30:01 GMT");
+        assert_eq!(date_at(t0), "Thu, 05 Mar 2026 14:30:00 GMT", "back again");
+    }
+
+    #[test]
+    fn a_date_set_on_purpose_is_kept() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            DATE,
+            HeaderValue::from_static("Mon, 01 Jan 2001 00:00:00 GMT"),
+        );
+        DateHeader::default().stamp(&mut headers, Timestamp::from_millis(0));
+        assert_eq!(headers[DATE], "Mon, 01 Jan 2001 00:00:00 GMT");
+    }
+}
