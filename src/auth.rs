@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use crate::clock::Timestamp;
 use crate::config::AuthMode;
 use crate::error::ApiError;
-use crate::routes::Req;
+use crate::schema::is_api_token;
 use crate::store::{AuditAction, Details, Kind, Origin, Record, State, record_id};
 
 /// Longest `User-Agent` kept in audit entries, in bytes.
@@ -47,16 +47,6 @@ impl Principal {
 enum Credential<'a> {
     ApiToken(&'a str),
     Jwt,
-}
-
-/// Whether `value` has the API token form `prodgy_[A-Za-z0-9_-]+`.
-pub fn is_api_token(value: &str) -> bool {
-    value.strip_prefix("prodgy_").is_some_and(|rest| {
-        !rest.is_empty()
-            && rest
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
-    })
 }
 
 fn is_jwt(value: &str) -> bool {
@@ -106,8 +96,22 @@ fn malformed(what: &str) -> ApiError {
     ))
 }
 
-/// Who sent `req`, for audit entries.
-pub fn origin(req: &Req) -> Origin {
+/// A request as auth sees it: its headers, its client and the call it makes (for audit
+/// entries).
+#[derive(Debug, Clone, Copy)]
+pub struct Presented<'a> {
+    /// The request headers (credentials, user agent).
+    pub headers: &'a HeaderMap,
+    /// The client's address, when known.
+    pub peer: Option<std::net::SocketAddr>,
+    /// The operation's method.
+    pub method: &'a hyper::Method,
+    /// The request path.
+    pub path: &'a str,
+}
+
+/// Who sent the request, for audit entries.
+pub fn origin(req: Presented<'_>) -> Origin {
     let user_agent = req
         .headers
         .get(hyper::header::USER_AGENT)
@@ -130,10 +134,10 @@ pub fn origin(req: &Req) -> Origin {
 pub fn authenticate(
     mode: AuthMode,
     state: &State,
-    req: &Req,
+    req: Presented<'_>,
     now: Timestamp,
 ) -> Result<Principal, ApiError> {
-    let headers = &req.headers;
+    let headers = req.headers;
     if mode == AuthMode::Off {
         return Ok(Principal::default());
     }
@@ -161,7 +165,12 @@ pub fn authenticate(
 }
 
 /// Admits a known token if its status allows it, expiring it first when its time has passed.
-fn admit(state: &State, token: &Record, now: Timestamp, req: &Req) -> Result<Principal, ApiError> {
+fn admit(
+    state: &State,
+    token: &Record,
+    now: Timestamp,
+    req: Presented<'_>,
+) -> Result<Principal, ApiError> {
     let id = record_id(token);
     let status = token
         .get("status")
@@ -190,8 +199,8 @@ fn admit(state: &State, token: &Record, now: Timestamp, req: &Req) -> Result<Pri
         return Err(expired(id, Some(at)));
     }
     let call = Details::Call {
-        method: req.route.def.method.clone(),
-        path: req.path.as_str().into(),
+        method: req.method.clone(),
+        path: req.path.into(),
     };
     state.record_use(id, now, origin(req), call);
     let product = token

@@ -10,8 +10,6 @@ use std::sync::Arc;
 
 use hyper::StatusCode;
 
-use crate::store::Kind;
-
 /// A request that failed, with the status and a message a client developer can act on.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiError {
@@ -140,13 +138,15 @@ pub enum FixtureError {
         "{}: unknown fixture file; {}Known files: {}. Files not ending in .json, and hidden files, are ignored",
         path.display(),
         did_you_mean(*suggestion),
-        known_files()
+        known
     )]
     UnknownFile {
         /// The file.
         path: PathBuf,
         /// The closest known file name, when one is close.
         suggestion: Option<&'static str>,
+        /// Every fixture file name, comma-separated.
+        known: String,
     },
     /// A record breaks a rule (missing field, wrong type, dangling reference, duplicate id).
     #[error("{at}: {message}")]
@@ -163,12 +163,6 @@ fn did_you_mean(suggestion: Option<&str>) -> String {
     suggestion
         .map(|name| format!("did you mean {name}? "))
         .unwrap_or_default()
-}
-
-/// Every fixture file name, comma-separated.
-fn known_files() -> String {
-    let names: Vec<&str> = Kind::ALL.iter().map(|k| k.file_name()).collect();
-    names.join(", ")
 }
 
 /// A scenario that cannot be used. File errors name the file, line and column.

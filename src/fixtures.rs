@@ -13,8 +13,8 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use crate::error::{FixtureError, Location};
-use crate::store::kind::conform;
-use crate::store::{Id, Kind, Record};
+use crate::schema::conform;
+use crate::store::{Kind, Seed, SeedRecord};
 
 /// The shipped fixture files, compiled in.
 const BUILTIN: [(Kind, &str); 9] = [
@@ -31,69 +31,6 @@ const BUILTIN: [(Kind, &str); 9] = [
     (Kind::Workflow, include_str!("../fixtures/workflows.json")),
     (Kind::Document, include_str!("../fixtures/documents.json")),
 ];
-
-/// A validated seed record, kept as compact JSON plus the few string fields that loading
-/// and indexing need (id, partition, unique and reference fields). Holding text instead of a
-/// parsed map keeps a large seed several times smaller.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SeedRecord {
-    json: Box<str>,
-    keys: Box<[(&'static str, Box<str>)]>,
-}
-
-impl SeedRecord {
-    fn new(kind: Kind, record: &Record) -> Self {
-        let mut wanted: Vec<&'static str> = vec!["id"];
-        wanted.extend(kind.partition_field());
-        wanted.extend(kind.unique_field());
-        wanted.extend(kind.references().iter().map(|(field, _)| *field));
-        let mut keys: Vec<(&'static str, Box<str>)> = wanted
-            .into_iter()
-            .filter_map(|field| Some((field, Box::from(record.get(field)?.as_str()?))))
-            .collect();
-        if record.get("default").and_then(Value::as_bool) == Some(true) {
-            keys.push(("default", Box::from("true")));
-        }
-        // Serializing a JSON map cannot fail.
-        let json = serde_json::to_string(record)
-            .unwrap_or_default()
-            .into_boxed_str();
-        Self {
-            json,
-            keys: keys.into_boxed_slice(),
-        }
-    }
-
-    /// The record's id.
-    pub fn id(&self) -> &str {
-        self.text("id").unwrap_or_default()
-    }
-
-    /// The string value of an indexed field (`id`, the partition, unique and reference
-    /// fields), when the record has one.
-    pub fn text(&self, field: &str) -> Option<&str> {
-        self.keys
-            .iter()
-            .find(|(name, _)| *name == field)
-            .map(|(_, value)| &**value)
-    }
-
-    /// The record as compact JSON.
-    pub fn json(&self) -> &str {
-        &self.json
-    }
-
-    /// Takes the compact JSON out.
-    pub fn into_json(self) -> Box<str> {
-        self.json
-    }
-
-    /// The record, parsed.
-    pub fn record(&self) -> Record {
-        // The text was written from a valid map, so it parses.
-        serde_json::from_str(&self.json).unwrap_or_default()
-    }
-}
 
 /// A validated set of seed records, one list per kind, in file order.
 #[derive(Debug, Clone, Default)]
@@ -277,22 +214,14 @@ impl FixtureSet {
         Ok(())
     }
 
-    /// Every kind with its records, consuming the set (the store moves them in).
-    pub fn into_records(self) -> impl Iterator<Item = (Kind, Vec<SeedRecord>)> {
-        Kind::ALL.into_iter().zip(self.records)
+    /// The validated records, for the store.
+    pub fn into_seed(self) -> Seed {
+        Seed::new(self.records, self.origin)
     }
 
     /// The seed records of `kind`.
     pub fn records(&self, kind: Kind) -> &[SeedRecord] {
         &self.records[kind.index()]
-    }
-
-    /// The product unknown lenient tokens are bound to: the one marked `"default": true`,
-    /// else the first.
-    pub fn default_product(&self) -> Option<Id> {
-        let products = self.records(Kind::Product);
-        let marked = products.iter().find(|p| p.text("default") == Some("true"));
-        marked.or(products.first()).map(|p| Arc::from(p.id()))
     }
 
     fn check_references(&self) -> Result<(), FixtureError> {
@@ -361,7 +290,12 @@ fn check_file_names(dir: &Path) -> Result<(), FixtureError> {
                 .and_then(|n| n.to_str())
                 .unwrap_or_default();
             let suggestion = closest_file_name(name);
-            Err(FixtureError::UnknownFile { path, suggestion })
+            let known: Vec<&str> = Kind::ALL.iter().map(|k| k.file_name()).collect();
+            Err(FixtureError::UnknownFile {
+                path,
+                suggestion,
+                known: known.join(", "),
+            })
         }
     }
 }
@@ -694,7 +628,7 @@ mod tests {
     fn the_builtin_fixtures_are_valid() {
         let set = FixtureSet::builtin().expect("shipped fixtures load");
         assert!(set.records(Kind::Product).len() >= 2);
-        assert!(set.default_product().is_some());
+        assert!(set.into_seed().default_product().is_some());
     }
 
     #[test]

@@ -17,17 +17,6 @@ pub fn fnv1a_all<'a>(parts: impl IntoIterator<Item = &'a [u8]>) -> u64 {
     })
 }
 
-/// The generator seed of namespace `name` under the server seed `seed`: the default
-/// namespace uses `seed` itself, every other name its own stream, so ids and draws stay
-/// deterministic per namespace and never repeat across namespaces.
-pub fn namespace_seed(seed: u64, name: &str) -> u64 {
-    if name == crate::store::DEFAULT_NAMESPACE {
-        seed
-    } else {
-        seed ^ fnv1a(name.as_bytes()).rotate_left(17)
-    }
-}
-
 /// A UUID (v4 layout) derived from `name` and `n`: distinct for distinct pairs in practice,
 /// and identical across runs.
 pub fn derived_uuid(name: &str, n: u64) -> String {
@@ -50,13 +39,5 @@ mod tests {
         assert_eq!(fnv1a_all([&b"ab"[..], b"c"]), fnv1a(b"abc"));
         assert_eq!(derived_uuid("t", 1), derived_uuid("t", 1));
         assert_ne!(derived_uuid("t", 1), derived_uuid("t", 2));
-    }
-
-    #[test]
-    fn namespaces_get_their_own_seed_and_the_default_keeps_the_server_seed() {
-        assert_eq!(namespace_seed(42, "default"), 42);
-        assert_ne!(namespace_seed(42, "a"), namespace_seed(42, "b"));
-        assert_ne!(namespace_seed(42, "a"), 42);
-        assert_eq!(namespace_seed(42, "a"), namespace_seed(42, "a"));
     }
 }

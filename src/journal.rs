@@ -31,7 +31,10 @@ pub struct Entry {
     /// Server-clock time the request arrived.
     pub at: Timestamp,
     /// The namespace it ran in.
-    pub namespace: Cow<'static, str>,
+    pub namespace: Arc<str>,
+    /// Which incarnation of that namespace (a reset starts a new one, whose journal does not
+    /// show the entries of the old).
+    pub epoch: u64,
     /// HTTP method.
     pub method: Method,
     /// The route name from the table (`agents.get`), when the path was recognized.
@@ -50,19 +53,16 @@ impl Entry {
     /// An entry for a request that just arrived; route, body, status and rule come later.
     pub fn start(
         at: Timestamp,
-        namespace: &str,
+        (namespace, epoch): (Arc<str>, u64),
         method: &Method,
         uri: &Uri,
         headers: &HeaderMap,
     ) -> Self {
-        let namespace = match namespace {
-            crate::store::DEFAULT_NAMESPACE => Cow::Borrowed(crate::store::DEFAULT_NAMESPACE),
-            other => Cow::Owned(other.to_owned()),
-        };
         Self {
             id: 0,
             at,
             namespace,
+            epoch,
             method: method.clone(),
             route: None,
             body_size: 0,
@@ -108,7 +108,7 @@ impl Serialize for Entry {
         let mut s = serializer.serialize_struct("Entry", 12)?;
         s.serialize_field("id", &self.id)?;
         s.serialize_field("at", &self.at.to_string())?;
-        s.serialize_field("namespace", &self.namespace)?;
+        s.serialize_field("namespace", &*self.namespace)?;
         s.serialize_field("method", self.method.as_str())?;
         s.serialize_field("path", self.path())?;
         s.serialize_field("query", self.query())?;
@@ -234,7 +234,7 @@ impl Filter {
             && self
                 .namespace
                 .as_deref()
-                .is_none_or(|n| n == entry.namespace)
+                .is_none_or(|n| n == &*entry.namespace)
     }
 }
 
@@ -280,21 +280,30 @@ impl Journal {
         entries.push_back(Arc::new(entry));
     }
 
-    /// Entries passing `filter`, newest first, at most `limit`.
-    pub fn list(&self, filter: &Filter, limit: usize) -> Vec<Arc<Entry>> {
+    /// Entries passing `filter` whose namespace incarnation is `live`, newest first, at
+    /// most `limit`.
+    pub fn list(
+        &self,
+        filter: &Filter,
+        live: impl Fn(&str, u64) -> bool,
+        limit: usize,
+    ) -> Vec<Arc<Entry>> {
         let entries = self.lock();
         entries
             .iter()
             .rev()
-            .filter(|e| filter.keeps(e))
+            .filter(|e| filter.keeps(e) && live(&e.namespace, e.epoch))
             .take(limit)
             .cloned()
             .collect()
     }
 
-    /// How many entries pass `filter`.
-    pub fn count(&self, filter: &Filter) -> usize {
-        self.lock().iter().filter(|e| filter.keeps(e)).count()
+    /// How many entries pass `filter` and are `live`.
+    pub fn count(&self, filter: &Filter, live: impl Fn(&str, u64) -> bool) -> usize {
+        self.lock()
+            .iter()
+            .filter(|e| filter.keeps(e) && live(&e.namespace, e.epoch))
+            .count()
     }
 
     /// Removes every entry, or only those of `namespace`.
@@ -302,7 +311,7 @@ impl Journal {
         let mut entries = self.lock();
         match namespace {
             None => entries.clear(),
-            Some(ns) => entries.retain(|e| e.namespace != ns),
+            Some(ns) => entries.retain(|e| &*e.namespace != ns),
         }
     }
 
@@ -339,7 +348,7 @@ mod tests {
         let uri: Uri = path.parse().expect("uri");
         Entry::start(
             Timestamp::from_millis(0),
-            "default",
+            (Arc::from("default"), 0),
             &Method::GET,
             &uri,
             &HeaderMap::new(),
@@ -353,11 +362,24 @@ mod tests {
             journal.record(entry(path));
         }
         let paths: Vec<String> = journal
-            .list(&Filter::default(), 10)
+            .list(&Filter::default(), |_, _| true, 10)
             .iter()
             .map(|e| e.path().to_owned())
             .collect();
         assert_eq!(paths, ["/c", "/b"]);
+    }
+
+    #[test]
+    fn entries_of_a_namespace_incarnation_that_is_gone_are_not_shown() {
+        let journal = Journal::new(10);
+        journal.record(entry("/old"));
+        let mut newer = entry("/new");
+        newer.epoch = 1;
+        journal.record(newer);
+        let live = |_: &str, epoch: u64| epoch == 1;
+        let shown = journal.list(&Filter::default(), live, 10);
+        assert_eq!(shown.iter().map(|e| e.path()).collect::<Vec<_>>(), ["/new"]);
+        assert_eq!(journal.count(&Filter::default(), live), 1);
     }
 
     #[test]
@@ -375,7 +397,7 @@ mod tests {
         let uri: Uri = "/api/x?a=1&b=%20".parse().expect("uri");
         let mut entry = Entry::start(
             Timestamp::from_millis(0),
-            "ns-1",
+            (Arc::from("ns-1"), 3),
             &Method::POST,
             &uri,
             &headers,

@@ -34,6 +34,7 @@
 //! - [`error`]: request errors and startup errors with their exit codes.
 
 mod admin;
+mod app;
 pub mod auth;
 mod body;
 pub mod cli;
@@ -41,19 +42,21 @@ pub mod clock;
 pub mod config;
 mod cors;
 mod date;
-pub mod engine;
 pub mod envelope;
 pub mod error;
+pub mod executions;
 pub mod fixtures;
 mod hash;
 pub mod healthcheck;
 pub mod journal;
 pub mod logging;
+pub mod namespace;
 pub mod openapi;
 pub mod ratelimit;
 pub mod reload;
 pub mod routes;
 pub mod scenario;
+pub mod schema;
 pub mod server;
 mod service;
 pub mod store;

@@ -7,8 +7,8 @@ use serde_json::{Map, Value, json};
 
 use crate::envelope::{self, Body};
 use crate::routes::{Access, BodyKind, Op, ROUTES, RouteDef};
+use crate::schema::Ty;
 use crate::store::Kind;
-use crate::store::kind::Ty;
 
 mod answers;
 mod bodies;
@@ -199,6 +199,12 @@ fn responses(def: &RouteDef) -> Value {
     );
     if guarded {
         map.insert("403".into(), error.clone());
+    }
+    if def.op == Op::WorkflowEvents {
+        map.insert(
+            "204".into(),
+            json!({ "description": "The execution has finished and Last-Event-ID names its last event: nothing more will come, and an EventSource stops reconnecting" }),
+        );
     }
     map.insert(
         "503".into(),

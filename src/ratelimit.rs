@@ -206,42 +206,30 @@ struct Window {
     count: u64,
 }
 
-/// The fixed windows of one server, per namespace, class and caller.
+/// The fixed windows of one namespace, per class and caller.
 #[derive(Debug, Default)]
-pub struct RateLimiter {
-    /// Namespace → (class, caller) → window. The namespace is looked up by `&str`, so a call
-    /// allocates nothing once its namespace and (IP-keyed) bucket exist.
-    windows: DashMap<String, DashMap<(Class, Caller), Window>>,
+pub struct Buckets {
+    /// (class, caller) → window; a call allocates nothing once its (IP-keyed) bucket exists.
+    windows: DashMap<(Class, Caller), Window>,
 }
 
-impl RateLimiter {
+impl Buckets {
     /// Counts one call and says whether it may proceed.
-    pub fn check(
-        &self,
-        limit: &RateLimit,
-        class: Class,
-        namespace: &str,
-        key: Caller,
-        now: Timestamp,
-    ) -> Verdict {
+    pub fn check(&self, limit: &RateLimit, class: Class, key: Caller, now: Timestamp) -> Verdict {
         let start = limit.window_start(now);
-        let count = loop {
-            if let Some(buckets) = self.windows.get(namespace) {
-                let mut window = buckets.entry((class, key)).or_insert(Window {
+        let count = {
+            let mut window = self.windows.entry((class, key)).or_insert(Window {
+                start_ms: start,
+                count: 0,
+            });
+            if window.start_ms != start {
+                *window = Window {
                     start_ms: start,
                     count: 0,
-                });
-                if window.start_ms != start {
-                    *window = Window {
-                        start_ms: start,
-                        count: 0,
-                    };
-                }
-                window.count += 1;
-                break window.count;
+                };
             }
-            // First call in this namespace: create its map (the read guard above is gone).
-            self.windows.entry(namespace.to_owned()).or_default();
+            window.count += 1;
+            window.count
         };
         let max = limit.limit_of(class);
         Verdict::at(
@@ -254,13 +242,8 @@ impl RateLimiter {
     }
 
     /// Forgets every window.
-    pub fn reset(&self) {
+    pub fn clear(&self) {
         self.windows.clear();
-    }
-
-    /// Forgets the windows of one namespace.
-    pub fn reset_namespace(&self, namespace: &str) {
-        self.windows.remove(namespace);
     }
 }
 
@@ -276,17 +259,10 @@ mod tests {
     #[test]
     fn a_fixed_window_counts_down_and_reopens_on_the_boundary() {
         let limit = limit(r#"{"window_seconds": 60, "limits": {"standard": 2}}"#);
-        let limiter = RateLimiter::default();
+        let buckets = Buckets::default();
         let t0 = Timestamp::from_millis(1_772_721_030_000);
-        let check = |at: Timestamp| {
-            limiter.check(
-                &limit,
-                Class::Standard,
-                "default",
-                Caller::Token("x".into()),
-                at,
-            )
-        };
+        let check =
+            |at: Timestamp| buckets.check(&limit, Class::Standard, Caller::Token("x".into()), at);
         let first = check(t0);
         assert_eq!(
             (first.remaining, first.reset, first.refused),
@@ -303,25 +279,19 @@ mod tests {
     }
 
     #[test]
-    fn buckets_are_separate_per_namespace_class_and_caller_and_reset_per_namespace() {
+    fn buckets_are_separate_per_class_and_caller_and_clear_at_once() {
         let limit = limit(r#"{"limits": {"standard": 5, "strict": 5}}"#);
-        let limiter = RateLimiter::default();
+        let buckets = Buckets::default();
         let t0 = Timestamp::from_millis(1_772_721_030_000);
         let ip = |last: u8| Caller::Ip(IpAddr::from([127, 0, 0, last]));
-        let left =
-            |class, ns: &str, who: Caller| limiter.check(&limit, class, ns, who, t0).remaining;
-        assert_eq!(left(Class::Standard, "default", ip(1)), 4);
-        assert_eq!(left(Class::Standard, "default", ip(1)), 3);
-        assert_eq!(left(Class::Strict, "default", ip(1)), 4);
-        assert_eq!(left(Class::Standard, "default", ip(2)), 4);
-        assert_eq!(left(Class::Standard, "other", ip(1)), 4);
-        assert_eq!(
-            left(Class::Standard, "default", Caller::Token("t".into())),
-            4
-        );
-        limiter.reset_namespace("default");
-        assert_eq!(left(Class::Standard, "default", ip(1)), 4);
-        assert_eq!(left(Class::Standard, "other", ip(1)), 3);
+        let left = |class, who: Caller| buckets.check(&limit, class, who, t0).remaining;
+        assert_eq!(left(Class::Standard, ip(1)), 4);
+        assert_eq!(left(Class::Standard, ip(1)), 3);
+        assert_eq!(left(Class::Strict, ip(1)), 4);
+        assert_eq!(left(Class::Standard, ip(2)), 4);
+        assert_eq!(left(Class::Standard, Caller::Token("t".into())), 4);
+        buckets.clear();
+        assert_eq!(left(Class::Standard, ip(1)), 4);
     }
 
     #[test]

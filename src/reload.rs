@@ -27,11 +27,11 @@ use notify::{RecommendedWatcher, RecursiveMode, Watcher as _};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
+use crate::app::App;
 use crate::config::FixtureSource;
 use crate::error::StartError;
 use crate::fixtures::FixtureSet;
 use crate::scenario::Catalog;
-use crate::service::App;
 
 /// How long the watcher waits for a burst of events to settle before reloading.
 const DEBOUNCE: Duration = Duration::from_millis(100);
@@ -270,9 +270,9 @@ fn load(app: &App) -> Result<(), String> {
     let catalog = Catalog::reload(&app.settings.scenarios, &app.router, &previous)
         .map_err(|e| e.to_string())?;
     if let Some(fixtures) = fixtures {
-        app.store.replace_seed(fixtures);
+        app.namespaces.replace_seed(fixtures.into_seed());
     }
-    app.scenarios.replace_catalog(catalog);
+    app.replace_catalog(catalog);
     Ok(())
 }
 

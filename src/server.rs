@@ -17,15 +17,16 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+use crate::app::App;
 use crate::clock::{Clock, Timestamp};
 use crate::config::{AuthMode, FixtureSource, Settings};
 use crate::error::StartError;
 use crate::fixtures::FixtureSet;
+use crate::namespace::Namespaces;
 use crate::reload::{self, ReloadReport};
 use crate::routes::Router;
 use crate::scenario::{Catalog, ConnIo, Scenarios};
-use crate::service::{self, App, Conn};
-use crate::store::Store;
+use crate::service::{self, Conn};
 
 /// How long shutdown waits for in-flight requests before closing connections.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
@@ -199,9 +200,9 @@ fn build_app(settings: Settings) -> Result<App, StartError> {
     let clock = settings
         .frozen_clock
         .map_or_else(Clock::system, Clock::frozen);
-    let store = Store::new(fixtures, settings.seed, settings.max_namespaces);
-    let scenarios = Scenarios::new(catalog, settings.seed);
-    Ok(App::new(settings, router, clock, store, scenarios))
+    let namespaces = Namespaces::new(fixtures.into_seed(), settings.seed, settings.max_namespaces);
+    let scenarios = Scenarios::new(catalog);
+    Ok(App::new(settings, router, clock, namespaces, scenarios))
 }
 
 /// A running mock. Dropping it stops the server.
@@ -264,7 +265,7 @@ impl MockServer {
             .scenarios
             .catalog()
             .resolve(names.iter().copied())?;
-        self.app.scenarios.activate(set);
+        self.app.activate(set);
         Ok(())
     }
 

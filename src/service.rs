@@ -19,125 +19,30 @@
 //! A panic anywhere inside becomes a logged 500 envelope; the connection is only dropped
 //! when a scenario asks for it.
 
-use std::borrow::Cow;
 use std::net::SocketAddr;
 use std::panic::AssertUnwindSafe;
-use std::sync::atomic::{AtomicBool, AtomicI64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use futures_util::FutureExt;
 use hyper::body::Incoming;
 use hyper::http::request::Parts;
-use hyper::{HeaderMap, Method, Request, Response, StatusCode};
-use tokio::sync::watch;
+use hyper::{HeaderMap, Method, Request, Response};
 
+use crate::app::App;
 use crate::auth::{self, Principal};
 use crate::body::{self, Unread};
-use crate::clock::Clock;
-use crate::config::Settings;
-use crate::date::DateHeader;
 use crate::envelope::{self, Body};
 use crate::error::ApiError;
-use crate::journal::Journal;
-use crate::ratelimit::{RateLimiter, Verdict};
-use crate::reload::ReloadReport;
-use crate::routes::{self, Access, BodyKind, Ctx, Req, Route, Router};
+use crate::namespace::{Namespace, NamespaceName, TooManyNamespaces};
+use crate::ratelimit::Verdict;
+use crate::routes::{self, Access, BodyKind, Ctx, Req, Route};
+use crate::scenario::NAMESPACE_HEADER;
 use crate::scenario::{self, Aborted, Call, Decision, Scenario, Scenarios, fault};
-use crate::store::{DEFAULT_NAMESPACE, State, Store};
+use crate::store::State;
 use crate::trace::Trace;
 use crate::{admin, cors, openapi};
-
-/// Everything shared by all requests of one server.
-#[derive(Debug)]
-pub struct App {
-    /// Validated settings.
-    pub settings: Settings,
-    /// The compiled route table.
-    pub router: Router,
-    /// The server clock.
-    pub clock: Clock,
-    /// The `Date` header, from the server clock.
-    pub date: DateHeader,
-    /// All state.
-    pub store: Store,
-    /// Scenarios: catalog, active set, call counters.
-    pub scenarios: Scenarios,
-    /// Rate-limit windows.
-    pub limiter: RateLimiter,
-    /// The outcome of the latest hot reload.
-    pub reloads: watch::Sender<ReloadReport>,
-    /// The request journal.
-    pub journal: Journal,
-    /// When the server started (for uptime and idle tracking).
-    pub started: Instant,
-    /// Requests being answered right now.
-    pub in_flight: AtomicUsize,
-    /// Milliseconds since `started` when the last request finished.
-    pub last_activity_ms: AtomicI64,
-}
-
-impl App {
-    /// An app over `store` and `scenarios`, with an empty journal.
-    pub fn new(
-        settings: Settings,
-        router: Router,
-        clock: Clock,
-        store: Store,
-        scenarios: Scenarios,
-    ) -> Self {
-        let journal = Journal::new(settings.journal_size);
-        Self {
-            settings,
-            router,
-            clock,
-            date: DateHeader::default(),
-            store,
-            scenarios,
-            limiter: RateLimiter::default(),
-            reloads: watch::channel(ReloadReport::default()).0,
-            journal,
-            started: Instant::now(),
-            in_flight: AtomicUsize::new(0),
-            last_activity_ms: AtomicI64::new(0),
-        }
-    }
-
-    /// Puts state back to the seed and clears the journal, scenario counters and rate-limit
-    /// windows: of one namespace, or of all.
-    pub fn reset(&self, namespace: Option<&str>) {
-        match namespace {
-            Some(namespace) => {
-                self.store.reset_namespace(namespace);
-                self.journal.clear(Some(namespace));
-                self.scenarios.reset_namespace(namespace);
-                self.limiter.reset_namespace(namespace);
-            }
-            None => {
-                self.store.reset();
-                self.journal.clear(None);
-                self.reset_scenarios();
-            }
-        }
-    }
-
-    /// Restarts scenario call counters, generators and rate-limit windows.
-    pub fn reset_scenarios(&self) {
-        self.scenarios.reset();
-        self.limiter.reset();
-    }
-
-    /// How long no request has been in flight, or `None` while one is.
-    pub fn idle_for(&self) -> Option<Duration> {
-        if self.in_flight.load(Ordering::Acquire) > 0 {
-            return None;
-        }
-        let last = u64::try_from(self.last_activity_ms.load(Ordering::Acquire)).unwrap_or(0);
-        let now = u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX);
-        Some(Duration::from_millis(now.saturating_sub(last)))
-    }
-}
 
 /// The connection a request arrived on.
 #[derive(Debug, Clone)]
@@ -242,26 +147,19 @@ async fn stages(
     if let Some(document) = openapi::serve(&parts.method, parts.uri.path()) {
         return Ok(document);
     }
-    let namespace = match namespace_of(&parts.headers) {
+    let namespace = match namespace_of(app, &parts.headers) {
         Ok(namespace) => namespace,
         Err(error) => return Ok(envelope::failure(&error)),
     };
-    let state = match app.store.namespace(&namespace) {
-        Ok(state) => state,
-        Err(full) => {
-            let error = ApiError::new(StatusCode::SERVICE_UNAVAILABLE, full.to_string());
-            return Ok(envelope::failure(&error));
-        }
-    };
     trace.enter(&app.journal, &app.clock, &namespace, &parts);
-    let outcome = api(app, &state, parts, body, conn, &namespace, trace).await;
+    let outcome = api(app, &namespace, parts, body, conn, trace).await;
     trace.record(&app.journal, &outcome);
     outcome
 }
 
 async fn serve_admin(app: &App, parts: Parts, body: &mut Unread) -> Response<Body> {
-    if scenario::admin::owns(parts.uri.path()) {
-        return scenario::admin::serve(app, &parts, body).await;
+    if admin::scenario::owns(parts.uri.path()) {
+        return admin::scenario::serve(app, &parts, body).await;
     }
     let body = match body.read(&parts.headers, app.settings.body_limit).await {
         Ok(bytes) => bytes,
@@ -281,11 +179,10 @@ async fn serve_admin(app: &App, parts: Parts, body: &mut Unread) -> Response<Bod
 /// Stages 3–10 for an `/api` request.
 async fn api(
     app: &App,
-    state: &Arc<State>,
+    ns: &Arc<Namespace>,
     parts: Parts,
     body: &mut Unread,
     conn: &Conn,
-    namespace: &str,
     trace: &mut Trace,
 ) -> Result<Response<Body>, Aborted> {
     let route = match app.router.recognize(&parts.method, parts.uri.path()) {
@@ -297,7 +194,7 @@ async fn api(
         Ok(set) => set,
         Err(error) => return Ok(envelope::failure(&error)),
     };
-    let limit = rate_limit(app, &set, &route, &parts, namespace, conn.peer);
+    let limit = rate_limit(app, ns, &set, &route, &parts, conn.peer);
     if let Some(refused) = limit.filter(|v| v.refused) {
         trace.rule("rate-limit");
         return Ok(refused.refusal());
@@ -307,9 +204,9 @@ async fn api(
         path: parts.uri.path(),
         headers: &parts.headers,
         query: parts.uri.query(),
-        namespace,
+        namespace: ns.name().as_str(),
     };
-    let decision = prefer(app, &set, &call).or_else(|| app.scenarios.decide(&set, &call));
+    let decision = prefer(app, &set, &call).or_else(|| Scenarios::decide(&set, &call, &ns.rules));
     if let Some(decision) = decision.as_ref() {
         trace.rule(&decision.rule);
     }
@@ -318,7 +215,7 @@ async fn api(
     }
     let mut response = match decision.as_ref().and_then(injected) {
         Some(response) => response,
-        None => answer(app, state, parts, body, route, conn.peer, trace).await,
+        None => answer(app, ns, parts, body, route, conn.peer, trace).await,
     };
     finish_headers(&mut response, limit, decision.as_ref());
     match decision.and_then(|d| d.action.fault) {
@@ -331,19 +228,16 @@ async fn api(
 /// limited.
 fn rate_limit(
     app: &App,
+    ns: &Namespace,
     set: &[Arc<Scenario>],
     route: &Route,
     parts: &Parts,
-    namespace: &str,
     peer: SocketAddr,
 ) -> Option<Verdict> {
     let limit = Scenarios::rate_limit(set)?;
     let class = limit.class_of(route.index)?;
     let key = limit.key_of(peer, &parts.headers);
-    Some(
-        app.limiter
-            .check(limit, class, namespace, key, app.clock.now()),
-    )
+    Some(ns.buckets.check(limit, class, key, app.clock.now()))
 }
 
 /// Prism-style `Prefer: code=NNN` (200 to 599): answers that status with its envelope; a
@@ -370,7 +264,7 @@ fn finish_headers(response: &mut Response<Body>, limit: Option<Verdict>, d: Opti
 /// The real answer: body → auth → handler → envelope.
 async fn answer(
     app: &App,
-    state: &Arc<State>,
+    ns: &Namespace,
     parts: Parts,
     unread: &mut Unread,
     route: Route,
@@ -395,10 +289,11 @@ async fn answer(
         body,
         stream: Mutex::new(stream),
     };
-    let result = match authorize(app, state, &req) {
+    let result = match authorize(app, &ns.state, &req) {
         Ok(caller) => {
             let ctx = Ctx {
-                state,
+                state: &ns.state,
+                runs: &ns.runs,
                 clock: &app.clock,
                 caller: &caller,
                 settings: &app.settings,
@@ -412,35 +307,25 @@ async fn answer(
     envelope::respond(result)
 }
 
-/// The longest namespace name.
-pub(crate) const MAX_NAMESPACE_LEN: usize = 200;
-
-/// The namespace named by `X-Mock-Namespace`, or the default one.
-fn namespace_of(headers: &HeaderMap) -> Result<Cow<'static, str>, ApiError> {
-    let Some(value) = headers.get("x-mock-namespace") else {
-        return Ok(Cow::Borrowed(DEFAULT_NAMESPACE));
-    };
-    valid_namespace(value.as_bytes()).map(|name| Cow::Owned(name.to_owned()))
-}
-
-/// Checks a namespace name: 1 to [`MAX_NAMESPACE_LEN`] visible ASCII characters (0x21 to
-/// 0x7E), so a test runner's node id such as `tests/a.py::test_x[/api/agent-base]` can be
-/// used as it is.
-pub(crate) fn valid_namespace(name: &[u8]) -> Result<&str, ApiError> {
-    let visible = name.iter().all(|b| (0x21..=0x7e).contains(b));
-    match std::str::from_utf8(name) {
-        Ok(name) if visible && (1..=MAX_NAMESPACE_LEN).contains(&name.len()) => Ok(name),
-        _ => Err(ApiError::bad_request(format!(
-            "header 'X-Mock-Namespace' must be 1 to {MAX_NAMESPACE_LEN} visible ASCII \
-             characters (no spaces or control characters), got {} bytes",
-            name.len()
-        ))),
+/// The namespace named by `X-Mock-Namespace` (400 when malformed), or the default one; 503
+/// when it would be one namespace too many.
+fn namespace_of(app: &App, headers: &HeaderMap) -> Result<Arc<Namespace>, ApiError> {
+    match headers.get(NAMESPACE_HEADER) {
+        None => Ok(app.namespaces.default_namespace()),
+        Some(value) => {
+            let name = NamespaceName::parse(value.as_bytes())?;
+            app.namespaces
+                .get(&name)
+                .map_err(TooManyNamespaces::to_api_error)
+        }
     }
 }
 
 fn authorize(app: &App, state: &State, req: &Req) -> Result<Principal, ApiError> {
     let caller = match req.route.def.access {
-        Access::Token => auth::authenticate(app.settings.auth, state, req, app.clock.now())?,
+        Access::Token => {
+            auth::authenticate(app.settings.auth, state, req.presented(), app.clock.now())?
+        }
         Access::OptionalToken | Access::Platform => Principal::default(),
     };
     auth::check_organization(&req.headers)?;

@@ -3,7 +3,7 @@
 //! they learn the namespace, route, rule and status; each part exists only when it is on, so
 //! with the journal off and debug logging off a request pays one level check.
 
-use std::borrow::Cow;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use hyper::http::request::Parts;
@@ -12,8 +12,8 @@ use hyper::{Method, Response};
 use crate::clock::Clock;
 use crate::envelope::Body;
 use crate::journal::{Entry, Journal};
+use crate::namespace::Namespace;
 use crate::scenario::Aborted;
-use crate::store::DEFAULT_NAMESPACE;
 
 /// The log target of the per-request line.
 const TARGET: &str = "prodgy_mock::request";
@@ -31,7 +31,7 @@ pub(crate) struct Trace {
 #[derive(Debug)]
 struct Line {
     started: Instant,
-    namespace: Option<Cow<'static, str>>,
+    namespace: Option<Arc<str>>,
     route: Option<&'static str>,
     rule: Option<String>,
 }
@@ -54,18 +54,16 @@ impl Trace {
         &mut self,
         journal: &Journal,
         clock: &Clock,
-        namespace: &str,
+        namespace: &Namespace,
         parts: &Parts,
     ) {
         if let Some(line) = self.line.as_mut() {
-            line.namespace = Some(match namespace {
-                DEFAULT_NAMESPACE => Cow::Borrowed(DEFAULT_NAMESPACE),
-                other => Cow::Owned(other.to_owned()),
-            });
+            line.namespace = Some(namespace.name().shared());
         }
         if journal.enabled() {
             let at = clock.now();
-            let entry = Entry::start(at, namespace, &parts.method, &parts.uri, &parts.headers);
+            let of = (namespace.name().shared(), namespace.epoch());
+            let entry = Entry::start(at, of, &parts.method, &parts.uri, &parts.headers);
             self.entry = Some(entry);
         }
     }

@@ -9,8 +9,8 @@
 use serde_json::{Map, Value, json};
 
 use crate::routes::Op;
+use crate::schema::EXECUTION_STATUSES;
 use crate::store::AuditAction;
-use crate::store::kind::EXECUTION_STATUSES;
 
 /// What an operation answers on success.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -8,10 +8,9 @@ use super::common::{
 };
 use super::request::Fields;
 use super::{Ctx, Req};
-use crate::engine;
 use crate::envelope::Reply;
 use crate::error::ApiError;
-use crate::store::kind::EXECUTION_STATUSES;
+use crate::schema::EXECUTION_STATUSES;
 use crate::store::{Kind, Record, Scope};
 
 const IMMUTABLE: &[&str] = &["id", "product_id", "agent_id", "created_at"];
@@ -187,7 +186,7 @@ pub fn executions(ctx: &Ctx<'_>, req: &Req) -> Result<Reply, ApiError> {
     visible(ctx, Kind::Agent, id)?;
     let request = req.page()?;
     let status = one_of(req, "status", EXECUTION_STATUSES)?;
-    engine::settle_agent(ctx.state, ctx.settings.seed, id, ctx.clock.now());
+    ctx.executions().settle_agent(id, ctx.clock.now());
     let keep = |r: &Record| status.is_none_or(|s| text(r, "status") == Some(s));
     let filter: Option<&dyn Fn(&Record) -> bool> =
         if status.is_some() { Some(&keep) } else { None };

@@ -1,6 +1,6 @@
 //! `GET /api/workflow/{executionId}/events`: the execution's events as a `text/event-stream`.
 //!
-//! The stream replays the same [`engine::settle`] view that `status` shows: it first sends
+//! The stream replays the same [`Executions::settle`] view that `status` shows: it first sends
 //! every event after `Last-Event-ID` (all of them without the header), then polls the settled
 //! state every [`POLL`] of real time, so it notices clock advances, and closes after the
 //! terminal `done` event. A client that reconnects after that (its `Last-Event-ID` is the last
@@ -21,9 +21,9 @@ use hyper::{Response, StatusCode};
 use super::workflows::settled;
 use super::{Ctx, Req};
 use crate::clock::Clock;
-use crate::engine::{self, Settled};
 use crate::envelope::{Body, Reply};
 use crate::error::ApiError;
+use crate::executions::{self, Executions, Runs, Settled};
 use crate::store::State;
 
 /// How often an open stream re-reads the execution.
@@ -41,6 +41,7 @@ pub fn stream(ctx: &Ctx<'_>, req: &Req) -> Result<Reply, ApiError> {
     }
     let cursor = Cursor {
         state: Arc::clone(ctx.state),
+        runs: Arc::clone(ctx.runs),
         clock: ctx.clock.clone(),
         seed: ctx.settings.seed,
         id: req.param("executionId").to_owned(),
@@ -78,6 +79,7 @@ fn last_event_id(req: &Req) -> Result<u64, ApiError> {
 
 struct Cursor {
     state: Arc<State>,
+    runs: Arc<Runs>,
     clock: Clock,
     seed: u64,
     id: String,
@@ -100,12 +102,12 @@ async fn next_frame(mut cursor: Cursor) -> Option<(Bytes, Cursor)> {
             None => {
                 tokio::time::sleep(POLL).await;
                 let now = cursor.clock.now();
-                engine::settle(&cursor.state, cursor.seed, &cursor.id, now)?
+                Executions::new(&cursor.state, &cursor.runs, cursor.seed).settle(&cursor.id, now)?
             }
         };
         let after = cursor.sent;
         for event in settled.view.events.iter().filter(|e| e.id > after) {
-            let (name, data) = engine::event_data(&settled, event);
+            let (name, data) = executions::event_data(&settled, event);
             cursor.queue.push_back(frame(event.id, name, &data));
             cursor.sent = event.id;
         }

@@ -29,22 +29,31 @@ use std::sync::Arc;
 use crate::auth::Principal;
 use crate::clock::Clock;
 use crate::config::Settings;
-use crate::engine::Action;
 use crate::envelope::Reply;
 use crate::error::ApiError;
+use crate::executions::{Command, Executions, Runs};
 use crate::store::State;
 
 /// What a handler may use besides the request.
 #[derive(Debug, Clone, Copy)]
 pub struct Ctx<'a> {
-    /// The state of the caller's namespace (an `Arc`, so event streams can keep it).
+    /// The records of the caller's namespace (an `Arc`, so event streams can keep it).
     pub state: &'a Arc<State>,
+    /// The execution timelines of the caller's namespace.
+    pub runs: &'a Arc<Runs>,
     /// The server clock.
     pub clock: &'a Clock,
     /// Who is calling.
     pub caller: &'a Principal,
     /// Server settings.
     pub settings: &'a Settings,
+}
+
+impl Ctx<'_> {
+    /// The executions of the caller's namespace.
+    pub fn executions(&self) -> Executions<'_> {
+        Executions::new(self.state, self.runs, self.settings.seed)
+    }
 }
 
 /// Runs the handler of `req`'s operation.
@@ -64,9 +73,9 @@ pub async fn dispatch(ctx: &Ctx<'_>, req: &Req) -> Result<Reply, ApiError> {
         Op::WorkflowExecute => workflows::execute(ctx, req),
         Op::WorkflowStatus => workflows::status(ctx, req),
         Op::WorkflowEvents => events::stream(ctx, req),
-        Op::WorkflowStop => workflows::act(ctx, req, Action::Stop),
-        Op::WorkflowPause => workflows::act(ctx, req, Action::Pause),
-        Op::WorkflowContinue => workflows::act(ctx, req, Action::Continue),
+        Op::WorkflowStop => workflows::act(ctx, req, Command::Stop),
+        Op::WorkflowPause => workflows::act(ctx, req, Command::Pause),
+        Op::WorkflowContinue => workflows::act(ctx, req, Command::Continue),
         Op::WorkflowBasesList => workflow_bases::list(ctx, req),
         Op::WorkflowBaseGet => workflow_bases::get(ctx, req),
         Op::WorkflowBaseCreate => workflow_bases::create(ctx, req),

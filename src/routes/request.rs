@@ -39,6 +39,16 @@ pub const DEFAULT_PAGE_SIZE: u64 = 20;
 pub const MAX_PAGE_SIZE: u64 = 100;
 
 impl Req {
+    /// The request as auth sees it.
+    pub fn presented(&self) -> crate::auth::Presented<'_> {
+        crate::auth::Presented {
+            headers: &self.headers,
+            peer: self.peer,
+            method: &self.route.def.method,
+            path: &self.path,
+        }
+    }
+
     /// Takes the unread body stream (only once; `None` for non-streaming routes).
     pub fn take_stream(&self) -> Option<Incoming> {
         self.stream.lock().unwrap_or_else(|p| p.into_inner()).take()

@@ -17,7 +17,7 @@ use crate::clock::Timestamp;
 use crate::envelope::{Pagination, Reply};
 use crate::error::ApiError;
 use crate::hash::derived_uuid;
-use crate::store::kind::TOKEN_STATUSES;
+use crate::schema::TOKEN_STATUSES;
 use crate::store::{AuditAction, AuditEntry, Details, Kind, Record, Scope, record_id};
 
 /// `POST /api/api-tokens`: 201 with the full secret, shown only here and on regenerate.
@@ -40,8 +40,13 @@ pub fn create(ctx: &Ctx<'_>, req: &Req) -> Result<Reply, ApiError> {
     });
     let stored = store_new(ctx, Kind::Token, object(record))?;
     let id = record_id(&stored);
-    ctx.state
-        .audit(id, AuditAction::Created, now, origin(req), Details::None);
+    ctx.state.audit(
+        id,
+        AuditAction::Created,
+        now,
+        origin(req.presented()),
+        Details::None,
+    );
     Ok(Reply::with(
         StatusCode::CREATED,
         "API token created successfully",
@@ -56,7 +61,7 @@ pub fn list_all(ctx: &Ctx<'_>, req: &Req) -> Result<Reply, ApiError> {
     let status = one_of(req, "status", TOKEN_STATUSES)?;
     let parts = [product.as_deref()];
     let scope = Scope::within(&parts);
-    let (now, from) = (ctx.clock.now(), origin(req));
+    let (now, from) = (ctx.clock.now(), origin(req.presented()));
     for token in ctx.state.collection(Kind::Token).find(scope, |_| true) {
         settle_expiry(ctx.state, &token, now, &from);
     }
@@ -169,7 +174,7 @@ pub fn audit_logs(ctx: &Ctx<'_>, req: &Req) -> Result<Reply, ApiError> {
 fn settled(ctx: &Ctx<'_>, req: &Req) -> Result<std::sync::Arc<Record>, ApiError> {
     let id = req.param("id");
     let token = visible(ctx, Kind::Token, id)?;
-    if settle_expiry(ctx.state, &token, ctx.clock.now(), &origin(req)) {
+    if settle_expiry(ctx.state, &token, ctx.clock.now(), &origin(req.presented())) {
         return visible(ctx, Kind::Token, id);
     }
     Ok(token)
@@ -189,8 +194,13 @@ fn change(
         Ok(())
     })?;
     let token = token.ok_or_else(|| ApiError::not_found(Kind::Token.singular(), &id))?;
-    ctx.state
-        .audit(&id, action, ctx.clock.now(), origin(req), details);
+    ctx.state.audit(
+        &id,
+        action,
+        ctx.clock.now(),
+        origin(req.presented()),
+        details,
+    );
     Ok(token)
 }
 

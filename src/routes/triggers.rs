@@ -5,10 +5,10 @@ use serde_json::{Value, json};
 use super::common::{list as list_reply, one_of, owner, product_scope, text, visible};
 use super::request::Fields;
 use super::{Ctx, Req};
-use crate::engine::{self, Launch};
 use crate::envelope::Reply;
 use crate::error::ApiError;
-use crate::store::kind::TRIGGER_TYPES;
+use crate::executions::{self, Launch};
+use crate::schema::TRIGGER_TYPES;
 use crate::store::{Kind, Record, Scope};
 
 /// `GET /api/agent-base/triggers`: the caller's triggers, filtered by `product_id`,
@@ -78,7 +78,7 @@ pub fn start_for_trigger(
         .get(Kind::Agent, agent_id)
         .ok_or_else(|| ApiError::not_found("agent", agent_id))?;
     require_active_agent(&agent)?;
-    let workflow = engine::workflow_of_agent(ctx.state, agent_id);
+    let workflow = executions::workflow_of_agent(ctx.state, agent_id);
     let product = text(&agent, "product_id");
     let launch = Launch {
         agent: Some(&agent),
@@ -88,7 +88,7 @@ pub fn start_for_trigger(
         input,
         product,
     };
-    let execution = engine::start(ctx.state, ctx.settings.seed, ctx.clock.now(), launch)?;
+    let execution = ctx.executions().start(ctx.clock.now(), launch)?;
     Ok(started_data(&execution))
 }
 

@@ -1,5 +1,5 @@
 //! Workflow executions (`/api/workflow`): execute, status, and the stop/pause/continue
-//! actions. The event stream lives in `events.rs`; progress comes from [`crate::engine`].
+//! actions. The event stream lives in `events.rs`; progress comes from [`crate::executions`].
 
 use std::sync::Arc;
 
@@ -7,9 +7,9 @@ use super::common::{text, visible};
 use super::request::Fields;
 use super::triggers::{require_active_agent, started_data};
 use super::{Ctx, Req};
-use crate::engine::{self, Action, Launch, Settled};
 use crate::envelope::Reply;
 use crate::error::ApiError;
+use crate::executions::{self, Command, Launch, Settled};
 use crate::store::{Kind, Record};
 
 /// `POST /api/workflow/execute`: runs a workflow base (`workflow_base_id`) or an agent's
@@ -46,7 +46,7 @@ pub fn execute(ctx: &Ctx<'_>, req: &Req) -> Result<Reply, ApiError> {
         (None, Some(agent)) => {
             let agent = visible(ctx, Kind::Agent, agent)?;
             (
-                engine::workflow_of_agent(ctx.state, agent_id(&agent)),
+                executions::workflow_of_agent(ctx.state, agent_id(&agent)),
                 Some(agent),
             )
         }
@@ -68,7 +68,7 @@ pub fn execute(ctx: &Ctx<'_>, req: &Req) -> Result<Reply, ApiError> {
         input,
         product: product.as_deref(),
     };
-    let execution = engine::start(ctx.state, ctx.settings.seed, ctx.clock.now(), launch)?;
+    let execution = ctx.executions().start(ctx.clock.now(), launch)?;
     Ok(Reply::ok(started_data(&execution)))
 }
 
@@ -80,29 +80,30 @@ fn agent_id(agent: &Record) -> &str {
 pub fn settled(ctx: &Ctx<'_>, req: &Req) -> Result<Settled, ApiError> {
     let id = req.param("executionId");
     visible(ctx, Kind::Execution, id)?;
-    engine::settle(ctx.state, ctx.settings.seed, id, ctx.clock.now())
+    ctx.executions()
+        .settle(id, ctx.clock.now())
         .ok_or_else(|| ApiError::not_found("execution", id))
 }
 
 /// `GET /api/workflow/{executionId}/status`
 pub fn status(ctx: &Ctx<'_>, req: &Req) -> Result<Reply, ApiError> {
-    Ok(Reply::ok(engine::status_data(&settled(ctx, req)?)))
+    Ok(Reply::ok(executions::status_data(&settled(ctx, req)?)))
 }
 
 /// `POST /api/workflow/{executionId}/stop|pause|continue`: 400 naming the current status
 /// when the transition is illegal.
-pub fn act(ctx: &Ctx<'_>, req: &Req, action: Action) -> Result<Reply, ApiError> {
+pub fn act(ctx: &Ctx<'_>, req: &Req, action: Command) -> Result<Reply, ApiError> {
     let id = req.param("executionId");
     visible(ctx, Kind::Execution, id)?;
-    let settled = engine::act(ctx.state, ctx.settings.seed, id, ctx.clock.now(), action)?;
+    let settled = ctx.executions().act(id, ctx.clock.now(), action)?;
     let message = match action {
-        Action::Stop => "Execution stopped",
-        Action::Pause => "Execution paused",
-        Action::Continue => "Execution resumed",
+        Command::Stop => "Execution stopped",
+        Command::Pause => "Execution paused",
+        Command::Continue => "Execution resumed",
     };
     Ok(Reply::with(
         hyper::StatusCode::OK,
         message,
-        engine::status_data(&settled),
+        executions::status_data(&settled),
     ))
 }

@@ -6,7 +6,6 @@
 //! not counted by later ones. Probabilities and delay ranges draw from one generator per
 //! namespace seeded by `--seed`, so a sequence of calls gives the same answers every run.
 
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
@@ -18,7 +17,6 @@ use rand_chacha::ChaCha8Rng;
 use super::catalog::{Action, Catalog, Rule, Scenario};
 use super::model::{Delay, When};
 use crate::error::ApiError;
-use crate::hash::namespace_seed;
 use crate::ratelimit::RateLimit;
 use crate::routes::Route;
 
@@ -51,26 +49,62 @@ pub struct Decision {
     pub delay: Option<Duration>,
 }
 
-/// The scenario state of one server: the catalog, the active set, counters and generators.
+/// The rule state of one namespace: call counters per rule and route, and the generator of
+/// its probabilities and delays.
+#[derive(Debug)]
+pub struct RuleState {
+    counters: DashMap<(u32, usize), u64>,
+    rng: Mutex<ChaCha8Rng>,
+    seed: u64,
+}
+
+impl RuleState {
+    /// Fresh counters, and a generator seeded with `seed`.
+    pub fn new(seed: u64) -> Self {
+        Self {
+            counters: DashMap::new(),
+            rng: Mutex::new(ChaCha8Rng::seed_from_u64(seed)),
+            seed,
+        }
+    }
+
+    /// Forgets every counter and restarts the generator.
+    pub fn clear(&self) {
+        self.counters.clear();
+        *self.rng.lock().unwrap_or_else(|p| p.into_inner()) = ChaCha8Rng::seed_from_u64(self.seed);
+    }
+
+    /// Forgets the counters of rules `catalog` no longer has.
+    pub fn keep_rules_of(&self, catalog: &Catalog) {
+        self.counters.retain(|(rule, _), _| catalog.has_rule(*rule));
+    }
+
+    fn count(&self, rule: u32, route: usize) -> u64 {
+        let mut entry = self.counters.entry((rule, route)).or_insert(0);
+        *entry += 1;
+        *entry
+    }
+
+    fn draw<T>(&self, f: impl FnOnce(&mut ChaCha8Rng) -> T) -> T {
+        f(&mut self.rng.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+}
+
+/// The scenarios of one server: the catalog and the active set (per-namespace counters live in
+/// each namespace's [`RuleState`]).
 #[derive(Debug)]
 pub struct Scenarios {
     catalog: RwLock<Arc<Catalog>>,
     active: RwLock<Arc<[Arc<Scenario>]>>,
-    counters: DashMap<(String, u32, usize), u64>,
-    rngs: Mutex<HashMap<String, ChaCha8Rng>>,
-    seed: u64,
 }
 
 impl Scenarios {
-    /// Scenario state over `catalog`, activating its start set; draws come from `seed`.
-    pub fn new(catalog: Catalog, seed: u64) -> Self {
+    /// Scenario state over `catalog`, activating its start set.
+    pub fn new(catalog: Catalog) -> Self {
         let active: Arc<[Arc<Scenario>]> = catalog.active.clone().into();
         Self {
             catalog: RwLock::new(Arc::new(catalog)),
             active: RwLock::new(active),
-            counters: DashMap::new(),
-            rngs: Mutex::new(HashMap::new()),
-            seed,
         }
     }
 
@@ -84,40 +118,25 @@ impl Scenarios {
         Arc::clone(&self.active.read().unwrap_or_else(|p| p.into_inner()))
     }
 
-    /// Makes `set` the active scenarios and restarts the counters.
+    /// Makes `set` the active scenarios (the caller restarts the namespaces' counters).
     pub fn activate(&self, set: Vec<Arc<Scenario>>) {
         *self.active.write().unwrap_or_else(|p| p.into_inner()) = set.into();
-        self.reset();
     }
 
     /// Replaces the catalog after a reload: the active scenarios are looked up again by name
     /// (a name the new catalog lacks is dropped). Rules the reload kept (their file did not
-    /// change) keep their call counters; the counters of rules it replaced are dropped.
-    pub fn replace_catalog(&self, catalog: Catalog) {
+    /// change) keep their call counters; the caller drops the counters of rules it replaced
+    /// ([`RuleState::keep_rules_of`]).
+    pub fn replace_catalog(&self, catalog: Catalog) -> Arc<Catalog> {
         let set: Vec<Arc<Scenario>> = self
             .active()
             .iter()
             .filter_map(|s| catalog.get(&s.name))
             .collect();
-        self.counters
-            .retain(|(_, rule, _), _| catalog.has_rule(*rule));
-        *self.catalog.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(catalog);
+        let catalog = Arc::new(catalog);
+        *self.catalog.write().unwrap_or_else(|p| p.into_inner()) = Arc::clone(&catalog);
         *self.active.write().unwrap_or_else(|p| p.into_inner()) = set.into();
-    }
-
-    /// Forgets every call counter and restarts every generator from the seed.
-    pub fn reset(&self) {
-        self.counters.clear();
-        self.rngs.lock().unwrap_or_else(|p| p.into_inner()).clear();
-    }
-
-    /// Restarts the call counters and generator of one namespace.
-    pub fn reset_namespace(&self, namespace: &str) {
-        self.counters.retain(|(ns, _, _), _| ns != namespace);
-        self.rngs
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .remove(namespace);
+        catalog
     }
 
     /// The scenarios for one request: `X-Mock-Scenario` when present (400 for an unknown
@@ -140,70 +159,50 @@ impl Scenarios {
         set.iter().find_map(|s| s.rate_limit.as_ref())
     }
 
-    /// The first rule of `set` that fires for `call`, if any.
-    pub fn decide(&self, set: &[Arc<Scenario>], call: &Call<'_>) -> Option<Decision> {
+    /// The first rule of `set` that fires for `call`, counted and drawn in `rules`.
+    pub fn decide(set: &[Arc<Scenario>], call: &Call<'_>, rules: &RuleState) -> Option<Decision> {
         let rule = set
             .iter()
             .flat_map(|s| s.rules.iter())
-            .find(|rule| self.fires(rule, call))?;
-        let delay = rule
-            .action
-            .delay
-            .map(|d| self.draw_delay(d, call.namespace));
+            .find(|rule| fires(rule, call, rules))?;
+        let delay = rule.action.delay.map(|d| draw_delay(d, rules));
         Some(Decision {
             rule: Arc::clone(&rule.label),
             action: Arc::clone(&rule.action),
             delay,
         })
     }
+}
 
-    fn fires(&self, rule: &Rule, call: &Call<'_>) -> bool {
-        if !rule.routes.matches(call.route, call.path) {
+fn fires(rule: &Rule, call: &Call<'_>, rules: &RuleState) -> bool {
+    if !rule.routes.matches(call.route, call.path) {
+        return false;
+    }
+    if let Some(extra) = &rule.extra {
+        if !extra.matches(call.headers, call.query, call.namespace) {
             return false;
         }
-        if let Some(extra) = &rule.extra {
-            if !extra.matches(call.headers, call.query, call.namespace) {
-                return false;
-            }
-        }
-        match rule.when {
-            When::Always => true,
-            When::Probability(p) => self.draw(call.namespace, |rng| rng.random_bool(p)),
-            when => {
-                let n = self.count(call.namespace, rule.id, call.route.index);
-                match when {
-                    When::Nth(k) => n == k,
-                    When::Range(from, to) => (from..=to).contains(&n),
-                    When::Every(k) => n % k == 0,
-                    When::First(k) => n <= k,
-                    When::Always | When::Probability(_) => true,
-                }
+    }
+    match rule.when {
+        When::Always => true,
+        When::Probability(p) => rules.draw(|rng| rng.random_bool(p)),
+        when => {
+            let n = rules.count(rule.id, call.route.index);
+            match when {
+                When::Nth(k) => n == k,
+                When::Range(from, to) => (from..=to).contains(&n),
+                When::Every(k) => n % k == 0,
+                When::First(k) => n <= k,
+                When::Always | When::Probability(_) => true,
             }
         }
     }
+}
 
-    fn count(&self, namespace: &str, rule: u32, route: usize) -> u64 {
-        let mut entry = self
-            .counters
-            .entry((namespace.to_owned(), rule, route))
-            .or_insert(0);
-        *entry += 1;
-        *entry
-    }
-
-    fn draw_delay(&self, delay: Delay, namespace: &str) -> Duration {
-        let ms = match delay {
-            Delay::Fixed(ms) => ms,
-            Delay::Range(lo, hi) => self.draw(namespace, |rng| rng.random_range(lo..=hi)),
-        };
-        Duration::from_millis(ms)
-    }
-
-    fn draw<T>(&self, namespace: &str, f: impl FnOnce(&mut ChaCha8Rng) -> T) -> T {
-        let mut rngs = self.rngs.lock().unwrap_or_else(|p| p.into_inner());
-        let rng = rngs
-            .entry(namespace.to_owned())
-            .or_insert_with(|| ChaCha8Rng::seed_from_u64(namespace_seed(self.seed, namespace)));
-        f(rng)
-    }
+fn draw_delay(delay: Delay, rules: &RuleState) -> Duration {
+    let ms = match delay {
+        Delay::Fixed(ms) => ms,
+        Delay::Range(lo, hi) => rules.draw(|rng| rng.random_range(lo..=hi)),
+    };
+    Duration::from_millis(ms)
 }

@@ -8,9 +8,8 @@
 //!
 //! Layout: [`model`] is the file format, [`matcher`] the precompiled matching, [`catalog`]
 //! loading and compiling, [`engine`] the per-call decision with its counters, [`fault`] how
-//! responses are delayed and broken, [`admin`] the `/__admin/scenario` endpoint.
+//! responses are delayed and broken.
 
-pub mod admin;
 pub mod builtin;
 pub mod catalog;
 pub mod engine;
@@ -20,7 +19,7 @@ pub mod model;
 pub mod prefer;
 
 pub use catalog::{Catalog, Scenario};
-pub use engine::{Call, Decision, Scenarios};
+pub use engine::{Call, Decision, RuleState, Scenarios};
 pub use fault::{Aborted, ConnIo};
 
 use hyper::HeaderMap;

@@ -17,9 +17,9 @@ use dashmap::mapref::entry::Entry;
 use serde_json::Value;
 
 use super::Record;
+use super::SeedRecord;
 use super::order::{self, Index, SeqList};
 use super::stored::Stored;
-use crate::fixtures::SeedRecord;
 
 /// A record id.
 pub type Id = Arc<str>;
@@ -143,7 +143,7 @@ impl Collection {
 
     /// The record with `id` (a UUID in any case).
     pub fn get(&self, id: &str) -> Option<Arc<Record>> {
-        let id = super::canonical_id(id);
+        let id = crate::schema::canonical_id(id);
         self.rows.get(&*id).map(|row| row.data.record())
     }
 
@@ -154,7 +154,7 @@ impl Collection {
 
     /// Whether a record with `id` (a UUID in any case) exists.
     pub fn contains(&self, id: &str) -> bool {
-        self.rows.contains_key(&*super::canonical_id(id))
+        self.rows.contains_key(&*crate::schema::canonical_id(id))
     }
 
     /// How many records there are.
@@ -222,7 +222,7 @@ impl Collection {
         id: &str,
         change: impl FnOnce(&mut Record) -> Result<(), E>,
     ) -> Result<Option<Arc<Record>>, E> {
-        let id = super::canonical_id(id);
+        let id = crate::schema::canonical_id(id);
         let id: &str = &id;
         let (seq, old_partition, new_partition, old_unique, record) = {
             let Some(mut row) = self.rows.get_mut(id) else {
@@ -273,7 +273,7 @@ impl Collection {
 
     /// Removes and returns the record with `id`.
     pub fn remove(&self, id: &str) -> Option<Arc<Record>> {
-        let id = super::canonical_id(id);
+        let id = crate::schema::canonical_id(id);
         let id: &str = &id;
         let row = {
             let mut index = self.write_index();

@@ -8,55 +8,31 @@
 
 pub mod audit;
 mod collection;
-pub mod kind;
 mod order;
-mod runs;
+mod seed;
 mod stored;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, OnceLock, RwLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use dashmap::DashMap;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde_json::Value;
 
+pub use crate::schema::{Kind, Record, canonical_id};
 pub use audit::{AuditAction, AuditEntry, Details, Origin};
 pub use collection::{Collection, DuplicateId, Id, Page, PageRequest, Partition, Scope, record_id};
-pub use kind::Kind;
-pub use runs::Runs;
+pub use seed::{Seed, SeedRecord};
 
 use crate::clock::Timestamp;
-use crate::fixtures::{FixtureSet, SeedRecord};
 use audit::AuditLog;
-
-/// A stored record: a JSON object. Fields the mock does not know are kept as they are.
-pub type Record = serde_json::Map<String, Value>;
-
-/// `id` as stored: a UUID in upper or mixed case is lowered (UUIDs are case-insensitive, RFC
-/// 9562), anything else is kept as it is. Allocates only for a UUID with upper-case digits.
-pub fn canonical_id(id: &str) -> std::borrow::Cow<'_, str> {
-    let bytes = id.as_bytes();
-    let shaped = bytes.len() == 36
-        && bytes.iter().enumerate().all(|(i, b)| match i {
-            8 | 13 | 18 | 23 => *b == b'-',
-            _ => b.is_ascii_hexdigit(),
-        });
-    if shaped && bytes.iter().any(u8::is_ascii_uppercase) {
-        std::borrow::Cow::Owned(id.to_ascii_lowercase())
-    } else {
-        std::borrow::Cow::Borrowed(id)
-    }
-}
-
-/// The name of the namespace used by requests without `X-Mock-Namespace`.
-pub const DEFAULT_NAMESPACE: &str = "default";
 
 /// The seed's collections, built once and never written.
 ///
-/// The fixture records are moved in, not copied: keeping the loaded [`FixtureSet`] beside
-/// its collections doubled the memory of a large seed.
+/// The seed records are moved in, not copied: keeping the loaded records beside the
+/// collections doubled the memory of a large seed.
 #[derive(Debug)]
 pub struct Seeded {
     collections: Vec<Collection>,
@@ -66,13 +42,13 @@ pub struct Seeded {
 
 impl Seeded {
     /// Builds the collections of `fixtures`, consuming it.
-    pub fn new(fixtures: FixtureSet) -> Self {
+    pub fn new(fixtures: Seed) -> Self {
         let collections: Vec<Collection> = Kind::ALL
             .iter()
             .map(|k| Collection::new(k.partition_field(), k.unique_field()))
             .collect();
         let default_product = fixtures.default_product();
-        let origin = fixtures.origin.clone();
+        let origin = fixtures.origin().to_owned();
         for (kind, records) in fixtures.into_records() {
             for record in records {
                 // The fixture loader already refused duplicate ids (and conformed and derived
@@ -113,7 +89,6 @@ pub struct State {
     /// The product that created each shared record through the API (record id → product).
     creators: DashMap<Id, Arc<str>>,
     rng: Mutex<ChaCha8Rng>,
-    runs: Runs,
 }
 
 impl State {
@@ -127,7 +102,6 @@ impl State {
             retired: DashMap::new(),
             creators: DashMap::new(),
             rng: Mutex::new(ChaCha8Rng::seed_from_u64(rng_seed)),
-            runs: Runs::default(),
         }
     }
 
@@ -141,11 +115,6 @@ impl State {
     /// This namespace's own copy of `kind`, made on first write.
     fn writable(&self, kind: Kind) -> &Collection {
         self.own[kind.index()].get_or_init(|| self.seed.collections[kind.index()].deep_copy())
-    }
-
-    /// The timelines of live executions (driven by `crate::engine`).
-    pub fn runs(&self) -> &Runs {
-        &self.runs
     }
 
     /// The record of `kind` with `id`.
@@ -225,7 +194,7 @@ impl State {
                 let required = dependent
                     .fields()
                     .iter()
-                    .any(|f| f.name == *field && f.absent == kind::Absent::Required);
+                    .any(|f| f.name == *field && f.absent == crate::schema::Absent::Required);
                 let linked = self.collection(dependent).find(Scope::All, |r| {
                     r.get(*field).and_then(Value::as_str) == Some(id)
                 });
@@ -390,126 +359,19 @@ impl State {
     }
 }
 
-/// All state: the seed and the namespaces built over it.
-///
-/// A namespace is created from the seed the first time it is named, and reset alone.
-/// Resetting swaps in a fresh state; requests already holding the old one finish against it.
-#[derive(Debug)]
-pub struct Store {
-    seed: RwLock<Arc<Seeded>>,
-    namespaces: DashMap<Arc<str>, Arc<State>>,
-    rng_seed: u64,
-    max_namespaces: usize,
+/// What a new seed changes, kind by kind: the records it adds or changes, and the ids of those
+/// it drops. Applied to every live namespace by a hot reload.
+#[derive(Debug, Default)]
+pub struct SeedDiff {
+    kinds: Vec<(Kind, Vec<Record>, Vec<String>)>,
 }
 
-/// Naming one namespace more than `--max-namespaces` allows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "{limit} namespaces are in use, the most --max-namespaces allows: reset the namespaces your \
-     tests are done with (POST /__admin/reset?namespace=NAME, or POST /__admin/reset for all) \
-     or start the mock with a higher --max-namespaces"
-)]
-pub struct TooManyNamespaces {
-    /// The limit.
-    pub limit: usize,
-}
-
-impl Store {
-    /// A store seeded with `fixtures`; generated ids come from `rng_seed` (each namespace
-    /// draws its own stream, see [`namespace_seed`](crate::hash::namespace_seed)); at most
-    /// `max_namespaces` namespaces besides the default one exist at a time.
-    pub fn new(fixtures: FixtureSet, rng_seed: u64, max_namespaces: usize) -> Self {
-        let seed = Arc::new(Seeded::new(fixtures));
-        Self {
-            seed: RwLock::new(seed),
-            namespaces: DashMap::new(),
-            rng_seed,
-            max_namespaces,
-        }
-    }
-
-    /// The state of the default namespace.
-    pub fn state(&self) -> Arc<State> {
-        if let Some(state) = self.namespaces.get(DEFAULT_NAMESPACE) {
-            return Arc::clone(&state);
-        }
-        self.create(DEFAULT_NAMESPACE)
-    }
-
-    /// The state of namespace `name`, created from the seed on first use; refused when that
-    /// would make more namespaces than the limit. Nothing already stored is ever evicted.
-    pub fn namespace(&self, name: &str) -> Result<Arc<State>, TooManyNamespaces> {
-        if let Some(state) = self.namespaces.get(name) {
-            return Ok(Arc::clone(&state));
-        }
-        // Two reads that a concurrent reset may separate: saturate rather than trust them.
-        let named = self
-            .namespaces
-            .len()
-            .saturating_sub(usize::from(self.namespaces.contains_key(DEFAULT_NAMESPACE)));
-        if name != DEFAULT_NAMESPACE && named >= self.max_namespaces {
-            return Err(TooManyNamespaces {
-                limit: self.max_namespaces,
-            });
-        }
-        Ok(self.create(name))
-    }
-
-    /// The state of namespace `name` if it exists, else a fresh one over the seed that is
-    /// not kept (what a read-only look at a namespace no request has named yet sees).
-    pub fn peek(&self, name: &str) -> Arc<State> {
-        match self.namespaces.get(name) {
-            Some(state) => Arc::clone(&state),
-            None => Arc::new(self.fresh(name)),
-        }
-    }
-
-    fn create(&self, name: &str) -> Arc<State> {
-        let fresh = || Arc::new(self.fresh(name));
-        Arc::clone(&self.namespaces.entry(Arc::from(name)).or_insert_with(fresh))
-    }
-
-    fn fresh(&self, name: &str) -> State {
-        State::over(
-            self.seeded(),
-            crate::hash::namespace_seed(self.rng_seed, name),
-        )
-    }
-
-    /// The names of the namespaces in use, sorted.
-    pub fn namespace_names(&self) -> Vec<String> {
-        let mut names: Vec<String> = self
-            .namespaces
-            .iter()
-            .map(|e| e.key().to_string())
-            .collect();
-        names.sort();
-        names
-    }
-
-    /// The built seed every namespace starts from.
-    pub fn seeded(&self) -> Arc<Seeded> {
-        Arc::clone(&self.seed.read().unwrap_or_else(|p| p.into_inner()))
-    }
-
-    /// Where the seed's fixtures came from.
-    pub fn origin(&self) -> String {
-        self.seeded().origin().to_owned()
-    }
-
-    /// Replaces the seed with `next` (a hot reload). Namespaces created from now on (and
-    /// after a reset) start from it; every live namespace gets the difference merged in:
-    /// records `next` adds, changes or drops are inserted, replaced or removed, while
-    /// records clients created, and seed records `next` leaves as they were, stay.
-    pub fn replace_seed(&self, next: FixtureSet) {
-        let old = self.seeded();
-        let live: Vec<Arc<State>> = self
-            .namespaces
-            .iter()
-            .map(|e| Arc::clone(e.value()))
-            .collect();
+impl Seeded {
+    /// What `next` changes relative to this seed.
+    pub fn diff(&self, next: &Seed) -> SeedDiff {
+        let mut kinds = Vec::new();
         for kind in Kind::ALL {
-            let old_records = old.collections[kind.index()].all();
+            let old_records = self.collections[kind.index()].all();
             let before: HashMap<&str, String> = old_records
                 .iter()
                 .map(|r| {
@@ -526,28 +388,29 @@ impl Store {
                 .filter(|r| before.get(r.id()).map(String::as_str) != Some(r.json()))
                 .map(SeedRecord::record)
                 .collect();
-            let dropped: Vec<&&str> = before.keys().filter(|id| !after.contains(**id)).collect();
-            for state in &live {
-                for record in &changed {
-                    state.put(kind, record.clone());
-                }
-                for id in &dropped {
-                    state.remove(kind, id);
-                }
+            let dropped: Vec<String> = before
+                .keys()
+                .filter(|id| !after.contains(**id))
+                .map(|id| (*id).to_owned())
+                .collect();
+            kinds.push((kind, changed, dropped));
+        }
+        SeedDiff { kinds }
+    }
+}
+
+impl State {
+    /// Merges a seed change into this state: added and changed seed records are put, dropped
+    /// ones removed; records clients created, and seed records the change leaves alone, stay.
+    pub fn apply(&self, diff: &SeedDiff) {
+        for (kind, changed, dropped) in &diff.kinds {
+            for record in changed {
+                self.put(*kind, record.clone());
+            }
+            for id in dropped {
+                self.remove(*kind, id);
             }
         }
-        let seeded = Arc::new(Seeded::new(next));
-        *self.seed.write().unwrap_or_else(|p| p.into_inner()) = seeded;
-    }
-
-    /// Puts every namespace back to the seed.
-    pub fn reset(&self) {
-        self.namespaces.clear();
-    }
-
-    /// Puts one namespace back to the seed.
-    pub fn reset_namespace(&self, name: &str) {
-        self.namespaces.remove(name);
     }
 }
 
@@ -556,74 +419,14 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn store() -> Store {
-        Store::new(FixtureSet::builtin().expect("builtin"), 1, 2)
-    }
-
-    fn namespace(store: &Store, name: &str) -> Arc<State> {
-        store.namespace(name).expect("under the limit")
+    fn state() -> State {
+        let seed = crate::fixtures::FixtureSet::builtin().expect("builtin");
+        State::over(Arc::new(Seeded::new(seed.into_seed())), 1)
     }
 
     #[test]
-    fn namespaces_beyond_the_limit_are_refused_and_nothing_is_evicted() {
-        let store = store();
-        let a = namespace(&store, "a");
-        a.insert(
-            Kind::Agent,
-            Record::from_iter([("id".into(), json!("kept"))]),
-        )
-        .expect("unique");
-        namespace(&store, "b");
-        assert_eq!(
-            store.namespace("c").err(),
-            Some(TooManyNamespaces { limit: 2 })
-        );
-        store.state();
-        assert!(namespace(&store, "a").get(Kind::Agent, "kept").is_some());
-        assert!(store.peek("c").get(Kind::Agent, "kept").is_none());
-        assert_eq!(store.namespace_names(), ["a", "b", "default"]);
-        store.reset_namespace("b");
-        namespace(&store, "c");
-    }
-
-    #[test]
-    fn namespaces_draw_distinct_ids() {
-        let store = store();
-        let ids: HashSet<String> = ["a", "b"]
-            .iter()
-            .flat_map(|n| {
-                let state = namespace(&store, n);
-                (0..3).map(move |_| state.new_id()).collect::<Vec<_>>()
-            })
-            .collect();
-        assert_eq!(ids.len(), 6);
-        let again = self::store();
-        let first: Vec<String> = (0..3).map(|_| namespace(&again, "a").new_id()).collect();
-        assert!(
-            first.iter().all(|id| ids.contains(id)),
-            "same seed, same ids"
-        );
-    }
-
-    #[test]
-    fn namespaces_share_the_seed_until_they_write() {
-        let store = store();
-        let (a, b) = (namespace(&store, "a"), namespace(&store, "b"));
-        let agents = a.collection(Kind::Agent).len();
-        let record = json!({"id": "new", "product_id": "p", "name": "n"});
-        a.insert(Kind::Agent, record.as_object().cloned().unwrap_or_default())
-            .expect("unique");
-        assert_eq!(a.collection(Kind::Agent).len(), agents + 1);
-        assert_eq!(b.collection(Kind::Agent).len(), agents);
-        assert_eq!(store.state().collection(Kind::Agent).len(), agents);
-        store.reset_namespace("a");
-        assert_eq!(namespace(&store, "a").collection(Kind::Agent).len(), agents);
-    }
-
-    #[test]
-    fn token_secrets_follow_updates_in_a_namespace_copy() {
-        let store = store();
-        let state = namespace(&store, "t");
+    fn token_secrets_follow_updates_in_a_copy() {
+        let state = state();
         let token = state
             .token_by_secret("prodgy_AcmeSupportDefaultToken000000001")
             .expect("seeded");
@@ -640,9 +443,8 @@ mod tests {
         );
         assert!(state.token_by_secret("prodgy_rotated").is_some());
         assert!(
-            store
-                .state()
-                .token_by_secret("prodgy_AcmeSupportDefaultToken000000001")
+            state
+                .retired_secret("prodgy_AcmeSupportDefaultToken000000001")
                 .is_some()
         );
     }

@@ -18,7 +18,7 @@ use super::multipart::{self, FileHead, FormSpec};
 use super::{Ctx, Req};
 use crate::envelope::Reply;
 use crate::error::ApiError;
-use crate::store::kind::DOCUMENT_STATUSES;
+use crate::schema::DOCUMENT_STATUSES;
 use crate::store::{Kind, Record, Scope, State};
 use document::{FORMATS, TEXT_FORMATS, hit_metadata, render, settle, split_tags};
 

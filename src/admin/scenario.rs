@@ -10,10 +10,10 @@ use hyper::http::request::Parts;
 use hyper::{Method, Response, StatusCode};
 use serde_json::{Value, json};
 
+use crate::app::App;
 use crate::body::Unread;
 use crate::envelope::{self, Body, Reply};
 use crate::error::ApiError;
-use crate::service::App;
 
 /// The path prefix this module answers.
 pub const PREFIX: &str = "/__admin/scenario";
@@ -91,7 +91,7 @@ fn switch(app: &App, bytes: &[u8]) -> Result<Reply, ApiError> {
         scenarios = ?set.iter().map(|s| s.name.as_str()).collect::<Vec<_>>(),
         "active scenarios switched"
     );
-    app.scenarios.activate(set);
+    app.activate(set);
     Ok(Reply::ok(describe(app)))
 }
 

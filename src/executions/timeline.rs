@@ -62,7 +62,7 @@ impl Status {
 
 /// A client action on an execution.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Action {
+pub enum Command {
     /// `running` → `paused`.
     Pause,
     /// `paused` → `running`.
@@ -71,31 +71,31 @@ pub enum Action {
     Stop,
 }
 
-impl Action {
+impl Command {
     /// The verb, for messages (`pause`).
     pub fn verb(self) -> &'static str {
         match self {
-            Action::Pause => "pause",
-            Action::Continue => "continue",
-            Action::Stop => "stop",
+            Command::Pause => "pause",
+            Command::Continue => "continue",
+            Command::Stop => "stop",
         }
     }
 
     /// Whether the action is legal from `status`.
     pub fn allowed_from(self, status: Status) -> bool {
         match self {
-            Action::Pause => status == Status::Running,
-            Action::Continue => status == Status::Paused,
-            Action::Stop => matches!(status, Status::Running | Status::Paused),
+            Command::Pause => status == Status::Running,
+            Command::Continue => status == Status::Paused,
+            Command::Stop => matches!(status, Status::Running | Status::Paused),
         }
     }
 
     /// The statuses the action is legal from, for messages.
     pub fn legal_from(self) -> &'static str {
         match self {
-            Action::Pause => "'running'",
-            Action::Continue => "'paused'",
-            Action::Stop => "'running' or 'paused'",
+            Command::Pause => "'running'",
+            Command::Continue => "'paused'",
+            Command::Stop => "'running' or 'paused'",
         }
     }
 }
@@ -134,7 +134,7 @@ pub struct Timeline {
     /// `Some(error)` when the run fails on its last node instead of completing.
     pub failure: Option<String>,
     /// Client actions in the order they were accepted.
-    pub actions: Vec<(Timestamp, Action)>,
+    pub actions: Vec<(Timestamp, Command)>,
 }
 
 /// The state of a run at one moment.
@@ -175,12 +175,12 @@ impl Timeline {
                 return run.finish();
             }
             match action {
-                Action::Pause => run.push(at, Step::Status(Status::Paused)),
-                Action::Continue => {
+                Command::Pause => run.push(at, Step::Status(Status::Paused)),
+                Command::Continue => {
                     since = at;
                     run.push(at, Step::Status(Status::Running));
                 }
-                Action::Stop => {
+                Command::Stop => {
                     run.end(at, Status::Stopped);
                     return run.finish();
                 }
@@ -193,7 +193,7 @@ impl Timeline {
     }
 
     /// Whether `action` is legal at `now`; the error names the current status.
-    pub fn check(&self, action: Action, now: Timestamp) -> Result<(), Status> {
+    pub fn check(&self, action: Command, now: Timestamp) -> Result<(), Status> {
         let status = self.replay(now).status;
         if action.allowed_from(status) {
             Ok(())
@@ -267,7 +267,7 @@ mod tests {
         Timestamp::from_millis(ms)
     }
 
-    fn timeline(actions: Vec<(Timestamp, Action)>) -> Timeline {
+    fn timeline(actions: Vec<(Timestamp, Command)>) -> Timeline {
         Timeline {
             created: at(0),
             duration: Duration::from_millis(3000),
@@ -293,8 +293,8 @@ mod tests {
     #[test]
     fn paused_time_does_not_count() {
         let t = timeline(vec![
-            (at(1000), Action::Pause),
-            (at(5000), Action::Continue),
+            (at(1000), Command::Pause),
+            (at(5000), Command::Continue),
         ]);
         assert_eq!(t.replay(at(4000)).status, Status::Paused);
         assert_eq!(t.replay(at(6500)).status, Status::Running);
@@ -303,12 +303,12 @@ mod tests {
 
     #[test]
     fn stop_is_terminal_and_only_legal_while_running_or_paused() {
-        let t = timeline(vec![(at(500), Action::Stop)]);
+        let t = timeline(vec![(at(500), Command::Stop)]);
         let view = t.replay(at(9000));
         assert_eq!((view.status, view.node), (Status::Stopped, 0));
-        assert_eq!(t.check(Action::Continue, at(9000)), Err(Status::Stopped));
+        assert_eq!(t.check(Command::Continue, at(9000)), Err(Status::Stopped));
         assert_eq!(
-            timeline(vec![]).check(Action::Continue, at(1)),
+            timeline(vec![]).check(Command::Continue, at(1)),
             Err(Status::Running)
         );
     }

@@ -9,12 +9,14 @@ use bytes::Bytes;
 use hyper::{HeaderMap, Method, Response, StatusCode};
 use serde_json::{Map, Value, json};
 
+pub mod scenario;
+
+use crate::app::App;
 use crate::envelope::{self, Body, Reply};
 use crate::error::ApiError;
 use crate::journal::Filter;
+use crate::namespace::NamespaceName;
 use crate::routes::request::{Fields, json_object};
-use crate::service::App;
-use crate::store::DEFAULT_NAMESPACE;
 
 /// One admin operation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -148,16 +150,16 @@ fn dispatch(app: &App, op: AdminOp, req: &AdminReq<'_>) -> Result<Reply, ApiErro
             ))
         }
         AdminOp::CountRequests => Ok(Reply::ok(
-            json!({ "count": app.journal.count(&filter(req)?) }),
+            json!({ "count": app.journal.count(&filter(req)?, live(app)) }),
         )),
         AdminOp::Clock => Ok(Reply::ok(clock(app))),
         AdminOp::AdvanceClock => advance(app, req),
         AdminOp::State => {
             let namespace = req
                 .namespace()?
-                .unwrap_or_else(|| DEFAULT_NAMESPACE.to_owned());
+                .unwrap_or_else(|| NamespaceName::DEFAULT.to_owned());
             Ok(Reply::ok(Value::Object(
-                app.store.peek(&namespace).export(),
+                app.namespaces.peek(&namespace).export(),
             )))
         }
     }
@@ -169,12 +171,12 @@ pub fn health(app: &App) -> Value {
         "ready": true,
         "version": env!("CARGO_PKG_VERSION"),
         "scenario": active_scenarios(app),
-        "fixtures": app.store.origin(),
-        "namespaces": app.store.namespace_names(),
-        "counts": app.store.state().counts(),
+        "fixtures": app.namespaces.seeded().origin(),
+        "namespaces": app.namespaces.names(),
+        "counts": app.namespaces.default_namespace().state.counts(),
         "uptime_seconds": app.started.elapsed().as_secs(),
         "clock": app.clock.now().to_string(),
-        "journal": { "size": app.journal.count(&Filter::default()), "capacity": app.journal.capacity() },
+        "journal": { "size": app.journal.count(&Filter::default(), live(app)), "capacity": app.journal.capacity() },
         "reload": reload(app),
     })
 }
@@ -228,6 +230,11 @@ fn reset(app: &App, req: &AdminReq<'_>) -> Result<Reply, ApiError> {
     }
 }
 
+/// Whether a journal entry belongs to a namespace as it is now (not one reset since).
+fn live(app: &App) -> impl Fn(&str, u64) -> bool + '_ {
+    |name, epoch| app.namespaces.is_current(name, epoch)
+}
+
 fn filter(req: &AdminReq<'_>) -> Result<Filter, ApiError> {
     let status = match req.query("status") {
         None => None,
@@ -255,7 +262,7 @@ fn requests(app: &App, req: &AdminReq<'_>) -> Result<Reply, ApiError> {
             ))
         })?,
     };
-    let entries = app.journal.list(&filter(req)?, limit);
+    let entries = app.journal.list(&filter(req)?, live(app), limit);
     let entries: Vec<&crate::journal::Entry> = entries.iter().map(|e| &**e).collect();
     let data = serde_json::to_value(&entries).map_err(|e| ApiError::internal(e.to_string()))?;
     Ok(Reply::ok(data))

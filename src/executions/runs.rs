@@ -1,13 +1,13 @@
 //! The recorded timelines of live executions, keyed by execution id.
 //!
-//! The engine (`crate::engine`) owns the logic; this map only stores the facts. Guards stay
-//! inside these methods, and no other map is touched while one is held.
+//! The simulation ([`super::Executions`]) owns the logic; this map only stores the facts.
+//! Guards stay inside these methods, and no other map is touched while one is held.
 
 use dashmap::DashMap;
 
-use super::Id;
+use super::timeline::{Command, Status, Timeline};
 use crate::clock::Timestamp;
-use crate::engine::timeline::{Action, Status, Timeline};
+use crate::store::Id;
 
 /// Timelines of the executions the engine drives.
 #[derive(Debug, Default)]
@@ -29,7 +29,7 @@ impl Runs {
     /// Records `action` at `now` if it is legal then, atomically with the check.
     ///
     /// `None` when `id` has no timeline; `Some(Err(status))` names the status that refused it.
-    pub fn act(&self, id: &str, action: Action, now: Timestamp) -> Option<Result<(), Status>> {
+    pub fn act(&self, id: &str, action: Command, now: Timestamp) -> Option<Result<(), Status>> {
         let mut timeline = self.timelines.get_mut(id)?;
         let checked = timeline.check(action, now);
         if checked.is_ok() {

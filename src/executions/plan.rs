@@ -7,7 +7,8 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use super::timeline::{Action, Status, Timeline};
+use super::Runs;
+use super::timeline::{Command, Status, Timeline};
 use crate::clock::Timestamp;
 use crate::store::{Kind, Record, Scope, State};
 
@@ -72,9 +73,9 @@ fn time(record: &Record, field: &str) -> Option<Timestamp> {
 }
 
 /// The stored timeline of `record`, or one rebuilt from it. True when the engine drives it.
-pub(super) fn timeline_of(state: &State, record: &Record) -> (Timeline, bool) {
+pub(super) fn timeline_of(state: &State, runs: &Runs, record: &Record) -> (Timeline, bool) {
     let id = crate::store::record_id(record);
-    if let Some(timeline) = state.runs().get(id) {
+    if let Some(timeline) = runs.get(id) {
         return (timeline, true);
     }
     let workflow = text(record, "workflow_base_id")
@@ -92,16 +93,16 @@ pub(super) fn timeline_of(state: &State, record: &Record) -> (Timeline, bool) {
     };
     if !status.is_terminal() {
         if status == Status::Paused {
-            timeline.actions.push((created, Action::Pause));
+            timeline.actions.push((created, Command::Pause));
         }
-        let kept = state.runs().adopt(Arc::from(id), timeline);
+        let kept = runs.adopt(Arc::from(id), timeline);
         return (kept, true);
     }
     let finished = time(record, "finished_at").unwrap_or(created);
     match status {
         Status::Stopped => {
             timeline.duration = Duration::MAX;
-            timeline.actions.push((finished, Action::Stop));
+            timeline.actions.push((finished, Command::Stop));
         }
         _ => timeline.duration = finished.since(created),
     }

@@ -5,7 +5,34 @@
 
 use serde_json::{Value, json};
 
-use super::Record;
+/// A stored record: a JSON object. Fields the mock does not know are kept as they are.
+pub type Record = serde_json::Map<String, Value>;
+
+/// Whether `value` has the API token form `prodgy_[A-Za-z0-9_-]+`.
+pub fn is_api_token(value: &str) -> bool {
+    value.strip_prefix("prodgy_").is_some_and(|rest| {
+        !rest.is_empty()
+            && rest
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+    })
+}
+
+/// `id` as stored: a UUID in upper or mixed case is lowered (UUIDs are case-insensitive, RFC
+/// 9562), anything else is kept as it is. Allocates only for a UUID with upper-case digits.
+pub fn canonical_id(id: &str) -> std::borrow::Cow<'_, str> {
+    let bytes = id.as_bytes();
+    let shaped = bytes.len() == 36
+        && bytes.iter().enumerate().all(|(i, b)| match i {
+            8 | 13 | 18 | 23 => *b == b'-',
+            _ => b.is_ascii_hexdigit(),
+        });
+    if shaped && bytes.iter().any(u8::is_ascii_uppercase) {
+        std::borrow::Cow::Owned(id.to_ascii_lowercase())
+    } else {
+        std::borrow::Cow::Borrowed(id)
+    }
+}
 
 /// A kind of stored record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -494,13 +521,13 @@ pub fn conform(kind: Kind, record: &mut Record) -> Result<(), String> {
     let id_fields = std::iter::once("id").chain(kind.references().iter().map(|(f, _)| *f));
     for field in id_fields {
         if let Some(Value::String(id)) = record.get_mut(field) {
-            if let std::borrow::Cow::Owned(lower) = super::canonical_id(id) {
+            if let std::borrow::Cow::Owned(lower) = canonical_id(id) {
                 *id = lower;
             }
         }
     }
     let token = record.get("token").and_then(Value::as_str);
-    if kind == Kind::Token && !token.is_some_and(crate::auth::is_api_token) {
+    if kind == Kind::Token && !token.is_some_and(is_api_token) {
         return Err(
             "field 'token' must look like prodgy_ followed by letters, digits, '_' or '-'".into(),
         );
