@@ -1,52 +1,48 @@
-// Example node:test suite that spawns prodgy-mock on a free port.
-// Run: PRODGY_MOCK_BIN=target/release/prodgy-mock node --test recipes/node/
-import { test, before, after } from "node:test";
-import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { createInterface } from "node:readline";
+// Example node:test suite of a client project, with `npm install --save-dev prodgy-mock`.
+// Run: node --test
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { start } from 'prodgy-mock';
 
-const TOKEN = "prodgy_AcmeSupportDefaultToken000000001";
-let mock, base;
+let mock;
 
 before(async () => {
-  mock = spawn(process.env.PRODGY_MOCK_BIN ?? "prodgy-mock", ["--port", "0", "--exit-on-stdin-eof"], {
-    stdio: ["pipe", "pipe", "inherit"], // our stdin pipe: if this process dies, the mock exits
-  });
-  const [line] = await Promise.race([
-    (async () => { for await (const l of createInterface({ input: mock.stdout })) return [l]; })(),
-    new Promise((_, reject) => mock.once("exit", (code) => reject(new Error(`mock exited ${code}`)))),
-  ]);
-  assert.match(line, /^prodgy-mock listening on http:\/\/127\.0\.0\.1:\d+$/);
-  base = line.split(" ").at(-1);
+  // A free port, the built-in fixtures, a frozen clock; stop() in after(). Even without it,
+  // the mock exits with this process.
+  mock = await start({ seed: 42, clock: '2026-03-05T14:30:00Z' });
 });
 
 after(async () => {
-  const exited = new Promise((resolve) => mock.once("exit", resolve));
-  mock.stdin.end();
-  assert.equal(await exited, 0);
+  assert.equal(await mock.stop(), 0);
 });
 
-const call = (path, init = {}, namespace = "node") =>
-  fetch(base + path, {
+const call = (path, init = {}) =>
+  fetch(`${mock.url}/api${path}`, {
     ...init,
-    headers: { "X-API-Token": TOKEN, "X-Mock-Namespace": namespace, "Content-Type": "application/json", ...init.headers },
+    headers: { ...mock.headers('node'), 'Content-Type': 'application/json', ...init.headers },
   });
 
-test("lists agents in the envelope", async () => {
-  const response = await call("/api/agent-base");
+test('lists agents in the envelope', async () => {
+  const response = await call('/agent-base');
   assert.equal(response.status, 200);
   const body = await response.json();
   assert.equal(body.success, true);
   assert.equal(body.pagination.total, 3);
 });
 
-test("creates a global integration", async () => {
-  const response = await call("/api/integrations-base", { method: "POST", body: JSON.stringify({ title: "Jira" }) });
+test('creates a global integration', async () => {
+  const response = await call('/integrations-base', { method: 'POST', body: JSON.stringify({ title: 'Jira' }) });
   assert.equal(response.status, 201);
-  assert.equal((await response.json()).data.scope, "global");
+  assert.equal((await response.json()).data.scope, 'global');
 });
 
-test("verifies calls through the request journal", async () => {
-  const response = await fetch(`${base}/__admin/requests/count?namespace=node&route=integrations.create`);
-  assert.equal((await response.json()).data.count, 1);
+test('verifies calls through the request journal', async () => {
+  assert.equal(await mock.count({ namespace: 'node', route: 'integrations.create' }), 1);
+  const [entry] = await mock.requests({ namespace: 'node', method: 'POST' });
+  assert.equal(entry.status, 201);
+});
+
+test('moves the clock instead of sleeping', async () => {
+  const clock = await mock.advance(3600);
+  assert.equal(clock.now, '2026-03-05T15:30:00Z');
 });

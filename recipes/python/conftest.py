@@ -1,51 +1,42 @@
-"""A pytest fixture that runs prodgy-mock on a free port for the whole session.
+"""A client project's conftest.py, with `pip install prodgy-mock pytest` done.
 
-Point PRODGY_MOCK_BIN at the binary (default: `prodgy-mock` on PATH).
+The plugin that comes with the wheel starts one mock per session (per worker under
+pytest-xdist) and gives each test the fixture `prodgy_mock`: that mock seen through a
+namespace of the test's own. This file only pins the mock's options and points the
+project's client at it.
 """
 import json
-import os
-import subprocess
+import urllib.error
 import urllib.request
 
 import pytest
 
 
 @pytest.fixture(scope="session")
-def prodgy_mock():
-    binary = os.environ.get("PRODGY_MOCK_BIN", "prodgy-mock")
-    proc = subprocess.Popen(
-        [binary, "--port", "0", "--exit-on-stdin-eof", "--clock", "2026-03-05T14:30:00Z"],
-        stdin=subprocess.PIPE,  # closing it (or our death) stops the mock: no orphans
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    line = proc.stdout.readline().strip()  # printed once bound and loaded
-    assert line.startswith("prodgy-mock listening on "), line
-    url = line.rsplit(" ", 1)[1]
-    yield url
-    proc.stdin.close()
-    assert proc.wait(timeout=10) == 0
+def prodgy_mock_options():
+    # The same data and the same clock on every run. `pytest --prodgy-mock-scenario NAME`
+    # adds a scenario without editing this file.
+    return {"seed": 42, "clock": "2026-03-05T14:30:00Z"}
 
 
 @pytest.fixture
-def mock(prodgy_mock, request):
-    """Per-test isolation: each test gets its own namespace, named by its node id as it is."""
-    return Client(prodgy_mock, namespace=request.node.nodeid)
+def api(prodgy_mock):
+    """The project's API client pointed at the mock (here a few lines of urllib)."""
+    return Client(prodgy_mock.url + "/api", prodgy_mock.headers)
 
 
 class Client:
-    def __init__(self, base, namespace, token="prodgy_AcmeSupportDefaultToken000000001"):
-        self.base, self.namespace, self.token = base, namespace, token
+    def __init__(self, base, headers):
+        self.base, self.headers, self.token = base, headers, None
 
-    def call(self, method, path, body=None, headers=None):
+    def call(self, method, path, body=None):
+        headers = self.headers()  # the token, the test's namespace (and its scenario)
+        if self.token:
+            headers["X-API-Token"] = self.token
         data = None if body is None else json.dumps(body).encode()
-        request = urllib.request.Request(self.base + path, data=data, method=method)
-        request.add_header("X-API-Token", self.token)
-        request.add_header("X-Mock-Namespace", self.namespace)
+        request = urllib.request.Request(self.base + path, data=data, method=method, headers=headers)
         if data is not None:
             request.add_header("Content-Type", "application/json")
-        for name, value in (headers or {}).items():
-            request.add_header(name, value)
         try:
             with urllib.request.urlopen(request) as response:
                 return response.status, json.loads(response.read())
