@@ -267,6 +267,11 @@ impl Journal {
         self.capacity
     }
 
+    /// How many entries were ever recorded (kept or since evicted).
+    pub fn recorded(&self) -> u64 {
+        self.next_id.load(Ordering::Relaxed).saturating_sub(1)
+    }
+
     /// Appends `entry` (its `id` is assigned here), evicting the oldest when full.
     pub fn record(&self, mut entry: Entry) {
         if self.capacity == 0 {

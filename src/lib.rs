@@ -72,9 +72,16 @@ mod server;
 mod service;
 mod store;
 mod trace;
+mod verify;
 
 pub use app::ReloadReport;
 pub use clock::{Clock, Timestamp};
 pub use config::{AuthMode, FixtureSource, LogFormat, Settings};
 pub use error::{ApiError, FixtureError, Location, ScenarioError, StartError, UnknownScenario};
 pub use server::{MockServer, MockServerBuilder};
+pub use verify::{Expectation, ReceivedRequest, RequestFilter, Times};
+
+/// The README's Rust examples, compiled as doc tests so they cannot go stale.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeExamples;

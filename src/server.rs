@@ -6,7 +6,7 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use hyper::service::service_fn;
@@ -28,6 +28,7 @@ use crate::reload;
 use crate::routes::{ApiRouter, OPERATIONS};
 use crate::scenario::{Catalog, ConnIo, Scenarios};
 use crate::service::{self, Conn, Service};
+use crate::verify::{Expectation, ReceivedRequest, RequestFilter};
 
 /// How long shutdown waits for in-flight requests before closing connections.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
@@ -186,6 +187,7 @@ impl MockServerBuilder {
             app,
             stop,
             task: Some(task),
+            expectations: Mutex::new(Vec::new()),
             _watcher: watcher,
         })
     }
@@ -206,13 +208,15 @@ fn build_app(settings: Settings) -> Result<App, StartError> {
     Ok(App::new(settings, router, clock, namespaces, scenarios))
 }
 
-/// A running mock. Dropping it stops the server.
+/// A running mock. Dropping it stops the server, after checking the expectations set with
+/// [`MockServer::expect`] (a failed one panics, unless the test is already panicking).
 #[derive(Debug)]
 pub struct MockServer {
     address: SocketAddr,
     app: Arc<App>,
     stop: watch::Sender<bool>,
     task: Option<JoinHandle<()>>,
+    expectations: Mutex<Vec<Expectation>>,
     _watcher: Option<reload::Watcher>,
 }
 
@@ -270,6 +274,80 @@ impl MockServer {
         Ok(())
     }
 
+    /// Every request the journal holds (the last `journal_size`, 1000 by default), oldest
+    /// first, as answered. Requests of a namespace reset since are left out.
+    pub fn received_requests(&self) -> Vec<ReceivedRequest> {
+        self.requests(&RequestFilter::new())
+    }
+
+    /// The received requests passing `filter`, oldest first.
+    pub fn requests(&self, filter: &RequestFilter) -> Vec<ReceivedRequest> {
+        let live = |name: &str, epoch| self.app.namespaces.is_current(name, epoch);
+        let mut entries: Vec<ReceivedRequest> = self
+            .app
+            .journal
+            .list(&filter.inner, live, usize::MAX)
+            .iter()
+            .map(|e| ReceivedRequest::from_entry(e))
+            .collect();
+        entries.reverse();
+        entries
+    }
+
+    /// How many received requests pass `filter`.
+    pub fn count(&self, filter: &RequestFilter) -> usize {
+        let live = |name: &str, epoch| self.app.namespaces.is_current(name, epoch);
+        self.app.journal.count(&filter.inner, live)
+    }
+
+    /// Expects requests: checked by [`MockServer::verify`], and when the server is dropped.
+    ///
+    /// ```no_run
+    /// # async fn demo() {
+    /// use prodgy_mock::{Expectation, MockServer};
+    /// let server = MockServer::start().await;
+    /// server.expect(Expectation::route("agents.install", 1));
+    /// // … the code under test installs exactly one agent …
+    /// server.verify();
+    /// # }
+    /// ```
+    pub fn expect(&self, expectation: Expectation) {
+        self.expectations
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(expectation);
+    }
+
+    /// Checks every expectation now and forgets them; panics with the ones that failed and
+    /// the requests that did arrive.
+    pub fn verify(&self) {
+        let expectations =
+            std::mem::take(&mut *self.expectations.lock().unwrap_or_else(|p| p.into_inner()));
+        let failures: Vec<String> = expectations
+            .iter()
+            .filter_map(|e| e.failure(self.count(&e.filter) as u64))
+            .collect();
+        if failures.is_empty() {
+            return;
+        }
+        let received = self.received_requests();
+        let mut report = format!("prodgy-mock: {}", failures.join("; "));
+        if !self.app.journal.enabled() {
+            report.push_str("\n(the journal is off: start the server with journal_size > 0)");
+        } else if self.app.journal.recorded() > self.app.journal.capacity() as u64 {
+            report.push_str(&format!(
+                "\n(the journal keeps the last {} of {} requests: raise journal_size)",
+                self.app.journal.capacity(),
+                self.app.journal.recorded()
+            ));
+        }
+        report.push_str(&format!("\nreceived {} request(s):", received.len()));
+        for request in &received {
+            report.push_str(&format!("\n  {request}"));
+        }
+        panic!("{report}");
+    }
+
     /// Stops accepting, waits for in-flight requests (up to a few seconds), then returns.
     pub async fn shutdown(mut self) {
         let _ = self.stop.send(true);
@@ -282,6 +360,9 @@ impl MockServer {
 impl Drop for MockServer {
     fn drop(&mut self) {
         let _ = self.stop.send(true);
+        if !std::thread::panicking() {
+            self.verify();
+        }
     }
 }
 

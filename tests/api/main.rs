@@ -25,6 +25,7 @@ mod stress;
 mod tokens;
 mod transcription;
 mod triggers;
+mod verify;
 mod webhooks;
 mod workflow_bases;
 mod workflows;
