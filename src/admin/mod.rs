@@ -191,6 +191,8 @@ pub fn health(app: &App) -> Value {
         "ready": true,
         "version": env!("CARGO_PKG_VERSION"),
         "scenario": active_scenarios(app),
+        "faithful": app.settings.faithful,
+        "auth": format!("{:?}", app.settings.auth_mode()).to_ascii_lowercase(),
         "fixtures": app.namespaces.seeded().origin(),
         "namespaces": app.namespaces.names(),
         "counts": app.namespaces.default_namespace().state.counts(),

@@ -85,6 +85,12 @@ impl RateLimit {
         (limit, unmatched)
     }
 
+    /// The documented limits (§1.5): 10 calls a minute on standard operations and 5 on
+    /// strict ones, per client IP, in fixed windows.
+    pub fn documented(router: &ApiRouter) -> Self {
+        Self::compile(&RateLimitSpec::default(), router).0
+    }
+
     /// The class of the route at table index `index` (`None`: not limited).
     pub fn class_of(&self, index: usize) -> Option<Class> {
         self.classes.get(index).copied().flatten()
