@@ -90,12 +90,13 @@ pub async fn handle(
     // Cheap clones (the URI shares the request's bytes), kept only to name a panic.
     let method = request.method().clone();
     let uri = request.uri().clone();
-    let mut trace = Trace::start();
+    let mut trace = Trace::start(app.journal.enabled());
     let answer = pipeline(&service, request, &conn, &mut trace);
     let mut response = catch_panics(&method, uri.path(), answer).await;
     if let Ok(response) = response.as_mut() {
         app.date.stamp(response.headers_mut(), app.clock.now());
     }
+    trace.record(&app.journal, &response);
     trace.log(&method, uri.path(), &response);
     let now = i64::try_from(app.started.elapsed().as_millis()).unwrap_or(i64::MAX);
     app.last_activity_ms.store(now, Ordering::Release);
@@ -190,9 +191,7 @@ async fn stages(
         Err(error) => return Ok(envelope::failure(&error)),
     };
     trace.enter(&app.journal, &app.clock, &namespace, &parts);
-    let outcome = api(app, &namespace, parts, body, conn, trace).await;
-    trace.record(&app.journal, &outcome);
-    outcome
+    api(app, &namespace, parts, body, conn, trace).await
 }
 
 async fn serve_admin(

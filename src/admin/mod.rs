@@ -266,12 +266,21 @@ fn filter(req: &AdminReq<'_>) -> Result<Filter, ApiError> {
             ))
         })?),
     };
+    let since = match req.query("since") {
+        None => None,
+        Some(s) => Some(s.parse::<u64>().map_err(|_| {
+            ApiError::bad_request(format!(
+                "query parameter 'since' must be a journal id (a whole number), got '{s}'"
+            ))
+        })?),
+    };
     Ok(Filter {
         method: req.query("method").map(str::to_owned),
         path: req.query("path").map(str::to_owned),
         route: req.query("route").map(str::to_owned),
         status,
         namespace: req.query("namespace").map(str::to_owned),
+        since,
     })
 }
 

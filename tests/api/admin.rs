@@ -287,3 +287,30 @@ async fn three_statuses(app: &TestApp) -> Vec<u16> {
     }
     seen
 }
+
+#[tokio::test]
+async fn the_journal_keeps_what_was_answered_and_can_be_polled_since_an_id() {
+    let app = TestApp::spawn().await;
+    app.get("/api/agent-base?pageSize=1").await;
+    let first = app.get("/__admin/requests").await;
+    let entry = &first.body["data"][0];
+    assert_eq!(entry["response"]["status"], 200);
+    assert!(entry["response"]["body"].as_str().is_some_and(|b| b.contains("\"pagination\"")));
+    assert!(entry["response"]["body_size"].as_u64().is_some_and(|n| n > 0));
+    let headers = entry["response"]["headers"].as_array().expect("headers");
+    let names: Vec<&str> = headers.iter().filter_map(|h| h[0].as_str()).collect();
+    assert!(names.contains(&"content-type") && names.contains(&"date"), "{names:?}");
+    assert!(entry["duration_ms"].as_f64().is_some_and(|ms| ms >= 0.0));
+
+    let seen = entry["id"].as_u64().expect("id");
+    app.get("/api/integrations-base").await;
+    let newer = app.get(&format!("/__admin/requests?since={seen}")).await;
+    let paths: Vec<&str> = newer.body["data"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .filter_map(|e| e["path"].as_str())
+        .collect();
+    assert_eq!(paths, ["/api/integrations-base"]);
+    app.get("/__admin/requests?since=x").await.assert_error(400, "Bad Request");
+}
