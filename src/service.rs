@@ -215,6 +215,7 @@ async fn serve_admin(
         query: &query,
         headers: &parts.headers,
         body: &body,
+        param: route.param.as_deref(),
     };
     envelope::respond((route.op.handler)(app, &req))
 }
@@ -233,7 +234,7 @@ async fn api(
         Err(error) => return Ok(envelope::failure(&error)),
     };
     trace.route(route.op.name);
-    let set = match app.scenarios.for_request(&parts.headers) {
+    let set = match app.scenarios.for_request(&parts.headers, &ns.rules) {
         Ok(set) => set,
         Err(error) => return Ok(envelope::failure(&error)),
     };

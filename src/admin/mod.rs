@@ -91,6 +91,18 @@ pub const ADMIN: &[AdminOp] = &[
     ),
     admin("admin.state", Method::GET, "/__admin/state", state),
     admin(
+        "admin.namespaces",
+        Method::GET,
+        "/__admin/namespaces",
+        namespaces,
+    ),
+    admin(
+        "admin.ratelimits",
+        Method::GET,
+        "/__admin/ratelimits",
+        ratelimits,
+    ),
+    admin(
         "admin.scenario",
         Method::GET,
         scenario::PATH,
@@ -107,6 +119,18 @@ pub const ADMIN: &[AdminOp] = &[
         Method::PUT,
         scenario::PATH,
         scenario::switch,
+    ),
+    admin(
+        "admin.scenario.clear",
+        Method::DELETE,
+        scenario::PATH,
+        scenario::clear,
+    ),
+    admin(
+        "admin.scenario.show",
+        Method::GET,
+        "/__admin/scenario/{name}",
+        scenario::show,
     ),
     admin(
         "admin.scenario.reset",
@@ -130,6 +154,8 @@ pub struct AdminReq<'a> {
     pub headers: &'a HeaderMap,
     /// The body, read within the limit.
     pub body: &'a Bytes,
+    /// The path parameter, when the path has one.
+    pub param: Option<&'a str>,
 }
 
 impl AdminReq<'_> {
@@ -146,7 +172,7 @@ impl AdminReq<'_> {
     }
 
     /// `namespace` from the query, the JSON body, or the `X-Mock-Namespace` header.
-    fn namespace(&self) -> Result<Option<String>, ApiError> {
+    pub(crate) fn namespace(&self) -> Result<Option<String>, ApiError> {
         if let Some(ns) = self.query("namespace") {
             return Ok(Some(ns.to_owned()));
         }
@@ -174,6 +200,52 @@ fn clear_requests(app: &App, req: &AdminReq<'_>) -> Outcome {
 fn count_requests(app: &App, req: &AdminReq<'_>) -> Outcome {
     let count = app.journal.count(&filter(req)?, live(app));
     Ok(Reply::ok(json!({ "count": count })))
+}
+
+/// `GET /__admin/namespaces`: every live namespace, its record counts and its own scenarios.
+fn namespaces(app: &App, _req: &AdminReq<'_>) -> Outcome {
+    let mut all = app.namespaces.all();
+    all.sort_by(|a, b| a.name().cmp(b.name()));
+    let listed: Vec<Value> = all
+        .iter()
+        .map(|ns| {
+            let own = ns
+                .rules
+                .active()
+                .map(|set| set.iter().map(|s| s.name.clone()).collect::<Vec<_>>());
+            json!({ "name": ns.name().as_str(), "counts": ns.state.counts(), "scenarios": own })
+        })
+        .collect();
+    Ok(Reply::ok(Value::Array(listed)))
+}
+
+/// `GET /__admin/ratelimits`: every live bucket under the limits in force for its namespace,
+/// with what remains and when its window resets.
+fn ratelimits(app: &App, _req: &AdminReq<'_>) -> Outcome {
+    let now = app.clock.now();
+    let mut listed = Vec::new();
+    let mut all = app.namespaces.all();
+    all.sort_by(|a, b| a.name().cmp(b.name()));
+    for ns in all {
+        let set = ns.rules.active().unwrap_or_else(|| app.scenarios.active());
+        let Some(limit) = crate::scenario::Scenarios::rate_limit(&set).or(app.faithful_limit())
+        else {
+            continue;
+        };
+        for (class, caller, verdict) in ns.buckets.snapshot(limit, now) {
+            listed.push(json!({
+                "namespace": ns.name().as_str(),
+                "class": format!("{class:?}").to_ascii_lowercase(),
+                "caller": caller.to_string(),
+                "limit": verdict.limit,
+                "remaining": verdict.remaining,
+                "reset": verdict.reset,
+                "retry_after": verdict.retry_after,
+                "exhausted": verdict.refused,
+            }));
+        }
+    }
+    Ok(Reply::ok(Value::Array(listed)))
 }
 
 fn state(app: &App, req: &AdminReq<'_>) -> Outcome {
