@@ -312,9 +312,10 @@ async fn the_admin_api_reads_and_switches_the_active_scenario() {
             .contains("available: default")
     );
     let wrong = app
-        .send(Method::DELETE, "/__admin/scenario", json!({}))
+        .send(Method::PATCH, "/__admin/scenario", json!({}))
         .await;
     wrong.assert_error(405, "Method Not Allowed");
+    assert_eq!(wrong.headers["allow"], "GET, HEAD, POST, PUT, DELETE");
 }
 
 #[tokio::test]
