@@ -16,6 +16,7 @@ use serde_json::{Map, Value, json};
 use crate::app::App;
 use crate::envelope::Reply;
 use crate::error::ApiError;
+use crate::executions::Executions;
 use crate::journal::Filter;
 use crate::namespace::NamespaceName;
 use crate::routes::request::{Fields, json_object};
@@ -248,13 +249,20 @@ fn ratelimits(app: &App, _req: &AdminReq<'_>) -> Outcome {
     Ok(Reply::ok(Value::Array(listed)))
 }
 
+/// `GET /__admin/state`: every record of a namespace, in fixture format, with executions
+/// settled on the clock first (as the API would show them).
 fn state(app: &App, req: &AdminReq<'_>) -> Outcome {
     let namespace = req
         .namespace()?
         .unwrap_or_else(|| NamespaceName::DEFAULT.to_owned());
-    Ok(Reply::ok(Value::Object(
-        app.namespaces.peek(&namespace).export(),
-    )))
+    let state = match app.namespaces.live_namespace(&namespace) {
+        Some(ns) => {
+            Executions::new(&ns.state, &ns.runs, app.settings.seed).settle_all(app.clock.now());
+            std::sync::Arc::clone(&ns.state)
+        }
+        None => app.namespaces.peek(&namespace),
+    };
+    Ok(Reply::ok(Value::Object(state.export())))
 }
 
 /// The health document: also what `GET /__admin/health` answers.

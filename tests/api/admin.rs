@@ -374,3 +374,38 @@ async fn namespaces_and_live_rate_limit_buckets_are_listed() {
     );
     assert_eq!(rows[0]["reset"], 1_772_721_060);
 }
+
+#[tokio::test]
+async fn the_state_export_shows_executions_as_the_clock_has_moved_them() {
+    let app = TestApp::spawn().await;
+    let started = app
+        .send(
+            Method::POST,
+            "/api/workflow/execute",
+            json!({"workflow_base_id": "b0c1d2e3-0001-4a5b-9c6d-500000000001"}),
+        )
+        .await;
+    let id = started.body["data"]["execution_id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let status = |export: &Resp| {
+        export.body["data"]["executions"]
+            .as_array()
+            .expect("executions")
+            .iter()
+            .find(|e| e["id"] == id.as_str())
+            .map(|e| e["status"].clone())
+    };
+    assert_eq!(
+        status(&app.get("/__admin/state").await),
+        Some(json!("running"))
+    );
+    app.server
+        .clock()
+        .advance(std::time::Duration::from_secs(3600));
+    assert_eq!(
+        status(&app.get("/__admin/state").await),
+        Some(json!("completed"))
+    );
+}
