@@ -5,8 +5,6 @@ COPY Cargo.toml Cargo.lock ./
 COPY src ./src
 COPY fixtures ./fixtures
 COPY scenarios ./scenarios
-# The workspace lists the benchmark baseline as a member; cargo needs its manifest to resolve.
-COPY bench/baseline ./bench/baseline
 RUN cargo build --release --locked --bin prodgy-mock
 
 FROM debian:bookworm-slim
