@@ -17,7 +17,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::error::ApiError;
-use crate::store::Record;
+use crate::store::Doc;
 
 /// The body of every response the mock sends: bytes it knows whole (every envelope, so the
 /// journal can keep a copy and no box is allocated), or a stream (events, faults).
@@ -152,17 +152,40 @@ pub enum Payload {
     /// Any JSON value.
     Json(Value),
     /// One stored record.
-    Record(Arc<Record>),
+    Record(Arc<Doc>),
     /// Several stored records.
-    Records(Vec<Arc<Record>>),
+    Records(Vec<Arc<Doc>>),
 }
 
-impl Serialize for Payload {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+impl Payload {
+    /// Appends the payload's JSON to `out`: a stored record's text is copied, not written
+    /// again.
+    fn write(&self, out: &mut Vec<u8>) {
         match self {
-            Payload::Json(v) => v.serialize(s),
-            Payload::Record(r) => r.serialize(s),
-            Payload::Records(rs) => s.collect_seq(rs.iter().map(|r| &**r)),
+            // Writing a JSON value into a Vec cannot fail.
+            Payload::Json(value) => {
+                let _ = serde_json::to_writer(&mut *out, value);
+            }
+            Payload::Record(doc) => out.extend_from_slice(doc.json()),
+            Payload::Records(docs) => {
+                out.push(b'[');
+                for (i, doc) in docs.iter().enumerate() {
+                    if i > 0 {
+                        out.push(b',');
+                    }
+                    out.extend_from_slice(doc.json());
+                }
+                out.push(b']');
+            }
+        }
+    }
+
+    /// About how many bytes [`Payload::write`] appends (to size the buffer once).
+    fn size_hint(&self) -> usize {
+        match self {
+            Payload::Json(_) => 256,
+            Payload::Record(doc) => doc.json().len(),
+            Payload::Records(docs) => docs.iter().map(|d| d.json().len() + 1).sum::<usize>() + 2,
         }
     }
 }
@@ -173,14 +196,14 @@ impl From<Value> for Payload {
     }
 }
 
-impl From<Arc<Record>> for Payload {
-    fn from(r: Arc<Record>) -> Self {
+impl From<Arc<Doc>> for Payload {
+    fn from(r: Arc<Doc>) -> Self {
         Payload::Record(r)
     }
 }
 
-impl From<Vec<Arc<Record>>> for Payload {
-    fn from(rs: Vec<Arc<Record>>) -> Self {
+impl From<Vec<Arc<Doc>>> for Payload {
+    fn from(rs: Vec<Arc<Doc>>) -> Self {
         Payload::Records(rs)
     }
 }
@@ -204,15 +227,6 @@ pub struct Pagination {
     /// Pages in the whole list.
     #[serde(rename = "totalPages")]
     pub total_pages: u64,
-}
-
-#[derive(Serialize)]
-struct Success<'a> {
-    success: bool,
-    message: &'a str,
-    data: &'a Payload,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pagination: Option<Pagination>,
 }
 
 #[derive(Serialize)]
@@ -246,38 +260,37 @@ pub fn respond(result: Result<Reply, ApiError>) -> Response<Body> {
 }
 
 fn success(reply: Reply) -> Response<Body> {
-    let (status, body) = match reply {
+    let (status, message, data, pagination) = match reply {
         Reply::Raw(response) => return response,
         Reply::Data {
             status,
             message,
             data,
-        } => {
-            let envelope = Success {
-                success: true,
-                message: &message,
-                data: &data,
-                pagination: None,
-            };
-            (status, serde_json::to_vec(&envelope))
-        }
-        Reply::List { items, pagination } => {
-            let message = "Operation completed successfully";
-            let envelope = Success {
-                success: true,
-                message,
-                data: &items,
-                pagination: Some(pagination),
-            };
-            (StatusCode::OK, serde_json::to_vec(&envelope))
-        }
+        } => (status, message, data, None),
+        Reply::List { items, pagination } => (
+            StatusCode::OK,
+            Cow::Borrowed("Operation completed successfully"),
+            items,
+            Some(pagination),
+        ),
     };
-    match body {
-        Ok(bytes) => json(status, bytes),
-        Err(e) => failure(&ApiError::internal(format!(
-            "response could not be serialized: {e}"
-        ))),
+    json(status, success_bytes(&message, &data, pagination))
+}
+
+/// `{"success":true,"message":…,"data":…[,"pagination":…]}`, written in one buffer.
+fn success_bytes(message: &str, data: &Payload, pagination: Option<Pagination>) -> Vec<u8> {
+    let mut out = Vec::with_capacity(64 + message.len() + data.size_hint());
+    out.extend_from_slice(b"{\"success\":true,\"message\":");
+    // Writing a string or a plain struct into a Vec cannot fail.
+    let _ = serde_json::to_writer(&mut out, message);
+    out.extend_from_slice(b",\"data\":");
+    data.write(&mut out);
+    if let Some(pagination) = pagination {
+        out.extend_from_slice(b",\"pagination\":");
+        let _ = serde_json::to_writer(&mut out, &pagination);
     }
+    out.push(b'}');
+    out
 }
 
 /// The error envelope for `error`, with an `Allow` header on 405.

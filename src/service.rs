@@ -335,24 +335,23 @@ async fn answer(
     };
     trace.body(&body);
     let op = route.op;
-    let query = parts.uri.query().map(parse_query).unwrap_or_default();
-    let checked = schema::check_query(op.query, &query)
-        .and_then(|_| routes::request::json_body(op, &parts.headers, &body));
-    let object = match checked {
-        Ok(object) => object,
-        Err(error) => return envelope::failure(&bare_if(op, error)),
-    };
-    let req = Req {
+    let mut req = Req {
         route,
-        query,
+        query: parts.uri.query().map(parse_query).unwrap_or_default(),
         path: parts.uri.path().to_owned(),
         peer: Some(peer),
         headers: parts.headers,
         body,
-        object,
+        object: None,
         stream: Mutex::new(stream),
     };
-    let result = match authorize(app, &ns.state, &req) {
+    // Credentials first (401), then what the operation's row says it reads (400).
+    let checked = authorize(app, &ns.state, &req).and_then(|caller| {
+        schema::check_query(op.query, &req.query)?;
+        req.object = routes::request::json_body(op, &req.headers, &req.body)?;
+        Ok(caller)
+    });
+    let result = match checked {
         Ok(caller) => {
             let ctx = Ctx {
                 state: &ns.state,

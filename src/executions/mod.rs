@@ -22,7 +22,7 @@ use serde_json::{Map, Value, json};
 
 use crate::clock::Timestamp;
 use crate::error::ApiError;
-use crate::store::{Kind, Record, Scope, State};
+use crate::store::{Doc, Kind, Record, Scope, State};
 pub use plan::workflow_of_agent;
 use plan::{duration_of, last, nodes_of, status_of, timeline_of};
 pub use runs::Runs;
@@ -49,7 +49,7 @@ pub struct Launch<'a> {
 #[derive(Debug, Clone)]
 pub struct Settled {
     /// The record, up to date.
-    pub record: Arc<Record>,
+    pub record: Arc<Doc>,
     /// The replay at the time of settling.
     pub view: View,
     /// The node ids of the run.
@@ -72,7 +72,7 @@ impl<'a> Executions<'a> {
     }
 
     /// Starts an execution at `now`: stores its record and timeline.
-    pub fn start(&self, now: Timestamp, launch: Launch<'_>) -> Result<Arc<Record>, ApiError> {
+    pub fn start(&self, now: Timestamp, launch: Launch<'_>) -> Result<Arc<Doc>, ApiError> {
         let (state, seed) = (self.state, self.seed);
         let id = state.new_id();
         let nodes = nodes_of(launch.workflow);
@@ -254,7 +254,7 @@ impl Executions<'_> {
         timeline: &Timeline,
         view: &View,
         now: Timestamp,
-    ) -> Option<Arc<Record>> {
+    ) -> Option<Arc<Doc>> {
         let (state, seed) = (self.state, self.seed);
         let id = crate::store::record_id(record);
         let fields = derived(seed, id, timeline, view);

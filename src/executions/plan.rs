@@ -10,7 +10,7 @@ use serde_json::Value;
 use super::Runs;
 use super::timeline::{Command, Status, Timeline};
 use crate::clock::Timestamp;
-use crate::store::{Kind, Record, Scope, State};
+use crate::store::{Doc, Kind, Record, Scope, State};
 
 /// The running time of an execution whose workflow base and agent set no `duration_ms`.
 pub const DEFAULT_DURATION: Duration = Duration::from_secs(5);
@@ -18,7 +18,7 @@ pub const DEFAULT_DURATION: Duration = Duration::from_secs(5);
 pub const DEFAULT_NODES: [&str; 3] = ["trigger", "processing", "output"];
 
 /// The first workflow base of agent `agent_id`, if it has one.
-pub fn workflow_of_agent(state: &State, agent_id: &str) -> Option<Arc<Record>> {
+pub fn workflow_of_agent(state: &State, agent_id: &str) -> Option<Arc<Doc>> {
     state
         .collection(Kind::Workflow)
         .find(Scope::All, |w| {
@@ -86,8 +86,11 @@ pub(super) fn timeline_of(state: &State, runs: &Runs, record: &Record) -> (Timel
     let status = status_of(record).unwrap_or(Status::Running);
     let mut timeline = Timeline {
         created,
-        duration: duration_of(workflow.as_deref(), agent.as_deref()),
-        nodes: nodes_of(workflow.as_deref()),
+        duration: duration_of(
+            workflow.as_deref().map(Doc::record),
+            agent.as_deref().map(Doc::record),
+        ),
+        nodes: nodes_of(workflow.as_deref().map(Doc::record)),
         failure: None,
         actions: Vec::new(),
     };

@@ -8,7 +8,7 @@ use serde_json::{Map, Value, json};
 use super::{Ctx, Req};
 use crate::envelope::{Pagination, Payload, Reply};
 use crate::error::ApiError;
-use crate::store::{Kind, Page, PageRequest, Record, record_id};
+use crate::store::{Doc, Kind, Page, PageRequest, Record, record_id};
 
 /// The product that owns `record` of `kind`; `None` for records every product shares
 /// (global integrations, workflow bases without a product).
@@ -39,7 +39,7 @@ pub fn shared(kind: Kind, record: &Record) -> bool {
 
 /// The record of `kind` with `id`, if the caller may see it; 404 otherwise (also for another
 /// product's records, so existence does not leak).
-pub fn visible(ctx: &Ctx<'_>, kind: Kind, id: &str) -> Result<Arc<Record>, ApiError> {
+pub fn visible(ctx: &Ctx<'_>, kind: Kind, id: &str) -> Result<Arc<Doc>, ApiError> {
     let record = ctx
         .state
         .get(kind, id)
@@ -55,7 +55,7 @@ pub fn visible(ctx: &Ctx<'_>, kind: Kind, id: &str) -> Result<Arc<Record>, ApiEr
 /// and a record every product shares may be changed by a workspace token only when that
 /// token's product created it (403 otherwise). Unrestricted callers (a JWT, `--auth off`)
 /// may change anything.
-pub fn changeable(ctx: &Ctx<'_>, kind: Kind, id: &str) -> Result<Arc<Record>, ApiError> {
+pub fn changeable(ctx: &Ctx<'_>, kind: Kind, id: &str) -> Result<Arc<Doc>, ApiError> {
     let record = visible(ctx, kind, id)?;
     let Some(mine) = ctx
         .caller
@@ -185,7 +185,7 @@ pub fn object(value: Value) -> Record {
 
 /// Stores a record a handler built; a generated id that is already taken is a 500. A shared
 /// record remembers the product that created it (see [`changeable`]).
-pub fn store_new(ctx: &Ctx<'_>, kind: Kind, record: Record) -> Result<Arc<Record>, ApiError> {
+pub fn store_new(ctx: &Ctx<'_>, kind: Kind, record: Record) -> Result<Arc<Doc>, ApiError> {
     let stored = ctx.state.insert(kind, record).map_err(|d| {
         ApiError::internal(format!(
             "generated {} id '{}' collided",

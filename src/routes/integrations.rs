@@ -18,7 +18,7 @@ use super::request::Fields;
 use super::{Ctx, Req};
 use crate::envelope::Reply;
 use crate::error::ApiError;
-use crate::store::{Kind, Page, Record, Scope};
+use crate::store::{Doc, Kind, Page, Record, Scope};
 
 const IMMUTABLE: &[&str] = &["id", "created_at"];
 const COMPUTED: &[&str] = &["scope", "updated_at", "product_id"];
@@ -150,7 +150,7 @@ pub fn active(ctx: &Ctx<'_>, req: &Req, product: &str) -> Result<Reply, ApiError
         .filter(|r| text(r, "scope") == Some("local"))
         .filter_map(|r| text(r, "type"))
         .collect();
-    let shown: Vec<Arc<Record>> = usable
+    let shown: Vec<Arc<Doc>> = usable
         .iter()
         .filter(|r| {
             text(r, "scope") == Some("local")

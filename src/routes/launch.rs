@@ -9,6 +9,7 @@ use super::Ctx;
 use super::common::text;
 use crate::error::ApiError;
 use crate::executions::{self, Launch};
+use crate::store::Doc;
 use crate::store::{Kind, Record};
 
 /// Starts the agent of `trigger` (and the agent's workflow base, if any) with `input`;
@@ -29,7 +30,7 @@ pub fn trigger(
     let product = text(&agent, "product_id");
     let launch = Launch {
         agent: Some(&agent),
-        workflow: workflow.as_deref(),
+        workflow: workflow.as_deref().map(Doc::record),
         trigger: Some(trigger),
         trigger_type,
         input,

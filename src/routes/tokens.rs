@@ -18,7 +18,7 @@ use crate::envelope::{Pagination, Reply};
 use crate::error::ApiError;
 use crate::hash::derived_uuid;
 use crate::schema::TOKEN_STATUSES;
-use crate::store::{AuditAction, AuditEntry, Details, Kind, Record, Scope, record_id};
+use crate::store::{AuditAction, AuditEntry, Details, Doc, Kind, Record, Scope, record_id};
 
 /// `POST /api/api-tokens`: 201 with the full secret, shown only here and on regenerate.
 pub fn create(ctx: &Ctx<'_>, req: &Req) -> Result<Reply, ApiError> {
@@ -171,7 +171,7 @@ pub fn audit_logs(ctx: &Ctx<'_>, req: &Req, id: &str) -> Result<Reply, ApiError>
 }
 
 /// The token named by the route, visible to the caller, with its expiry settled.
-fn settled(ctx: &Ctx<'_>, req: &Req, id: &str) -> Result<std::sync::Arc<Record>, ApiError> {
+fn settled(ctx: &Ctx<'_>, req: &Req, id: &str) -> Result<std::sync::Arc<Doc>, ApiError> {
     let token = visible(ctx, Kind::Token, id)?;
     if settle_expiry(ctx.state, &token, ctx.clock.now(), &origin(req.presented())) {
         return visible(ctx, Kind::Token, id);
@@ -186,7 +186,7 @@ fn change(
     id: &str,
     action: AuditAction,
     apply: impl FnOnce(&mut Record) -> Result<Details, ApiError>,
-) -> Result<std::sync::Arc<Record>, ApiError> {
+) -> Result<std::sync::Arc<Doc>, ApiError> {
     let id = settled(ctx, req, id).map(|t| record_id(&t).to_owned())?;
     let mut details = Details::None;
     let token = ctx.state.update(Kind::Token, &id, |token| {

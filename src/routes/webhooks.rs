@@ -10,7 +10,7 @@ use super::launch;
 use super::{Ctx, Req};
 use crate::envelope::{self, Reply};
 use crate::error::ApiError;
-use crate::store::{Kind, Record, Scope};
+use crate::store::{Doc, Kind, Scope};
 
 /// `POST /api/webhook/{custom_path}` (its errors have no `error` key, as documented: see its
 /// row).
@@ -27,7 +27,7 @@ pub fn generic(ctx: &Ctx<'_>, req: &Req, path: &str) -> Result<Reply, ApiError> 
 }
 
 /// The active webhook trigger whose `custom_path` is `path`; a bare 404 otherwise.
-fn webhook_trigger(ctx: &Ctx<'_>, path: &str) -> Result<std::sync::Arc<Record>, ApiError> {
+fn webhook_trigger(ctx: &Ctx<'_>, path: &str) -> Result<std::sync::Arc<Doc>, ApiError> {
     let found = ctx.state.collection(Kind::Trigger).find(Scope::All, |t| {
         text(t, "type") == Some("webhook") && text(t, "custom_path") == Some(path)
     });

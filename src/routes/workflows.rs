@@ -10,6 +10,7 @@ use super::{Ctx, Req};
 use crate::envelope::Reply;
 use crate::error::ApiError;
 use crate::executions::{self, Command, Launch, Settled};
+use crate::store::Doc;
 use crate::store::{Kind, Record};
 
 /// `POST /api/workflow/execute`: runs a workflow base (`workflow_base_id`) or an agent's
@@ -61,8 +62,8 @@ pub fn execute(ctx: &Ctx<'_>, req: &Req) -> Result<Reply, ApiError> {
         .map(Arc::<str>::from)
         .or_else(|| ctx.caller.product.clone());
     let launch = Launch {
-        agent: agent.as_deref(),
-        workflow: workflow.as_deref(),
+        agent: agent.as_deref().map(Doc::record),
+        workflow: workflow.as_deref().map(Doc::record),
         trigger: None,
         trigger_type: "manual",
         input,

@@ -19,7 +19,7 @@ use serde_json::Value;
 use super::Record;
 use super::SeedRecord;
 use super::order::{self, Index, SeqList};
-use super::stored::Stored;
+use super::stored::{Doc, Stored};
 
 /// A record id.
 pub type Id = Arc<str>;
@@ -50,7 +50,7 @@ impl PageRequest {
 #[derive(Debug, Clone)]
 pub struct Page {
     /// The records of the page, in creation order.
-    pub items: Vec<Arc<Record>>,
+    pub items: Vec<Arc<Doc>>,
     /// How many records the whole (filtered) list holds.
     pub total: u64,
 }
@@ -131,7 +131,7 @@ impl Collection {
     }
 
     /// The record whose unique field equals `value`.
-    pub fn by_unique(&self, value: &str) -> Option<Arc<Record>> {
+    pub fn by_unique(&self, value: &str) -> Option<Arc<Doc>> {
         let id = self.unique.get(value).map(|id| Arc::clone(&id))?;
         self.get(&id)
     }
@@ -142,13 +142,13 @@ impl Collection {
     }
 
     /// The record with `id` (a UUID in any case).
-    pub fn get(&self, id: &str) -> Option<Arc<Record>> {
+    pub fn get(&self, id: &str) -> Option<Arc<Doc>> {
         let id = crate::schema::canonical_id(id);
         self.rows.get(&*id).map(|row| row.data.record())
     }
 
     /// The record with `id`, without caching a compact record's parsed form.
-    fn peek(&self, id: &str) -> Option<Arc<Record>> {
+    fn peek(&self, id: &str) -> Option<Arc<Doc>> {
         self.rows.get(id).map(|row| row.data.peek())
     }
 
@@ -168,11 +168,11 @@ impl Collection {
     }
 
     /// Adds `record`, which must carry a string `id`.
-    pub fn insert(&self, record: Record) -> Result<Arc<Record>, DuplicateId> {
+    pub fn insert(&self, record: Record) -> Result<Arc<Doc>, DuplicateId> {
         let id: Id = Arc::from(record_id(&record));
         let partition = self.partition_of(&record);
         let unique = self.unique_of(&record);
-        let record = Arc::new(record);
+        let record = Arc::new(Doc::new(record));
         self.insert_stored(id, partition, unique, Stored::Parsed(Arc::clone(&record)))?;
         Ok(record)
     }
@@ -221,7 +221,7 @@ impl Collection {
         &self,
         id: &str,
         change: impl FnOnce(&mut Record) -> Result<(), E>,
-    ) -> Result<Option<Arc<Record>>, E> {
+    ) -> Result<Option<Arc<Doc>>, E> {
         let id = crate::schema::canonical_id(id);
         let id: &str = &id;
         let (seq, old_partition, new_partition, old_unique, record) = {
@@ -235,7 +235,7 @@ impl Collection {
             let old = self.partition_of(&current);
             let new = self.partition_of(&next);
             let old_unique = self.unique_of(&current);
-            let next = Arc::new(next);
+            let next = Arc::new(Doc::new(next));
             row.data = Stored::Parsed(Arc::clone(&next));
             (row.seq, old, new, old_unique, next)
         };
@@ -272,7 +272,7 @@ impl Collection {
     }
 
     /// Removes and returns the record with `id`.
-    pub fn remove(&self, id: &str) -> Option<Arc<Record>> {
+    pub fn remove(&self, id: &str) -> Option<Arc<Doc>> {
         let id = crate::schema::canonical_id(id);
         let id: &str = &id;
         let row = {
@@ -342,13 +342,13 @@ impl Collection {
     }
 
     /// Every record in creation order.
-    pub fn all(&self) -> Vec<Arc<Record>> {
+    pub fn all(&self) -> Vec<Arc<Doc>> {
         let ids: Vec<Id> = self.read_index().all().ids().cloned().collect();
         ids.iter().filter_map(|id| self.peek(id)).collect()
     }
 
     /// The records in `scope` that pass `keep`, in creation order.
-    pub fn find(&self, scope: Scope<'_>, keep: impl Fn(&Record) -> bool) -> Vec<Arc<Record>> {
+    pub fn find(&self, scope: Scope<'_>, keep: impl Fn(&Record) -> bool) -> Vec<Arc<Doc>> {
         let page = PageRequest {
             page: 1,
             size: u64::MAX,

@@ -4,7 +4,7 @@
 //! reads them until it first writes to a kind; only then is that one collection copied for
 //! it (copy-on-write per collection). So creating a namespace, and resetting one, costs
 //! nothing however large the seed is. DashMap guards never leave this module; callers get
-//! `Arc<Record>` snapshots.
+//! `Arc<Doc>` snapshots.
 
 pub mod audit;
 mod collection;
@@ -28,6 +28,7 @@ pub use seed::{Seed, SeedRecord};
 
 use crate::clock::Timestamp;
 use audit::AuditLog;
+pub use stored::Doc;
 
 /// The seed's collections, built once and never written.
 ///
@@ -118,17 +119,17 @@ impl State {
     }
 
     /// The record of `kind` with `id`.
-    pub fn get(&self, kind: Kind, id: &str) -> Option<Arc<Record>> {
+    pub fn get(&self, kind: Kind, id: &str) -> Option<Arc<Doc>> {
         self.collection(kind).get(id)
     }
 
     /// The record of `kind` whose unique field (token secret, webhook path) is `value`.
-    pub fn by_unique(&self, kind: Kind, value: &str) -> Option<Arc<Record>> {
+    pub fn by_unique(&self, kind: Kind, value: &str) -> Option<Arc<Doc>> {
         self.collection(kind).by_unique(value)
     }
 
     /// Stores a new record.
-    pub fn insert(&self, kind: Kind, mut record: Record) -> Result<Arc<Record>, DuplicateId> {
+    pub fn insert(&self, kind: Kind, mut record: Record) -> Result<Arc<Doc>, DuplicateId> {
         kind.derive(&mut record);
         self.writable(kind).insert(record)
     }
@@ -139,7 +140,7 @@ impl State {
         kind: Kind,
         id: &str,
         change: impl FnOnce(&mut Record) -> Result<(), E>,
-    ) -> Result<Option<Arc<Record>>, E> {
+    ) -> Result<Option<Arc<Doc>>, E> {
         let Some(before) = self.collection(kind).get(id) else {
             return Ok(None);
         };
@@ -174,7 +175,7 @@ impl State {
     }
 
     /// Removes a record.
-    pub fn remove(&self, kind: Kind, id: &str) -> Option<Arc<Record>> {
+    pub fn remove(&self, kind: Kind, id: &str) -> Option<Arc<Doc>> {
         if !self.collection(kind).contains(id) {
             return None;
         }
@@ -184,7 +185,7 @@ impl State {
     /// Removes a record and what depends on it: records that require a reference to it are
     /// removed too (an agent's executions and triggers); optional references are set to
     /// null (a workflow base's `agent_base_id`). Returns the removed record.
-    pub fn remove_cascading(&self, kind: Kind, id: &str) -> Option<Arc<Record>> {
+    pub fn remove_cascading(&self, kind: Kind, id: &str) -> Option<Arc<Doc>> {
         let removed = self.remove(kind, id)?;
         for dependent in Kind::ALL {
             for (field, target) in dependent.references() {
@@ -225,7 +226,7 @@ impl State {
     }
 
     /// The token record whose secret is `secret`.
-    pub fn token_by_secret(&self, secret: &str) -> Option<Arc<Record>> {
+    pub fn token_by_secret(&self, secret: &str) -> Option<Arc<Doc>> {
         self.by_unique(Kind::Token, secret)
     }
 
@@ -374,12 +375,7 @@ impl Seeded {
             let old_records = self.collections[kind.index()].all();
             let before: HashMap<&str, String> = old_records
                 .iter()
-                .map(|r| {
-                    (
-                        record_id(r),
-                        serde_json::to_string(&**r).unwrap_or_default(),
-                    )
-                })
+                .map(|r| (record_id(r), String::from_utf8_lossy(r.json()).into_owned()))
                 .collect();
             let after: HashSet<&str> = next.records(kind).iter().map(SeedRecord::id).collect();
             let changed: Vec<Record> = next

@@ -4,16 +4,74 @@
 //! and cached from then on. A parsed `serde_json::Map` costs several times its JSON size, so a
 //! 100k-record seed that is mostly never read stays small. Records written at run time are
 //! kept parsed.
+//!
+//! Every record handed out is a [`Doc`]: the record and, once an answer needs it, its JSON
+//! text, written once and then copied into every answer that shows the record unchanged (a
+//! seed record's text is the one it was loaded from).
 
+use std::ops::Deref;
 use std::sync::{Arc, OnceLock};
 
+use bytes::Bytes;
+
 use super::Record;
+
+/// A stored record and, once needed, its JSON text.
+#[derive(Debug)]
+pub struct Doc {
+    record: Record,
+    json: OnceLock<Bytes>,
+}
+
+impl Doc {
+    /// A record whose text is written when first needed.
+    pub fn new(record: Record) -> Self {
+        Self {
+            record,
+            json: OnceLock::new(),
+        }
+    }
+
+    fn with_json(record: Record, json: Bytes) -> Self {
+        Self {
+            record,
+            json: OnceLock::from(json),
+        }
+    }
+
+    /// The record as compact JSON, written once.
+    pub fn json(&self) -> &Bytes {
+        self.json.get_or_init(|| {
+            // Serializing a JSON map cannot fail.
+            Bytes::from(serde_json::to_vec(&self.record).unwrap_or_default())
+        })
+    }
+
+    /// The record itself.
+    pub fn record(&self) -> &Record {
+        &self.record
+    }
+}
+
+impl Deref for Doc {
+    type Target = Record;
+
+    fn deref(&self) -> &Record {
+        &self.record
+    }
+}
+
+impl PartialEq for Doc {
+    fn eq(&self, other: &Self) -> bool {
+        self.record == other.record
+    }
+}
 
 /// One stored record.
 #[derive(Debug, Clone)]
 pub(super) enum Stored {
     /// Parsed and ready.
-    Parsed(Arc<Record>),
+    Parsed(Arc<Doc>),
     /// Compact JSON, parsed on first read.
     Compact(Arc<Compact>),
 }
@@ -21,38 +79,44 @@ pub(super) enum Stored {
 /// A record's JSON text and, once read, its parsed form.
 #[derive(Debug)]
 pub(super) struct Compact {
-    json: Box<str>,
-    parsed: OnceLock<Arc<Record>>,
+    json: Bytes,
+    parsed: OnceLock<Arc<Doc>>,
 }
 
 impl Stored {
     /// A record kept as its compact JSON text (which must encode an object).
     pub(super) fn compact(json: Box<str>) -> Self {
         Stored::Compact(Arc::new(Compact {
-            json,
+            json: Bytes::from(json.into_boxed_bytes()),
             parsed: OnceLock::new(),
         }))
     }
 
     /// The record, parsing it if needed without keeping the parsed form (for scans).
-    pub(super) fn peek(&self) -> Arc<Record> {
+    pub(super) fn peek(&self) -> Arc<Doc> {
         match self {
-            Stored::Compact(compact) if compact.parsed.get().is_none() => {
-                Arc::new(serde_json::from_str(&compact.json).unwrap_or_default())
-            }
+            Stored::Compact(compact) if compact.parsed.get().is_none() => Arc::new(compact.parse()),
             _ => self.record(),
         }
     }
 
     /// The record, parsing (once) if needed.
-    pub(super) fn record(&self) -> Arc<Record> {
+    pub(super) fn record(&self) -> Arc<Doc> {
         match self {
             Stored::Parsed(record) => Arc::clone(record),
-            Stored::Compact(compact) => Arc::clone(compact.parsed.get_or_init(|| {
-                // The text was written by `compact` from a valid map, so it parses.
-                Arc::new(serde_json::from_str(&compact.json).unwrap_or_default())
-            })),
+            Stored::Compact(compact) => {
+                Arc::clone(compact.parsed.get_or_init(|| Arc::new(compact.parse())))
+            }
         }
+    }
+}
+
+impl Compact {
+    /// The record, parsed, with the text it came from as its JSON.
+    fn parse(&self) -> Doc {
+        // The text was written by `compact` from a valid map, so it parses.
+        let record = serde_json::from_slice(&self.json).unwrap_or_default();
+        Doc::with_json(record, self.json.clone())
     }
 }
 
@@ -73,7 +137,13 @@ mod tests {
                 .into_boxed_str(),
         );
         let first = stored.record();
-        assert_eq!(*first, record);
+        assert_eq!(*first.record(), record);
+        assert_eq!(
+            first.json().as_ref(),
+            serde_json::to_string(&record)
+                .unwrap_or_default()
+                .as_bytes()
+        );
         assert!(Arc::ptr_eq(&first, &stored.record()));
     }
 

@@ -1,5 +1,6 @@
 use prodgy_mock::MockServer;
 use reqwest::Method;
+use serde_json::json;
 
 use crate::helpers::*;
 
@@ -119,4 +120,19 @@ async fn a_body_within_the_limit_still_works_after_a_413() {
         )
         .await;
     assert_eq!(fine.status, 201);
+}
+
+#[tokio::test]
+async fn credentials_are_checked_before_the_body() {
+    let app = TestApp::spawn().await;
+    let revoked = "prodgy_AcmeRevokedToken000000000000005";
+    let resp = app
+        .call(
+            Method::POST,
+            "/api/integrations-base",
+            Some(revoked),
+            Some(json!({"title": 5})),
+        )
+        .await;
+    resp.assert_error(401, "Unauthorized");
 }
