@@ -53,7 +53,7 @@ fn check_token(ctx: &Ctx<'_>, req: &Req, trigger: &Record, path: &str) -> Result
 }
 
 /// The active webhook trigger whose `custom_path` is `path`; a bare 404 otherwise.
-fn webhook_trigger(ctx: &Ctx<'_>, path: &str) -> Result<std::sync::Arc<Record>, ApiError> {
+fn webhook_trigger(ctx: &Ctx<'_>, path: &str) -> Result<Arc<Record>, ApiError> {
     let found = ctx.state.collection(Kind::Trigger).find(Scope::All, |t| {
         text(t, "type") == Some("webhook") && text(t, "custom_path") == Some(path)
     });
