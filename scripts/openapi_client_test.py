@@ -24,6 +24,7 @@ WEBHOOK_PATH = "helpdesk-tickets"
 TRIAGE_FLOW = "b0c1d2e3-0001-4a5b-9c6d-500000000001"
 COMPLETED_EXECUTION = "e0c1d2e3-0001-4f5a-8b6c-300000000001"
 SLACK = "e5f6a7b8-0001-4c2d-9e3f-200000000001"
+TEAMS = "e5f6a7b8-0005-4c2d-9e3f-200000000005"
 PASSWORD_GUIDE = "d0c5a1b2-0001-4e3f-9a8b-600000000001"
 ACME_TOKEN_ID = "7d0c5e6f-1111-4a2b-9c3d-000000000001"
 
@@ -307,8 +308,10 @@ def knowledge_get(run):
 
 
 def knowledge_search(run):
-    hits = run.call("knowledge.search", "KnowledgeSearchResponse200", query="password").data
+    page = run.call("knowledge.search", "KnowledgeSearchResponse200", query="password")
+    hits = page.data
     expect(hits and hits[0].document_id == PASSWORD_GUIDE and hits[0].score > 0, f"hits {hits}")
+    expect(page.pagination.total == len(hits) and page.pagination.page_size == 5, f"{page.pagination}")
 
 
 def knowledge_search_post(run):
@@ -330,7 +333,7 @@ def knowledge_delete(run):
 
 
 def transcription_create(run):
-    audio = upload_file("clip.wav", b"RIFF" + bytes(40_000), "audio/wav")
+    audio = upload_file("clip.wav", b"RIFF\x24\x9c\x00\x00WAVEfmt " + bytes(40_000), "audio/wav")
     body = model("TranscriptionCreateBody")(file=audio)
     result = run.call("transcription.create", "TranscriptionCreateResponse200", body=body).data
     expect(result.text and result.language == "en" and result.duration > 0, f"{result}")
@@ -409,7 +412,7 @@ def communicator_event(run):
 
 def communicator_botframework(run):
     body = model("CommunicatorBotframeworkBody")(type_="message")
-    answer = run.call("communicator.botframework", "CommunicatorBotframeworkResponse200", SLACK, body=body)
+    answer = run.call("communicator.botframework", "CommunicatorBotframeworkResponse200", TEAMS, body=body)
     expect(answer.data.type_ == "message", f"{answer.data}")
 
 

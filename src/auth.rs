@@ -153,15 +153,43 @@ pub fn authenticate(
         (Credential::Jwt, _) => Ok(default(false)),
         (Credential::ApiToken(secret), _) => match state.token_by_secret(secret) {
             Some(token) => admit(state, &token, now, req),
-            None if state.retired_secret(secret).is_some() => Err(ApiError::unauthorized(
-                "regenerated token: this secret was replaced by a regeneration and no longer works",
-            )),
+            None if state.retired_secret(secret).is_some() => Err(regenerated()),
             None if mode == AuthMode::Strict => Err(ApiError::unauthorized(
                 "unknown token: strict auth accepts only tokens present in the fixtures or created through /api/api-tokens",
             )),
             None => Ok(default(true)),
         },
     }
+}
+
+/// Checks the credentials of a call that must carry an API token the state knows (a webhook
+/// with `require_token`): the token must be in the fixtures or created through the API, and
+/// usable (not inactive, expired or revoked); the call counts as a use, as any other does.
+/// Unlike [`authenticate`] in lenient mode, unknown tokens and JWTs are refused: a sender
+/// proves itself only with a token its workspace issued.
+pub fn known_token(
+    state: &State,
+    req: Presented<'_>,
+    now: Timestamp,
+) -> Result<Principal, ApiError> {
+    match credential(req.headers)? {
+        Credential::Jwt => Err(ApiError::unauthorized(
+            "malformed credentials: this route needs an API token (prodgy_...), not a JWT",
+        )),
+        Credential::ApiToken(secret) => match state.token_by_secret(secret) {
+            Some(token) => admit(state, &token, now, req),
+            None if state.retired_secret(secret).is_some() => Err(regenerated()),
+            None => Err(ApiError::unauthorized(
+                "unknown token: this route needs an API token the mock knows (from the fixtures or created through /api/api-tokens)",
+            )),
+        },
+    }
+}
+
+fn regenerated() -> ApiError {
+    ApiError::unauthorized(
+        "regenerated token: this secret was replaced by a regeneration and no longer works",
+    )
 }
 
 /// Admits a known token if its status allows it, expiring it first when its time has passed.

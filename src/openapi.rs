@@ -10,8 +10,8 @@ use hyper::{Method, Response, StatusCode};
 use serde_json::{Map, Value, json};
 
 use crate::envelope::{self, Body as ResponseBody};
-use crate::routes::{Access, Answer, Body, OPERATIONS, Operation};
-use crate::schema::{self, Field, Kind, Shape, answers, object_schema};
+use crate::routes::{Access, Answer, Body, OPERATIONS, Operation, Paging};
+use crate::schema::{self, Kind, Shape, answers, object_schema};
 
 /// The document, as JSON.
 pub fn document() -> Value {
@@ -86,16 +86,27 @@ fn operation(op: &Operation) -> Value {
     Value::Object(doc)
 }
 
-/// The paging parameters of every list.
-const PAGING: &[Field] = &[
-    schema::opt("page", schema::Ty::Int { min: 1 }).not_null(),
-    schema::opt("pageSize", schema::Ty::Int { min: 1 })
-        .not_null()
-        .noted("larger than 100 is read as 100"),
-    schema::opt("limit", schema::Ty::Int { min: 1 })
-        .not_null()
-        .noted("a synonym of pageSize"),
-];
+/// The paging parameters of a list paged by `paging`.
+fn paging_parameters(paging: Paging) -> Vec<Value> {
+    let int = || schema::Ty::Int { min: 1 }.json_schema();
+    let described = |text: String| {
+        let mut schema = int();
+        schema["description"] = json!(text);
+        schema
+    };
+    let sizes = format!(
+        "default {}; larger than {} is read as {}",
+        paging.default_size, paging.max_size, paging.max_size
+    );
+    vec![
+        json!({ "name": "page", "in": "query", "required": false,
+                "schema": described("1-based; default 1".into()) }),
+        json!({ "name": "pageSize", "in": "query", "required": false,
+                "schema": described(sizes) }),
+        json!({ "name": "limit", "in": "query", "required": false,
+                "schema": described("a synonym of pageSize".into()) }),
+    ]
+}
 
 fn parameters(op: &Operation) -> Vec<Value> {
     let mut params = Vec::new();
@@ -104,11 +115,7 @@ fn parameters(op: &Operation) -> Vec<Value> {
             json!({ "name": name, "in": "path", "required": true, "schema": { "type": "string" } }),
         );
     }
-    let paging: &[Field] = match op.answer {
-        Answer::List(_) => PAGING,
-        _ => &[],
-    };
-    for field in op.query.iter().chain(paging) {
+    for field in op.query {
         let mut schema = field.ty.json_schema();
         if let (Some(note), Value::Object(map)) = (field.note, &mut schema) {
             map.insert("description".into(), json!(note));
@@ -118,6 +125,9 @@ fn parameters(op: &Operation) -> Vec<Value> {
             "required": field.presence == schema::Presence::Required,
             "schema": schema,
         }));
+    }
+    if let Answer::List(_) = op.answer {
+        params.extend(paging_parameters(op.paging));
     }
     if matches!(op.answer, Answer::Stream) {
         params.push(json!({
@@ -184,10 +194,6 @@ fn responses(op: &Operation) -> Value {
         Answer::List(shape) => json!({
             "description": "One page of the list",
             "content": json_content(envelope(array_of(shape), true)),
-        }),
-        Answer::All(shape) => json!({
-            "description": "Every match",
-            "content": json_content(envelope(array_of(shape), false)),
         }),
     };
     let error = json!({ "description": "Error envelope", "content": json_content(json!({ "$ref": "#/components/schemas/Error" })) });

@@ -94,15 +94,19 @@ pub fn target_product(ctx: &Ctx<'_>, named: Option<&str>) -> Result<Arc<str>, Ap
     })
 }
 
-/// A list reply for `page`, rendering each item with `render`.
-pub fn list(page: Page, request: PageRequest, render: Option<fn(&Record) -> Value>) -> Reply {
-    let total_pages = page.total.div_ceil(request.size.max(1));
-    let pagination = Pagination {
+/// Where page `request` sits in a list of `total` items.
+fn pagination(total: u64, request: PageRequest) -> Pagination {
+    Pagination {
         page: request.page,
         page_size: request.size,
-        total: page.total,
-        total_pages,
-    };
+        total,
+        total_pages: total.div_ceil(request.size.max(1)),
+    }
+}
+
+/// A list reply for `page`, rendering each item with `render`.
+pub fn list(page: Page, request: PageRequest, render: Option<fn(&Record) -> Value>) -> Reply {
+    let pagination = pagination(page.total, request);
     let items = match render {
         None => Payload::Records(page.items),
         Some(render) => page
@@ -118,17 +122,19 @@ pub fn list(page: Page, request: PageRequest, render: Option<fn(&Record) -> Valu
 /// A list reply for `page`, rendering each item with a closure (for responses that depend on
 /// more than the record, such as the clock or usage counters).
 pub fn list_with(page: Page, request: PageRequest, render: impl Fn(&Record) -> Value) -> Reply {
-    let total_pages = page.total.div_ceil(request.size.max(1));
-    let pagination = Pagination {
-        page: request.page,
-        page_size: request.size,
-        total: page.total,
-        total_pages,
-    };
     let items: Vec<Value> = page.items.iter().map(|r| render(r)).collect();
     Reply::List {
         items: items.into(),
-        pagination,
+        pagination: pagination(page.total, request),
+    }
+}
+
+/// A list reply for page `request` of a list of `total` items, whose `items` are already
+/// built (search hits).
+pub fn list_page(items: Vec<Value>, total: u64, request: PageRequest) -> Reply {
+    Reply::List {
+        items: items.into(),
+        pagination: pagination(total, request),
     }
 }
 

@@ -114,15 +114,30 @@ pub enum Body {
 pub enum Answer {
     /// The envelope with one value under `data`.
     One(Shape),
-    /// The envelope with a page of values under `data`, and `pagination`.
+    /// The envelope with a page of values under `data`, and `pagination` (paged as the row's
+    /// [`Paging`] says).
     List(Shape),
-    /// The envelope with every match under `data` (an array), without `pagination`.
-    All(Shape),
     /// A `text/event-stream`.
     Stream,
     /// The envelope with one value, or Slack's bare `{"challenge": …}` answer.
     OrChallenge(Shape),
 }
+
+/// How a list is paged: its page size when the client names none, and the largest one it
+/// serves (larger requests are clamped).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Paging {
+    /// Items per page when neither `pageSize` nor `limit` is sent.
+    pub default_size: u64,
+    /// The largest page size; larger requests are read as this.
+    pub max_size: u64,
+}
+
+/// The paging of every list unless its row says otherwise: 20 items, at most 100.
+pub const PAGES: Paging = Paging {
+    default_size: 20,
+    max_size: 100,
+};
 
 /// One operation.
 #[derive(Debug)]
@@ -145,6 +160,8 @@ pub struct Operation {
     pub body: Body,
     /// The query parameters it reads (lists also read `page`, `pageSize` and `limit`).
     pub query: &'static [Field],
+    /// How its list is paged (lists only).
+    pub paging: Paging,
     /// Its rate-limit class.
     pub class: Class,
     /// Error statuses it may answer beyond those every operation may (400, 401, 404, 413,
@@ -197,6 +214,7 @@ pub const fn op(
         answer,
         body: Body::None,
         query: &[],
+        paging: PAGES,
         class: Class::Standard,
         refusals: &[],
         business_rule: None,
@@ -239,6 +257,12 @@ impl Operation {
     /// Reads these query parameters.
     pub const fn query(mut self, fields: &'static [Field]) -> Self {
         self.query = fields;
+        self
+    }
+
+    /// Pages its list with `paging` instead of [`PAGES`].
+    pub const fn paged(mut self, paging: Paging) -> Self {
+        self.paging = paging;
         self
     }
 

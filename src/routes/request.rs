@@ -36,11 +36,6 @@ pub struct Req {
     pub stream: Mutex<Option<Incoming>>,
 }
 
-/// Default items per page.
-pub const DEFAULT_PAGE_SIZE: u64 = 20;
-/// Largest page size; larger requests are clamped.
-pub const MAX_PAGE_SIZE: u64 = 100;
-
 impl Req {
     /// The request as auth sees it.
     pub fn presented(&self) -> crate::auth::Presented<'_> {
@@ -82,16 +77,18 @@ impl Req {
         }
     }
 
-    /// `page`, `pageSize` and `limit` (a synonym; `pageSize` wins), validated.
+    /// `page`, `pageSize` and `limit` (a synonym; `pageSize` wins), validated, with the
+    /// default and largest page size of the operation's [`Paging`](super::operation::Paging).
     pub fn page(&self) -> Result<PageRequest, ApiError> {
+        let paging = self.route.op.paging;
         let page = self.positive("page")?.unwrap_or(1);
         let size = match (self.positive("pageSize")?, self.positive("limit")?) {
             (Some(size), _) | (None, Some(size)) => size,
-            (None, None) => DEFAULT_PAGE_SIZE,
+            (None, None) => paging.default_size,
         };
         Ok(PageRequest {
             page,
-            size: size.min(MAX_PAGE_SIZE),
+            size: size.min(paging.max_size),
         })
     }
 

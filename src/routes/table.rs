@@ -5,7 +5,7 @@
 
 use hyper::Method;
 
-use super::operation::{Access, Answer, Handler, Operation, op};
+use super::operation::{Access, Answer, Handler, Operation, Paging, op};
 use super::{
     agents, events, integrations, knowledge, tokens, transcription, triggers, webhooks,
     workflow_bases, workflows,
@@ -15,11 +15,10 @@ use crate::schema::answers::{
     TRANSCRIPTION, WEBHOOK_ACCEPTED,
 };
 use crate::schema::{
-    COUNT, DOCUMENT_STATUSES, EXECUTION_STATUSES, Field, Kind, Shape, TOKEN_STATUSES,
-    TRIGGER_TYPES, Ty, opt, req,
+    COUNT, DOCUMENT_STATUSES, EXECUTION_STATUSES, Field, Kind, Shape, TOKEN_STATUSES, Ty, opt, req,
 };
 
-use Answer::{All, List, One, OrChallenge, Stream};
+use Answer::{List, One, OrChallenge, Stream};
 use Handler::{ById, Plain, Streaming};
 
 const AGENT: Shape = Shape::Resource(Kind::Agent);
@@ -115,8 +114,12 @@ const INTEGRATION_UPDATE: &[Field] = &[
     INTEGRATION_FIELDS[2],
     INTEGRATION_FIELDS[3],
 ];
-const SEARCH_LIMIT: Field =
-    opt("limit", Ty::Int { min: 1 }).noted("values above 50 are read as 50");
+/// Search hits come a page at a time: 5 by default, at most 50.
+const HITS: Paging = Paging {
+    default_size: 5,
+    max_size: 50,
+};
+const HIT: Shape = Shape::Built(&SEARCH_HIT);
 const SEARCH_FILTERS: &[Field] = &[
     opt("tags", Ty::Tags),
     opt("source", Ty::Str),
@@ -124,13 +127,15 @@ const SEARCH_FILTERS: &[Field] = &[
 ];
 const SEARCH_BODY: &[Field] = &[
     req("query", Ty::Text).or_alias("q").noted("or q"),
-    SEARCH_LIMIT,
+    opt("limit", Ty::Int { min: 1 })
+        .noted("hits per page (default 5; above 50 is read as 50); a synonym of pageSize"),
+    opt("pageSize", Ty::Int { min: 1 }).noted("hits per page; wins over limit"),
+    opt("page", Ty::Int { min: 1 }).noted("1-based; default 1"),
     opt("filters", Ty::Shape(SEARCH_FILTERS)),
     PRODUCT,
 ];
 const SEARCH_QUERY: &[Field] = &[
     req("query", Ty::Text).or_alias("q").noted("or q"),
-    SEARCH_LIMIT,
     PRODUCT,
     opt("source", Ty::Str),
     opt("language", Ty::Str),
@@ -156,6 +161,10 @@ const RUN_RULES: &str =
     "pause only a running execution, continue only a paused one, stop only one of those two";
 const TOKEN_RULES: &str = "a revoked or expired token cannot be changed";
 const FILE_RULES: &str = "the file name must have a supported extension";
+const AUDIO_RULES: &str =
+    "the file name must have a supported extension and its bytes be a supported audio container";
+/// What `?type=` of the trigger list accepts.
+const TRIGGER_LIST_TYPES: &[&str] = &["manual", "webhook", "schedule", "all"];
 
 /// Every operation, in checklist order.
 pub const OPERATIONS: &[Operation] = &[
@@ -248,14 +257,15 @@ pub const OPERATIONS: &[Operation] = &[
         "triggers.list",
         Method::GET,
         "/api/agent-base/triggers",
-        "List triggers (filters: product_id, agent_base_id, type, is_active)",
+        "List manual triggers (or ?type=webhook, schedule or all)",
         List(TRIGGER),
         Plain(triggers::list),
     )
     .query(&[
         PRODUCT,
         opt("agent_base_id", Ty::Str),
-        opt("type", Ty::OneOf(TRIGGER_TYPES)),
+        opt("type", Ty::OneOf(TRIGGER_LIST_TYPES))
+            .noted("default manual, as documented; all lists every type"),
         ACTIVE,
     ]),
     op(
@@ -480,21 +490,23 @@ pub const OPERATIONS: &[Operation] = &[
         "knowledge.search",
         Method::GET,
         "/api/knowledge-base/search",
-        "Search completed documents (query parameters)",
-        All(Shape::Built(&SEARCH_HIT)),
+        "Search completed documents (query parameters), best first",
+        List(HIT),
         Plain(knowledge::search),
     )
     .query(SEARCH_QUERY)
+    .paged(HITS)
     .strict(),
     op(
         "knowledge.search_post",
         Method::POST,
         "/api/knowledge-base/search",
-        "Search completed documents (JSON body with filters)",
-        All(Shape::Built(&SEARCH_HIT)),
+        "Search completed documents (JSON body with filters), best first",
+        List(HIT),
         Plain(knowledge::search),
     )
     .json(SEARCH_BODY)
+    .paged(HITS)
     .strict(),
     op(
         "knowledge.upload",
@@ -546,10 +558,10 @@ pub const OPERATIONS: &[Operation] = &[
     )
     .form(
         "file",
-        &[opt("language", Ty::Str).noted("two letters, e.g. en")],
+        &[opt("language", Ty::Str).noted("ISO 639-1, e.g. en, pt or es (pt-BR is read as pt)")],
     )
     .strict()
-    .rule(FILE_RULES),
+    .rule(AUDIO_RULES),
     op(
         "transcription.create_alias",
         Method::POST,
@@ -560,10 +572,10 @@ pub const OPERATIONS: &[Operation] = &[
     )
     .form(
         "file",
-        &[opt("language", Ty::Str).noted("two letters, e.g. en")],
+        &[opt("language", Ty::Str).noted("ISO 639-1, e.g. en, pt or es (pt-BR is read as pt)")],
     )
     .strict()
-    .rule(FILE_RULES),
+    .rule(AUDIO_RULES),
     op(
         "tokens.create",
         Method::POST,
@@ -671,7 +683,8 @@ pub const OPERATIONS: &[Operation] = &[
         opt("challenge", Ty::Str),
         opt("event", Ty::Any),
     ])
-    .access(Access::Platform),
+    .access(Access::Platform)
+    .rule("only an active Slack or Google Chat integration receives these events"),
     op(
         "communicator.botframework",
         Method::POST,
@@ -681,7 +694,8 @@ pub const OPERATIONS: &[Operation] = &[
         ById(webhooks::botframework),
     )
     .json(&[opt("type", Ty::Str), opt("text", Ty::Any)])
-    .access(Access::Platform),
+    .access(Access::Platform)
+    .rule("only an active Microsoft Teams integration receives activities"),
 ];
 
 #[cfg(test)]

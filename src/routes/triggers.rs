@@ -2,16 +2,16 @@
 
 use serde_json::Value;
 
-use super::common::{list as list_reply, one_of, owner, product_scope, text, visible};
+use super::common::{list as list_reply, owner, product_scope, text, visible};
 use super::request::Fields;
 use super::{Ctx, Req, launch};
 use crate::envelope::Reply;
 use crate::error::ApiError;
-use crate::schema::TRIGGER_TYPES;
 use crate::store::{Kind, Record, Scope};
 
-/// `GET /api/agent-base/triggers`: the caller's triggers, filtered by `product_id`,
-/// `agent_base_id`, `type` and `is_active`.
+/// `GET /api/agent-base/triggers`: the caller's manual triggers, as documented ("list manual
+/// triggers"), or those of the type `?type=` names (`all` for every type); filtered by
+/// `product_id`, `agent_base_id` and `is_active`.
 pub fn list(ctx: &Ctx<'_>, req: &Req) -> Result<Reply, ApiError> {
     let request = req.page()?;
     let product = product_scope(ctx, req.query_nonempty("product_id"))?;
@@ -19,7 +19,11 @@ pub fn list(ctx: &Ctx<'_>, req: &Req) -> Result<Reply, ApiError> {
     if let Some(agent) = agent {
         visible(ctx, Kind::Agent, agent)?;
     }
-    let kind = one_of(req, "type", TRIGGER_TYPES)?;
+    // The row has checked `type` against manual, webhook, schedule and all.
+    let kind = match req.query_nonempty("type").unwrap_or("manual") {
+        "all" => None,
+        kind => Some(kind),
+    };
     let active = req.query_bool("is_active")?;
     let keep = |r: &Record| {
         product

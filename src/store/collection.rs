@@ -37,11 +37,13 @@ pub struct PageRequest {
 }
 
 impl PageRequest {
-    fn offset(self) -> usize {
+    /// How many items come before this page.
+    pub fn offset(self) -> usize {
         usize::try_from(self.page.saturating_sub(1).saturating_mul(self.size)).unwrap_or(usize::MAX)
     }
 
-    fn size(self) -> usize {
+    /// Items per page, as a `usize`.
+    pub fn size(self) -> usize {
         usize::try_from(self.size).unwrap_or(usize::MAX)
     }
 }

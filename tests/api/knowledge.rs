@@ -7,12 +7,12 @@ use serde_json::{Value, json};
 
 use crate::helpers::*;
 
-const PASSWORD_GUIDE: &str = "d0c5a1b2-0001-4e3f-9a8b-600000000001";
-const REFUND_POLICY: &str = "d0c5a1b2-0002-4e3f-9a8b-600000000002";
-const SYNC_NOTES: &str = "d0c5a1b2-0003-4e3f-9a8b-600000000003";
-const GLOBEX_ICP: &str = "d0c5a1b2-0004-4e3f-9a8b-600000000004";
+pub const PASSWORD_GUIDE: &str = "d0c5a1b2-0001-4e3f-9a8b-600000000001";
+pub const REFUND_POLICY: &str = "d0c5a1b2-0002-4e3f-9a8b-600000000002";
+pub const SYNC_NOTES: &str = "d0c5a1b2-0003-4e3f-9a8b-600000000003";
+pub const GLOBEX_ICP: &str = "d0c5a1b2-0004-4e3f-9a8b-600000000004";
 
-fn file(name: &str, bytes: impl Into<Vec<u8>>, mime: Option<&str>) -> Part {
+pub fn file(name: &str, bytes: impl Into<Vec<u8>>, mime: Option<&str>) -> Part {
     let part = Part::bytes(bytes.into()).file_name(name.to_owned());
     match mime {
         Some(mime) => part.mime_str(mime).expect("valid mime"),
@@ -20,7 +20,7 @@ fn file(name: &str, bytes: impl Into<Vec<u8>>, mime: Option<&str>) -> Part {
     }
 }
 
-async fn upload(app: &TestApp, path: &str, form: Form) -> Resp {
+pub async fn upload(app: &TestApp, path: &str, form: Form) -> Resp {
     let request = app
         .client
         .post(app.url(path))
@@ -29,19 +29,19 @@ async fn upload(app: &TestApp, path: &str, form: Form) -> Resp {
     Resp::read(request.send().await.expect("sent")).await
 }
 
-async fn search(app: &TestApp, query: &str) -> Resp {
+pub async fn search(app: &TestApp, query: &str) -> Resp {
     app.get(&format!("/api/knowledge-base/search?{query}"))
         .await
 }
 
-fn hit_ids(resp: &Resp) -> Vec<&str> {
+pub fn hit_ids(resp: &Resp) -> Vec<&str> {
     resp.body["data"]
         .as_array()
         .map(|a| a.iter().filter_map(|h| h["document_id"].as_str()).collect())
         .unwrap_or_default()
 }
 
-fn advance(app: &TestApp, secs: u64) {
+pub fn advance(app: &TestApp, secs: u64) {
     app.server.clock().advance(Duration::from_secs(secs));
 }
 
@@ -136,13 +136,16 @@ async fn the_alias_path_accepts_uploads_and_binary_formats_are_stored_but_not_in
     let app = TestApp::spawn().await;
     let form = Form::new().part(
         "file",
-        file("Report.PDF", b"%PDF-1.4 zephyrine".to_vec(), None),
+        file("Report.XLSX", b"PK\x03\x04 zephyrine".to_vec(), None),
     );
     let created = upload(&app, "/api/knowledge-base", form).await;
     assert_eq!(created.status, 201, "{}", created.text);
-    assert_eq!(created.body["data"]["file_type"], "pdf");
-    assert_eq!(created.body["data"]["name"], "Report.PDF");
+    assert_eq!(created.body["data"]["file_type"], "xlsx");
+    assert_eq!(created.body["data"]["name"], "Report.XLSX");
     advance(&app, 10);
+    let id = created.body["data"]["id"].as_str().expect("id");
+    let stored = app.get(&format!("/api/knowledge-base/{id}")).await;
+    assert_eq!(stored.body["data"]["status"], "completed");
     assert!(hit_ids(&search(&app, "q=zephyrine").await).is_empty());
     let markdown = Form::new()
         .part(

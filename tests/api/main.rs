@@ -12,6 +12,8 @@ mod faults;
 mod fixtures;
 mod integrations;
 mod knowledge;
+mod knowledge_files;
+mod knowledge_search;
 mod live_fixtures;
 mod namespaces;
 mod openapi;

@@ -20,7 +20,7 @@ async fn execute(app: &TestApp, body: serde_json::Value) -> Resp {
 #[tokio::test]
 async fn listing_triggers_shows_only_the_callers_product() {
     let app = TestApp::spawn().await;
-    let acme = app.get("/api/agent-base/triggers").await;
+    let acme = app.get("/api/agent-base/triggers?type=all").await;
     assert_eq!(acme.status, 200, "{}", acme.text);
     assert_eq!(acme.ids().len(), 7);
     assert!(!acme.ids().contains(&QUALIFY_LEAD));
@@ -28,7 +28,7 @@ async fn listing_triggers_shows_only_the_callers_product() {
     let globex = app
         .call(
             Method::GET,
-            "/api/agent-base/triggers",
+            "/api/agent-base/triggers?type=all",
             Some(GLOBEX_TOKEN),
             None,
         )
@@ -38,30 +38,68 @@ async fn listing_triggers_shows_only_the_callers_product() {
 }
 
 #[tokio::test]
+async fn the_trigger_list_shows_manual_triggers_unless_a_type_is_asked_for() {
+    let app = TestApp::spawn().await;
+    let manual = [
+        TRIAGE_NOW,
+        "f1a2b3c4-0003-4d5e-8f60-400000000003",
+        PAUSED_MANUAL,
+        REVIEW_NOW,
+    ];
+    let listed = app.get("/api/agent-base/triggers").await;
+    assert_eq!(listed.ids(), manual, "as documented: list manual triggers");
+    assert_eq!(listed.body["pagination"]["total"], 4);
+    assert_eq!(
+        app.get("/api/agent-base/triggers?type=manual").await.ids(),
+        manual
+    );
+    assert_eq!(
+        app.get("/api/agent-base/triggers?type=webhook").await.ids(),
+        [HELPDESK_WEBHOOK, "f1a2b3c4-0008-4d5e-8f60-400000000008"]
+    );
+    assert_eq!(
+        app.get("/api/agent-base/triggers?type=schedule")
+            .await
+            .ids(),
+        ["f1a2b3c4-0004-4d5e-8f60-400000000004"]
+    );
+    assert_eq!(
+        app.get("/api/agent-base/triggers?type=").await.ids(),
+        manual,
+        "an empty type is no type"
+    );
+    let globex = app
+        .call(
+            Method::GET,
+            "/api/agent-base/triggers",
+            Some(GLOBEX_TOKEN),
+            None,
+        )
+        .await;
+    assert_eq!(globex.ids(), [QUALIFY_LEAD]);
+}
+
+#[tokio::test]
 async fn trigger_lists_filter_by_agent_type_activity_and_page() {
     let app = TestApp::spawn().await;
-    let manual = app.get("/api/agent-base/triggers?type=manual").await;
-    assert_eq!(
-        manual.ids(),
-        [
-            TRIAGE_NOW,
-            "f1a2b3c4-0003-4d5e-8f60-400000000003",
-            PAUSED_MANUAL,
-            REVIEW_NOW
-        ]
-    );
     let triage = app
         .get(&format!(
             "/api/agent-base/triggers?agent_base_id={TRIAGE}&is_active=false"
         ))
         .await;
+    assert_eq!(triage.ids(), [PAUSED_MANUAL]);
+    let every_type = app
+        .get(&format!(
+            "/api/agent-base/triggers?agent_base_id={TRIAGE}&is_active=false&type=all"
+        ))
+        .await;
     assert_eq!(
-        triage.ids(),
+        every_type.ids(),
         [PAUSED_MANUAL, "f1a2b3c4-0008-4d5e-8f60-400000000008"]
     );
     let own = app
         .get(&format!(
-            "/api/agent-base/triggers?product_id={ACME}&pageSize=2&page=2"
+            "/api/agent-base/triggers?product_id={ACME}&type=all&pageSize=2&page=2"
         ))
         .await;
     assert_eq!(own.ids().len(), 2);

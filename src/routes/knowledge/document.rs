@@ -2,10 +2,11 @@
 //! response shape.
 //!
 //! A document is `uploading` while its bytes stream in. Once the body is complete it is
-//! `processing` for [`PROCESSING`], then `embedding` for [`EMBEDDING`], then `completed`. The
-//! status is settled on read from `uploaded_at` and the server clock, so advancing the clock
-//! moves every document along without a background task. Records without `uploaded_at`
-//! (fixtures) keep the status they were given.
+//! `processing` for [`PROCESSING`], then `embedding` for [`EMBEDDING`], then `completed`; a
+//! file whose text could not be extracted ends `failed` instead, when processing ends, with
+//! its `failure_reason` (null until then). The status is settled on read from `uploaded_at`
+//! and the server clock, so advancing the clock moves every document along without a
+//! background task. Records without `uploaded_at` (fixtures) keep the status they were given.
 
 use std::time::Duration;
 
@@ -46,7 +47,8 @@ pub const FORMATS: &[Format] = &[
 
 const MARKDOWN: &[&str] = &["text/markdown", "text/x-markdown", "text/plain"];
 
-/// Formats whose bytes are indexed as text for search.
+/// Formats whose bytes are indexed as text for search (PDF and DOCX text is extracted, see
+/// `extract`).
 pub const TEXT_FORMATS: &[&str] = &["txt", "md", "markdown", "csv", "tsv", "json", "xml"];
 
 const fn fmt(ext: &'static str, types: &'static [&'static str]) -> Format {
@@ -71,6 +73,8 @@ pub fn settle(record: &Record, now: Timestamp) -> (&str, u64) {
     let share = |part: Duration, of: Duration| (part.as_millis() * 100 / of.as_millis()) as u64;
     if elapsed < PROCESSING {
         ("processing", 10 + share(elapsed, PROCESSING) * 40 / 100)
+    } else if failure(record).is_some() {
+        ("failed", 50)
     } else if elapsed < PROCESSING + EMBEDDING {
         (
             "embedding",
@@ -81,10 +85,17 @@ pub fn settle(record: &Record, now: Timestamp) -> (&str, u64) {
     }
 }
 
-/// The response shape: the record with its settled status and without the indexed text.
+/// Why the document's processing failed, when it did (or will, once processing ends).
+fn failure(record: &Record) -> Option<&str> {
+    record.get("failure_reason").and_then(Value::as_str)
+}
+
+/// The response shape: the record with its settled status, its `failure_reason` once it has
+/// failed (null before), and without the indexed text.
 pub fn render(record: &Record, now: Timestamp) -> Value {
     let (status, progress) = settle(record, now);
-    let (status, progress) = (status.to_owned(), progress);
+    let reason = failure(record).filter(|_| status == "failed");
+    let (status, progress, reason) = (status.to_owned(), progress, reason.map(str::to_owned));
     let mut out: Map<String, Value> = record
         .iter()
         .filter(|(k, _)| k.as_str() != "content")
@@ -92,6 +103,7 @@ pub fn render(record: &Record, now: Timestamp) -> Value {
         .collect();
     out.insert("status".into(), json!(status));
     out.insert("progress".into(), json!(progress));
+    out.insert("failure_reason".into(), json!(reason));
     Value::Object(out)
 }
 
@@ -135,6 +147,20 @@ mod tests {
         assert_eq!(at(1.0), ("processing", 30));
         assert_eq!(at(2.0), ("embedding", 50));
         assert_eq!(at(5.0), ("completed", 100));
+    }
+
+    #[test]
+    fn an_unparseable_document_fails_when_processing_ends() {
+        let t0 = Timestamp::parse("2026-03-05T14:30:00Z").expect("valid");
+        let record = json!({"status": "processing", "uploaded_at": "2026-03-05T14:30:00Z",
+                            "failure_reason": "the file is not a PDF document"});
+        let record = record.as_object().cloned().unwrap_or_default();
+        let at = |secs: u64| render(&record, t0.plus(Duration::from_secs(secs)));
+        assert_eq!(at(1)["status"], "processing");
+        assert_eq!(at(1)["failure_reason"], Value::Null);
+        assert_eq!(at(2)["status"], "failed");
+        assert_eq!(at(2)["failure_reason"], "the file is not a PDF document");
+        assert_eq!(at(60)["progress"], 50);
     }
 
     #[test]

@@ -1,9 +1,12 @@
 //! Knowledge base (`/api/knowledge-base`): upload, list, get, delete and search documents.
 //!
-//! Uploads stream through [`multipart`](super::multipart) with the configured upload limit.
-//! Search scores the text of completed documents of the caller's product (see `search`).
+//! Uploads stream through [`multipart`](super::multipart) with the configured upload limit;
+//! their text is extracted at once (`extract`) and the document then moves through the
+//! pipeline on the server clock (`document`). Search scores the name, tags and text of
+//! completed documents of the caller's product (`search`) and answers a page of hits.
 
 mod document;
+mod extract;
 mod query;
 mod search;
 
@@ -11,8 +14,8 @@ use hyper::StatusCode;
 use serde_json::{Value, json};
 
 use super::common::{
-    delete_visible, list_with, object, one_of, product_scope, store_new, target_product, text,
-    visible,
+    delete_visible, list_page, list_with, object, one_of, product_scope, store_new, target_product,
+    text, visible,
 };
 use super::multipart::{self, FileHead, FormSpec};
 use super::{Ctx, Req, operation};
@@ -20,7 +23,8 @@ use crate::envelope::Reply;
 use crate::error::ApiError;
 use crate::schema::DOCUMENT_STATUSES;
 use crate::store::{Kind, Record, Scope, State};
-use document::{FORMATS, TEXT_FORMATS, hit_metadata, render, settle, split_tags};
+use document::{FORMATS, hit_metadata, render, settle, split_tags};
+use extract::Extracted;
 
 /// `GET /api/knowledge-base` with `product_id`, `source`, `tag`, `status` and paging.
 pub fn list_all(ctx: &Ctx<'_>, req: &Req) -> Result<Reply, ApiError> {
@@ -99,6 +103,7 @@ async fn upload_form(ctx: &Ctx<'_>, req: &Req) -> Result<Reply, ApiError> {
                 "size_bytes": 0,
                 "status": "uploading",
                 "progress": 0,
+                "failure_reason": null,
                 "metadata": {"source": null, "subject": null, "language": null, "tags": []},
                 "created_at": started,
             });
@@ -116,9 +121,11 @@ async fn upload_form(ctx: &Ctx<'_>, req: &Req) -> Result<Reply, ApiError> {
             "field 'language' must be a language tag such as en-US or pt-BR, got '{bad}'"
         )));
     }
-    let content = TEXT_FORMATS
-        .contains(&form.head.format.ext)
-        .then(|| String::from_utf8_lossy(&form.bytes).into_owned());
+    let (content, failure) = match extracted(form.head.format.ext, form.bytes.clone()).await {
+        Extracted::Text(text) => (text, None),
+        Extracted::Unindexed => (String::new(), None),
+        Extracted::Failed(reason) => (String::new(), Some(reason)),
+    };
     let id = pending.id.clone().unwrap_or_default();
     let now = ctx.clock.now();
     let changes = json!({
@@ -128,13 +135,14 @@ async fn upload_form(ctx: &Ctx<'_>, req: &Req) -> Result<Reply, ApiError> {
         "size_bytes": form.bytes.len(),
         "status": "processing",
         "progress": 10,
+        "failure_reason": failure,
         "metadata": {
             "source": form.field("source"),
             "subject": form.field("subject"),
             "language": language,
             "tags": form.field("tags").map(split_tags).unwrap_or_default(),
         },
-        "content": content.unwrap_or_default(),
+        "content": content,
         "uploaded_at": now.to_string(),
     });
     let updated = ctx
@@ -154,6 +162,18 @@ async fn upload_form(ctx: &Ctx<'_>, req: &Req) -> Result<Reply, ApiError> {
     ))
 }
 
+/// The text of an uploaded file. PDF and DOCX are parsed on a blocking thread, so a large
+/// file does not hold up the async workers; a parser that panics on a hostile file fails the
+/// document instead of the request.
+async fn extracted(ext: &'static str, bytes: bytes::Bytes) -> Extracted {
+    if !extract::is_parsed(ext) {
+        return extract::extract(ext, &bytes);
+    }
+    tokio::task::spawn_blocking(move || extract::extract(ext, &bytes))
+        .await
+        .unwrap_or_else(|_| Extracted::Failed(format!("the {ext} file could not be parsed")))
+}
+
 fn valid_language(tag: &str) -> bool {
     tag.len() <= 35
         && tag
@@ -161,7 +181,8 @@ fn valid_language(tag: &str) -> bool {
             .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_alphanumeric()))
 }
 
-/// `GET` and `POST /api/knowledge-base/search`: completed documents of the product, by score.
+/// `GET` and `POST /api/knowledge-base/search`: a page of the completed documents of the
+/// product that match, best first.
 pub fn search(ctx: &Ctx<'_>, req: &Req) -> Result<Reply, ApiError> {
     let params = query::parse(req)?;
     let product = product_scope(ctx, params.product.as_deref())?;
@@ -181,24 +202,51 @@ pub fn search(ctx: &Ctx<'_>, req: &Req) -> Result<Reply, ApiError> {
             && (params.tags.is_empty() || params.tags.iter().any(|t| has_tag(r, t)))
     });
     let terms = search::terms(&params.query);
-    let texts: Vec<&str> = candidates
+    let texts: Vec<String> = candidates.iter().map(|r| searched(r)).collect();
+    let docs: Vec<search::Doc<'_>> = candidates
         .iter()
-        .map(|r| text(r, "content").unwrap_or_default())
+        .zip(&texts)
+        .map(|(r, text)| search::Doc {
+            text,
+            language: search::stemmer_for(meta_str(r, "language")),
+        })
         .collect();
-    let hits: Vec<Value> = search::rank(&terms, &texts)
-        .into_iter()
-        .take(usize::try_from(params.limit).unwrap_or(usize::MAX))
-        .map(|(i, score)| {
+    let ranked = search::rank(&terms, &docs);
+    let request = params.page;
+    let hits: Vec<Value> = ranked
+        .iter()
+        .skip(request.offset())
+        .take(request.size())
+        .map(|&(i, score)| {
             let record = &candidates[i];
+            let content = text(record, "content").unwrap_or_default();
             json!({
                 "document_id": text(record, "id"),
-                "content": search::snippet(texts[i], &terms),
+                "content": search::snippet(content, &terms, docs[i].language),
                 "score": score,
                 "metadata": hit_metadata(record),
             })
         })
         .collect();
-    Ok(Reply::ok(hits))
+    Ok(list_page(hits, ranked.len() as u64, request))
+}
+
+/// What search reads of a document: its name, its tags and its text, as one text.
+fn searched(record: &Record) -> String {
+    let name = text(record, "name").unwrap_or_default();
+    let tags = record
+        .get("metadata")
+        .and_then(|m| m.get("tags"))
+        .and_then(Value::as_array)
+        .map(|tags| {
+            tags.iter()
+                .filter_map(Value::as_str)
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .unwrap_or_default();
+    let content = text(record, "content").unwrap_or_default();
+    format!("{name}\n{tags}\n{content}")
 }
 
 fn meta_str<'a>(record: &'a Record, key: &str) -> Option<&'a str> {

@@ -1,5 +1,9 @@
 //! The parameters of a knowledge-base search, from the query string (GET) or a JSON body
 //! (POST), validated with 400s that name the field.
+//!
+//! Hits come a page at a time, as every list does (`page`, `pageSize`, and `limit` as its
+//! synonym), with the row's paging (5 hits by default, at most 50). A POST reads them from its
+//! body, or from the query string when the body has none.
 
 use hyper::Method;
 use serde_json::{Map, Value};
@@ -8,18 +12,14 @@ use super::super::request::Fields;
 use super::Req;
 use super::document::split_tags;
 use crate::error::ApiError;
-
-/// Default number of search results.
-pub const DEFAULT_LIMIT: u64 = 5;
-/// Largest number of search results; larger requests are clamped.
-pub const MAX_LIMIT: u64 = 50;
+use crate::store::PageRequest;
 
 /// A search request, from the query string (GET) or a JSON body (POST).
 pub struct Search {
     /// The search text, trimmed.
     pub query: String,
-    /// Most hits to return.
-    pub limit: u64,
+    /// Which page of hits to return.
+    pub page: PageRequest,
     /// The product named, if any.
     pub product: Option<String>,
     /// Only documents from this source.
@@ -33,7 +33,7 @@ pub struct Search {
 /// The search of `req`: a JSON body for POST, the query string otherwise.
 pub fn parse(req: &Req) -> Result<Search, ApiError> {
     if req.route.op.method == Method::POST {
-        from_body(&req.json()?)
+        from_body(req, &req.json()?)
     } else {
         from_query(req)
     }
@@ -41,14 +41,7 @@ pub fn parse(req: &Req) -> Result<Search, ApiError> {
 
 fn from_query(req: &Req) -> Result<Search, ApiError> {
     let query = req.query("query").or_else(|| req.query("q"));
-    let limit = match req.query("limit") {
-        None => None,
-        Some(raw) => Some(raw.parse::<u64>().ok().filter(|n| *n >= 1).ok_or_else(|| {
-            ApiError::bad_request(format!(
-                "query parameter 'limit' must be a whole number from 1 to {MAX_LIMIT}, got '{raw}'"
-            ))
-        })?),
-    };
+    let page = req.page()?;
     let tags = req
         .query_nonempty("tags")
         .or_else(|| req.query_nonempty("tag"))
@@ -56,7 +49,7 @@ fn from_query(req: &Req) -> Result<Search, ApiError> {
         .unwrap_or_default();
     Ok(Search {
         query: required_query(query)?,
-        limit: limit.unwrap_or(DEFAULT_LIMIT).min(MAX_LIMIT),
+        page,
         product: req.query_nonempty("product_id").map(str::to_owned),
         source: req.query_nonempty("source").map(str::to_owned),
         language: req.query_nonempty("language").map(str::to_owned),
@@ -64,20 +57,19 @@ fn from_query(req: &Req) -> Result<Search, ApiError> {
     })
 }
 
-fn from_body(body: &Map<String, Value>) -> Result<Search, ApiError> {
+fn from_body(req: &Req, body: &Map<String, Value>) -> Result<Search, ApiError> {
     let query = match body.opt_str("query")? {
         Some(q) => Some(q),
         None => body.opt_str("q")?,
     };
-    let limit = match body.get("limit") {
-        None | Some(Value::Null) => DEFAULT_LIMIT,
-        // 1.0 is the integer 1 in JSON (and JSON Schema), so a whole float counts.
-        Some(v) => v
-            .as_u64()
-            .or_else(|| whole(v.as_f64()?))
-            .filter(|n| *n >= 1)
-            .ok_or_else(|| ApiError::invalid_field("limit", "a whole number from 1 to 50"))?
-            .min(MAX_LIMIT),
+    let from_query = req.page()?;
+    let size = match positive(body, "pageSize")? {
+        Some(size) => Some(size),
+        None => positive(body, "limit")?,
+    };
+    let page = PageRequest {
+        page: positive(body, "page")?.unwrap_or(from_query.page),
+        size: size.map_or(from_query.size, |s| s.min(req.route.op.paging.max_size)),
     };
     let filters = body.opt_object("filters")?.cloned().unwrap_or_default();
     let tags = match filters.get("tags") {
@@ -103,12 +95,26 @@ fn from_body(body: &Map<String, Value>) -> Result<Search, ApiError> {
     };
     Ok(Search {
         query: required_query(query)?,
-        limit,
+        page,
         product: body.opt_str("product_id")?.map(str::to_owned),
         source: filter("source")?,
         language: filter("language")?,
         tags,
     })
+}
+
+/// The body's `name`, a whole number of at least 1 when sent (400 otherwise).
+fn positive(body: &Map<String, Value>, name: &str) -> Result<Option<u64>, ApiError> {
+    match body.get(name) {
+        None | Some(Value::Null) => Ok(None),
+        // 1.0 is the integer 1 in JSON (and JSON Schema), so a whole float counts.
+        Some(v) => v
+            .as_u64()
+            .or_else(|| whole(v.as_f64()?))
+            .filter(|n| *n >= 1)
+            .map(Some)
+            .ok_or_else(|| ApiError::invalid_field(name, "a whole number of at least 1")),
+    }
 }
 
 /// `f` as a whole number, when it is one that fits a `u64` (`u64::MAX as f64` is 2^64).
