@@ -318,3 +318,18 @@ async fn fake_values_differ_between_executions_and_repeat_within_one() {
     assert_eq!(one["output"]["b"], format!("Call {name}"));
     assert_ne!(one["output"]["a"], two["output"]["a"]);
 }
+
+#[tokio::test]
+async fn a_new_workflow_base_shows_its_template_or_null() {
+    let app = TestApp::spawn().await;
+    let bare = app
+        .send(Method::POST, "/api/workflow-base", json!({"name": "Bare"}))
+        .await;
+    assert_eq!(bare.status, 201, "{}", bare.text);
+    assert_eq!(bare.body["data"]["output_template"], Value::Null);
+    let body = json!({"name": "Echo too", "output_template": "{{input}}"});
+    let echo = app.send(Method::POST, "/api/workflow-base", body).await;
+    let id = echo.body["data"]["id"].as_str().expect("id");
+    let done = finished(&app, json!({"workflow_base_id": id, "input": {"a": [1]}})).await;
+    assert_eq!(done["output"], json!({"a": [1]}));
+}
