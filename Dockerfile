@@ -5,8 +5,6 @@ COPY Cargo.toml Cargo.lock ./
 COPY src ./src
 COPY fixtures ./fixtures
 COPY scenarios ./scenarios
-# The workspace lists the benchmark baseline as a member; cargo needs its manifest to resolve.
-COPY bench/baseline ./bench/baseline
 # No symbol table in the shipped binary (as in the wheel and npm packages): a smaller image.
 ENV CARGO_PROFILE_RELEASE_STRIP=symbols
 RUN cargo build --release --locked --bin prodgy-mock

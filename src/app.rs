@@ -13,6 +13,7 @@ use crate::config::Settings;
 use crate::date::DateHeader;
 use crate::journal::Journal;
 use crate::namespace::Namespaces;
+use crate::ratelimit::RateLimit;
 use crate::routes::ApiRouter;
 use crate::scenario::{Catalog, Scenario, Scenarios};
 
@@ -57,6 +58,9 @@ pub struct App {
     pub in_flight: AtomicUsize,
     /// Milliseconds since `started` when the last request finished.
     pub last_activity_ms: AtomicI64,
+    /// The documented rate limits, compiled: counted on every operation under `--faithful`,
+    /// and the source of the headers of an injected 429.
+    pub documented_limit: Arc<RateLimit>,
 }
 
 impl App {
@@ -69,6 +73,7 @@ impl App {
         scenarios: Scenarios,
     ) -> Self {
         let journal = Journal::new(settings.journal_size);
+        let documented_limit = Arc::new(RateLimit::documented(&router));
         Self {
             settings,
             router,
@@ -81,7 +86,14 @@ impl App {
             started: Instant::now(),
             in_flight: AtomicUsize::new(0),
             last_activity_ms: AtomicI64::new(0),
+            documented_limit,
         }
+    }
+
+    /// The limits every operation counts against when no active scenario sets its own: the
+    /// documented ones under `--faithful`, none otherwise.
+    pub fn faithful_limit(&self) -> Option<&Arc<RateLimit>> {
+        self.settings.faithful.then_some(&self.documented_limit)
     }
 
     /// Puts one namespace, or all, back to the seed: with it go its journal entries, scenario

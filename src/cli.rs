@@ -58,6 +58,10 @@ pub struct Cli {
     #[arg(long, env = "PRODGY_MOCK_AUTH", value_enum, default_value_t = AuthMode::Lenient)]
     pub auth: AuthMode,
 
+    /// Behave like the real API: strict auth and the documented rate limits on every route.
+    #[arg(long, env = "PRODGY_MOCK_FAITHFUL", value_parser = BoolishValueParser::new())]
+    pub faithful: bool,
+
     /// Log format on stderr.
     #[arg(long, env = "PRODGY_MOCK_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
@@ -210,6 +214,7 @@ impl Cli {
             header_timeout: self.header_timeout,
             max_namespaces: self.max_namespaces,
             cors: self.cors == Switch::On,
+            faithful: self.faithful,
         })
     }
 }

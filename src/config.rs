@@ -69,6 +69,20 @@ pub struct Settings {
     pub max_namespaces: usize,
     /// Whether CORS preflights are answered and responses allow any origin.
     pub cors: bool,
+    /// Production-like behaviour at once: strict auth and the documented rate limits on
+    /// every operation (a scenario may still add rules, or set limits of its own).
+    pub faithful: bool,
+}
+
+impl Settings {
+    /// How credentials are checked: strict under `faithful`, else as set.
+    pub fn auth_mode(&self) -> AuthMode {
+        if self.faithful {
+            AuthMode::Strict
+        } else {
+            self.auth
+        }
+    }
 }
 
 /// The default body limit: 25 MiB.
@@ -102,6 +116,7 @@ impl Default for Settings {
             header_timeout: DEFAULT_HEADER_TIMEOUT,
             max_namespaces: DEFAULT_MAX_NAMESPACES,
             cors: true,
+            faithful: false,
         }
     }
 }

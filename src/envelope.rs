@@ -5,13 +5,12 @@
 //! API reference fixes.
 
 use std::borrow::Cow;
-use std::convert::Infallible;
 use std::io;
 use std::sync::Arc;
 
 use bytes::Bytes;
+use http_body_util::BodyExt;
 use http_body_util::combinators::UnsyncBoxBody;
-use http_body_util::{BodyExt, Full};
 use hyper::header::{ALLOW, CONTENT_TYPE, HeaderValue};
 use hyper::{Response, StatusCode};
 use serde::Serialize;
@@ -20,8 +19,86 @@ use serde_json::Value;
 use crate::error::ApiError;
 use crate::store::Record;
 
-/// The body type of every response the mock sends.
-pub type Body = UnsyncBoxBody<Bytes, io::Error>;
+/// The body of every response the mock sends: bytes it knows whole (every envelope, so the
+/// journal can keep a copy and no box is allocated), or a stream (events, faults).
+pub enum Body {
+    /// The whole body, until it is sent.
+    Full(Option<Bytes>),
+    /// A body produced as it is sent.
+    Stream(UnsyncBoxBody<Bytes, io::Error>),
+}
+
+impl Body {
+    /// A body of these bytes.
+    pub fn full(bytes: impl Into<Bytes>) -> Self {
+        Body::Full(Some(bytes.into()))
+    }
+
+    /// A streamed body.
+    pub fn stream<B>(body: B) -> Self
+    where
+        B: hyper::body::Body<Data = Bytes, Error = io::Error> + Send + 'static,
+    {
+        Body::Stream(body.boxed_unsync())
+    }
+
+    /// The bytes, when the body is known whole and not yet sent.
+    pub fn bytes(&self) -> Option<&Bytes> {
+        match self {
+            Body::Full(bytes) => bytes.as_ref(),
+            Body::Stream(_) => None,
+        }
+    }
+}
+
+impl std::fmt::Debug for Body {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Body::Full(bytes) => write!(
+                f,
+                "Body::Full({} bytes)",
+                bytes.as_ref().map_or(0, Bytes::len)
+            ),
+            Body::Stream(_) => f.write_str("Body::Stream"),
+        }
+    }
+}
+
+impl hyper::body::Body for Body {
+    type Data = Bytes;
+    type Error = io::Error;
+
+    fn poll_frame(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<hyper::body::Frame<Bytes>, io::Error>>> {
+        match self.get_mut() {
+            Body::Full(bytes) => std::task::Poll::Ready(
+                bytes
+                    .take()
+                    .filter(|b| !b.is_empty())
+                    .map(|b| Ok(hyper::body::Frame::data(b))),
+            ),
+            Body::Stream(body) => std::pin::Pin::new(body).poll_frame(cx),
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        match self {
+            Body::Full(bytes) => bytes.as_ref().is_none_or(Bytes::is_empty),
+            Body::Stream(body) => body.is_end_stream(),
+        }
+    }
+
+    fn size_hint(&self) -> hyper::body::SizeHint {
+        match self {
+            Body::Full(bytes) => {
+                hyper::body::SizeHint::with_exact(bytes.as_ref().map_or(0, |b| b.len() as u64))
+            }
+            Body::Stream(body) => body.size_hint(),
+        }
+    }
+}
 
 /// What a handler returns on success.
 pub enum Reply {
@@ -235,9 +312,7 @@ pub fn json(status: StatusCode, bytes: Vec<u8>) -> Response<Body> {
 
 /// A body holding `bytes` in one frame.
 pub fn full(bytes: Bytes) -> Body {
-    Full::new(bytes)
-        .map_err(|never: Infallible| match never {})
-        .boxed_unsync()
+    Body::full(bytes)
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@ use std::collections::VecDeque;
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
 
 use hyper::{HeaderMap, Method, Uri};
 use serde::ser::{Serialize, SerializeStruct, Serializer};
@@ -45,8 +46,19 @@ pub struct Entry {
     pub status: u16,
     /// The scenario rule that fired, if any.
     pub rule: Option<String>,
+    /// How long the answer took, from arrival to the response head (wall time).
+    pub duration: Duration,
     request: Packed,
     body: Option<Box<[u8]>>,
+    response: Option<Answered>,
+}
+
+/// What was answered: headers and the first [`BODY_LIMIT`] bytes of a body known whole.
+struct Answered {
+    headers: Packed,
+    body: Option<Box<[u8]>>,
+    /// The body's full size, when known whole (not for streams).
+    size: Option<usize>,
 }
 
 impl Entry {
@@ -68,9 +80,45 @@ impl Entry {
             body_size: 0,
             status: 0,
             rule: None,
+            duration: Duration::ZERO,
             request: Packed::new(uri.path(), uri.query().unwrap_or_default(), headers),
             body: None,
+            response: None,
         }
+    }
+
+    /// Keeps what was answered: the status, the headers and, for a body known whole, its first
+    /// [`BODY_LIMIT`] bytes and its size.
+    pub fn set_response(&mut self, status: u16, headers: &HeaderMap, body: Option<&[u8]>) {
+        self.status = status;
+        self.response = Some(Answered {
+            headers: Packed::new("", "", headers),
+            body: body
+                .filter(|b| !b.is_empty())
+                .map(|b| b[..b.len().min(BODY_LIMIT)].into()),
+            size: body.map(<[u8]>::len),
+        });
+    }
+
+    /// The response headers as name/value pairs (credential values masked).
+    pub fn response_headers(&self) -> Vec<(&str, String)> {
+        self.response.as_ref().map_or_else(Vec::new, |r| {
+            r.headers
+                .headers()
+                .map(|(name, value)| (name, shown(name, value)))
+                .collect()
+        })
+    }
+
+    /// The kept response body (first 4 KiB, lossy UTF-8), when there was one known whole.
+    pub fn response_body(&self) -> Option<Cow<'_, str>> {
+        let body = self.response.as_ref()?.body.as_deref()?;
+        Some(String::from_utf8_lossy(body))
+    }
+
+    /// The response body's full size, when it was known whole.
+    pub fn response_size(&self) -> Option<usize> {
+        self.response.as_ref()?.size
     }
 
     /// Keeps the first [`BODY_LIMIT`] bytes of `body` and its full size.
@@ -105,7 +153,7 @@ impl Entry {
 
 impl Serialize for Entry {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut s = serializer.serialize_struct("Entry", 12)?;
+        let mut s = serializer.serialize_struct("Entry", 14)?;
         s.serialize_field("id", &self.id)?;
         s.serialize_field("at", &self.at.to_string())?;
         s.serialize_field("namespace", &*self.namespace)?;
@@ -118,6 +166,14 @@ impl Serialize for Entry {
         s.serialize_field("body_size", &self.body_size)?;
         s.serialize_field("status", &self.status)?;
         s.serialize_field("rule", &self.rule)?;
+        s.serialize_field("duration_ms", &(self.duration.as_secs_f64() * 1000.0))?;
+        let response = serde_json::json!({
+            "status": self.status,
+            "headers": self.response_headers(),
+            "body": self.response_body(),
+            "body_size": self.response_size(),
+        });
+        s.serialize_field("response", &response)?;
         s.end()
     }
 }
@@ -221,6 +277,8 @@ pub struct Filter {
     pub status: Option<u16>,
     /// Only this namespace.
     pub namespace: Option<String>,
+    /// Only entries recorded after the one with this id (for polling).
+    pub since: Option<u64>,
 }
 
 impl Filter {
@@ -235,6 +293,7 @@ impl Filter {
                 .namespace
                 .as_deref()
                 .is_none_or(|n| n == &*entry.namespace)
+            && self.since.is_none_or(|since| entry.id > since)
     }
 }
 
@@ -409,8 +468,11 @@ mod tests {
         );
         entry.id = 7;
         entry.route = Some("x.create");
-        entry.status = 201;
         entry.set_body(&[b'y'; 5000]);
+        entry.duration = Duration::from_micros(1500);
+        let mut answered = HeaderMap::new();
+        answered.insert("content-type", "application/json".parse().expect("value"));
+        entry.set_response(201, &answered, Some(br#"{"success":true}"#));
         let json = serde_json::to_value(&entry).expect("serializes");
         assert_eq!(
             json,
@@ -427,6 +489,13 @@ mod tests {
                 "body_size": 5000,
                 "status": 201,
                 "rule": null,
+                "duration_ms": 1.5,
+                "response": {
+                    "status": 201,
+                    "headers": [["content-type", "application/json"]],
+                    "body": "{\"success\":true}",
+                    "body_size": 16,
+                },
             })
         );
         assert!(!format!("{entry:?}").contains("secretvalue"));

@@ -202,6 +202,16 @@ impl Namespaces {
         }
     }
 
+    /// Namespace `name`, if it is live.
+    pub fn live_namespace(&self, name: &str) -> Option<Arc<Namespace>> {
+        self.live.get(name).map(|ns| Arc::clone(&ns))
+    }
+
+    /// The scenarios live namespace `name` runs instead of the server's, if it has its own.
+    pub fn live_rules(&self, name: &str) -> Option<Arc<[Arc<crate::scenario::Scenario>]>> {
+        self.live.get(name)?.rules.active()
+    }
+
     /// Whether an entry made in namespace `name` at `epoch` belongs to its live incarnation.
     pub fn is_current(&self, name: &str, epoch: u64) -> bool {
         self.live.get(name).is_some_and(|ns| ns.epoch == epoch)

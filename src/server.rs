@@ -119,6 +119,14 @@ impl MockServerBuilder {
         self
     }
 
+    /// Behave like the real API at once: strict auth (only tokens in the state) and the
+    /// documented rate limits (10 a minute, 5 on strict operations) on every operation. A
+    /// scenario may still add rules, or set limits of its own.
+    pub fn faithful(mut self, on: bool) -> Self {
+        self.settings.faithful = on;
+        self
+    }
+
     /// Answer CORS preflights and let any origin read the answers (default on).
     pub fn cors(mut self, enabled: bool) -> Self {
         self.settings.cors = enabled;

@@ -32,7 +32,7 @@ use bytes::Bytes;
 use futures_util::FutureExt;
 use hyper::body::Incoming;
 use hyper::http::request::Parts;
-use hyper::{HeaderMap, Method, Request, Response};
+use hyper::{HeaderMap, Method, Request, Response, StatusCode};
 
 use crate::admin::{AdminOp, AdminReq};
 use crate::app::App;
@@ -41,7 +41,7 @@ use crate::body::{self, Unread};
 use crate::envelope::{self, Body};
 use crate::error::ApiError;
 use crate::namespace::{Namespace, NamespaceName, TooManyNamespaces};
-use crate::ratelimit::Verdict;
+use crate::ratelimit::{Class, Verdict};
 use crate::routes::{self, Access, Ctx, Req, Route, Router};
 use crate::scenario::NAMESPACE_HEADER;
 use crate::scenario::{self, Aborted, Call, Decision, Scenario, Scenarios, fault};
@@ -90,12 +90,13 @@ pub async fn handle(
     // Cheap clones (the URI shares the request's bytes), kept only to name a panic.
     let method = request.method().clone();
     let uri = request.uri().clone();
-    let mut trace = Trace::start();
+    let mut trace = Trace::start(app.journal.enabled());
     let answer = pipeline(&service, request, &conn, &mut trace);
     let mut response = catch_panics(&method, uri.path(), answer).await;
     if let Ok(response) = response.as_mut() {
         app.date.stamp(response.headers_mut(), app.clock.now());
     }
+    trace.record(&app.journal, &response);
     trace.log(&method, uri.path(), &response);
     let now = i64::try_from(app.started.elapsed().as_millis()).unwrap_or(i64::MAX);
     app.last_activity_ms.store(now, Ordering::Release);
@@ -190,9 +191,7 @@ async fn stages(
         Err(error) => return Ok(envelope::failure(&error)),
     };
     trace.enter(&app.journal, &app.clock, &namespace, &parts);
-    let outcome = api(app, &namespace, parts, body, conn, trace).await;
-    trace.record(&app.journal, &outcome);
-    outcome
+    api(app, &namespace, parts, body, conn, trace).await
 }
 
 async fn serve_admin(
@@ -216,6 +215,7 @@ async fn serve_admin(
         query: &query,
         headers: &parts.headers,
         body: &body,
+        param: route.param.as_deref(),
     };
     envelope::respond((route.op.handler)(app, &req))
 }
@@ -234,7 +234,7 @@ async fn api(
         Err(error) => return Ok(envelope::failure(&error)),
     };
     trace.route(route.op.name);
-    let set = match app.scenarios.for_request(&parts.headers) {
+    let set = match app.scenarios.for_request(&parts.headers, &ns.rules) {
         Ok(set) => set,
         Err(error) => return Ok(envelope::failure(&error)),
     };
@@ -250,18 +250,27 @@ async fn api(
         query: parts.uri.query(),
         namespace: ns.name().as_str(),
     };
-    let decision = prefer(app, &set, &call).or_else(|| Scenarios::decide(&set, &call, &ns.rules));
+    let decision = prefer(&call).or_else(|| Scenarios::decide(&set, &call, &ns.rules));
     if let Some(decision) = decision.as_ref() {
         trace.rule(&decision.rule);
     }
     if let Some(delay) = decision.as_ref().and_then(|d| d.delay) {
         tokio::time::sleep(delay).await;
     }
+    let route_index = route.index;
     let mut response = match decision.as_ref().and_then(injected) {
         Some(response) => response,
         None => answer(app, ns, parts, body, route, conn.peer, trace).await,
     };
-    finish_headers(&mut response, limit, decision.as_ref());
+    // A 429 a rule or `Prefer` injected carries what a real limit would send with it.
+    let exhausted = (response.status() == StatusCode::TOO_MANY_REQUESTS).then(|| {
+        let limit = Scenarios::rate_limit(&set)
+            .or(app.faithful_limit())
+            .map_or(&*app.documented_limit, |l| &**l);
+        let class = limit.class_of(route_index).unwrap_or(Class::Standard);
+        Verdict::exhausted(limit, class, app.clock.now())
+    });
+    finish_headers(&mut response, exhausted.or(limit), decision.as_ref());
     match decision.and_then(|d| d.effect.fault) {
         Some(f) => fault::apply(f, response, &conn.reset),
         None => Ok(response),
@@ -278,7 +287,7 @@ fn rate_limit(
     parts: &Parts,
     peer: SocketAddr,
 ) -> Option<Verdict> {
-    let limit = Scenarios::rate_limit(set)?;
+    let limit = Scenarios::rate_limit(set).or(app.faithful_limit())?;
     let class = limit.class_of(route.index)?;
     let key = limit.key_of(peer, &parts.headers);
     Some(ns.buckets.check(limit, class, key, app.clock.now()))
@@ -286,8 +295,8 @@ fn rate_limit(
 
 /// Prism-style `Prefer: code=NNN` (200 to 599): answers that status with its envelope; a
 /// 429 also carries the rate-limit headers.
-fn prefer(app: &App, set: &[Arc<Scenario>], call: &Call<'_>) -> Option<Decision> {
-    scenario::prefer::decide(&app.scenarios, set, call, app.clock.now())
+fn prefer(call: &Call<'_>) -> Option<Decision> {
+    scenario::prefer::decide(call)
 }
 
 fn injected(decision: &Decision) -> Option<Response<Body>> {
@@ -295,9 +304,10 @@ fn injected(decision: &Decision) -> Option<Response<Body>> {
     Some(envelope::json(status, decision.effect.body.to_vec()))
 }
 
-fn finish_headers(response: &mut Response<Body>, limit: Option<Verdict>, d: Option<&Decision>) {
+/// The rate-limit headers of `verdict`, then the headers of the rule that fired (which win).
+fn finish_headers(response: &mut Response<Body>, verdict: Option<Verdict>, d: Option<&Decision>) {
     let headers = response.headers_mut();
-    if let Some(verdict) = limit {
+    if let Some(verdict) = verdict {
         verdict.apply(headers);
     }
     for (name, value) in d.map(|d| d.effect.headers.as_slice()).unwrap_or_default() {
@@ -382,9 +392,12 @@ fn namespace_of(app: &App, headers: &HeaderMap) -> Result<Arc<Namespace>, ApiErr
 
 fn authorize(app: &App, state: &State, req: &Req) -> Result<Principal, ApiError> {
     let caller = match req.route.op.access {
-        Access::Token => {
-            auth::authenticate(app.settings.auth, state, req.presented(), app.clock.now())?
-        }
+        Access::Token => auth::authenticate(
+            app.settings.auth_mode(),
+            state,
+            req.presented(),
+            app.clock.now(),
+        )?,
         Access::OptionalToken | Access::Platform => Principal::default(),
     };
     auth::check_organization(&req.headers)?;

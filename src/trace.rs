@@ -21,6 +21,8 @@ const TARGET: &str = "prodgy_mock::request";
 /// The journal entry and log line of one request, filled in as the stages go.
 #[derive(Debug)]
 pub(crate) struct Trace {
+    /// When the request arrived, when anything will need its duration.
+    started: Option<Instant>,
     /// Present when debug logging is on.
     line: Option<Line>,
     /// Present when the journal is on and the request reached the API stages.
@@ -30,22 +32,25 @@ pub(crate) struct Trace {
 /// What the debug log line says besides the method, path and status.
 #[derive(Debug)]
 struct Line {
-    started: Instant,
     namespace: Option<Arc<str>>,
     route: Option<&'static str>,
     rule: Option<String>,
 }
 
 impl Trace {
-    /// A request just arrived.
-    pub(crate) fn start() -> Self {
+    /// A request just arrived; `journal_on` says whether it may be journaled.
+    pub(crate) fn start(journal_on: bool) -> Self {
         let line = tracing::enabled!(target: TARGET, tracing::Level::DEBUG).then(|| Line {
-            started: Instant::now(),
             namespace: None,
             route: None,
             rule: None,
         });
-        Self { line, entry: None }
+        let started = (journal_on || line.is_some()).then(Instant::now);
+        Self {
+            started,
+            line,
+            entry: None,
+        }
     }
 
     /// The request entered the API stages in `namespace`; with the journal on, its entry
@@ -95,12 +100,19 @@ impl Trace {
         }
     }
 
-    /// Hands the journal entry, if any, to `journal` with the status answered.
+    /// Hands the journal entry, if any, to `journal` with what was answered (or status 0 for
+    /// a connection a scenario aborted on purpose).
     pub(crate) fn record(&mut self, journal: &Journal, outcome: &Result<Response<Body>, Aborted>) {
-        if let Some(mut entry) = self.entry.take() {
-            entry.status = status_of(outcome);
-            journal.record(entry);
+        let Some(mut entry) = self.entry.take() else {
+            return;
+        };
+        entry.duration = self.started.map_or(Duration::ZERO, |s| s.elapsed());
+        if let Ok(response) = outcome {
+            let body = response.body().bytes().map(|b| &b[..]);
+            let body = body.or(matches!(response.body(), Body::Full(_)).then_some(&[][..]));
+            entry.set_response(response.status().as_u16(), response.headers(), body);
         }
+        journal.record(entry);
     }
 
     /// Writes the debug log line, if debug logging is on.
@@ -118,7 +130,7 @@ impl Trace {
             method = %method,
             path = %path,
             status = status_of(outcome),
-            duration_ms = millis(line.started.elapsed()),
+            duration_ms = millis(self.started.map_or(Duration::ZERO, |s| s.elapsed())),
             namespace = line.namespace.as_deref().map(tracing::field::display),
             route = line.route.map(tracing::field::display),
             rule = line.rule.as_deref().map(tracing::field::display),

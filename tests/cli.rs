@@ -721,3 +721,60 @@ fn the_dockerfile_runs_as_a_user_and_checks_health_from_the_environment() {
         "the health check reads PRODGY_MOCK_HOST and PRODGY_MOCK_PORT"
     );
 }
+
+#[test]
+fn faithful_mode_refuses_unknown_tokens_and_limits_the_eleventh_call() {
+    let mut child = Command::new(BIN)
+        // A frozen clock: the ten calls and the eleventh share one window, always.
+        .args([
+            "--port",
+            "0",
+            "--no-watch",
+            "--clock",
+            "2026-03-05T14:30:00Z",
+        ])
+        .env("PRODGY_MOCK_FAITHFUL", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("starts");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("piped"))
+        .read_line(&mut line)
+        .expect("line");
+    let url = line.trim_end().rsplit(' ').next().expect("url").to_owned();
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    runtime.block_on(async {
+        let client = reqwest::Client::new();
+        let get = |token: &'static str, ns: &'static str| {
+            client
+                .get(format!("{url}/api/agent-base"))
+                .header("X-API-Token", token)
+                .header("X-Mock-Namespace", ns)
+                .send()
+        };
+        let unknown = get("prodgy_NotInAnyFixture000000000000", "strict")
+            .await
+            .expect("sent");
+        assert_eq!(unknown.status(), 401);
+        for n in 1..=10 {
+            let ok = get("prodgy_AcmeSupportDefaultToken000000001", "limits")
+                .await
+                .expect("sent");
+            assert_eq!(ok.status(), 200, "call {n}");
+        }
+        let refused = get("prodgy_AcmeSupportDefaultToken000000001", "limits")
+            .await
+            .expect("sent");
+        assert_eq!(refused.status(), 429);
+        let header = |name: &str| refused.headers()[name].to_str().expect("text").to_owned();
+        assert_eq!(
+            (header("ratelimit-limit"), header("ratelimit-remaining")),
+            ("10".into(), "0".into())
+        );
+        assert_eq!(header("retry-after"), "60");
+        assert_eq!(header("ratelimit-reset"), "1772721060");
+    });
+    terminate(&child);
+    assert_eq!(child.wait().expect("exits").code(), Some(0));
+}

@@ -16,6 +16,7 @@ use serde_json::{Map, Value, json};
 use crate::app::App;
 use crate::envelope::Reply;
 use crate::error::ApiError;
+use crate::executions::Executions;
 use crate::journal::Filter;
 use crate::namespace::NamespaceName;
 use crate::routes::request::{Fields, json_object};
@@ -91,6 +92,18 @@ pub const ADMIN: &[AdminOp] = &[
     ),
     admin("admin.state", Method::GET, "/__admin/state", state),
     admin(
+        "admin.namespaces",
+        Method::GET,
+        "/__admin/namespaces",
+        namespaces,
+    ),
+    admin(
+        "admin.ratelimits",
+        Method::GET,
+        "/__admin/ratelimits",
+        ratelimits,
+    ),
+    admin(
         "admin.scenario",
         Method::GET,
         scenario::PATH,
@@ -107,6 +120,18 @@ pub const ADMIN: &[AdminOp] = &[
         Method::PUT,
         scenario::PATH,
         scenario::switch,
+    ),
+    admin(
+        "admin.scenario.clear",
+        Method::DELETE,
+        scenario::PATH,
+        scenario::clear,
+    ),
+    admin(
+        "admin.scenario.show",
+        Method::GET,
+        "/__admin/scenario/{name}",
+        scenario::show,
     ),
     admin(
         "admin.scenario.reset",
@@ -130,6 +155,8 @@ pub struct AdminReq<'a> {
     pub headers: &'a HeaderMap,
     /// The body, read within the limit.
     pub body: &'a Bytes,
+    /// The path parameter, when the path has one.
+    pub param: Option<&'a str>,
 }
 
 impl AdminReq<'_> {
@@ -146,7 +173,7 @@ impl AdminReq<'_> {
     }
 
     /// `namespace` from the query, the JSON body, or the `X-Mock-Namespace` header.
-    fn namespace(&self) -> Result<Option<String>, ApiError> {
+    pub(crate) fn namespace(&self) -> Result<Option<String>, ApiError> {
         if let Some(ns) = self.query("namespace") {
             return Ok(Some(ns.to_owned()));
         }
@@ -176,13 +203,66 @@ fn count_requests(app: &App, req: &AdminReq<'_>) -> Outcome {
     Ok(Reply::ok(json!({ "count": count })))
 }
 
+/// `GET /__admin/namespaces`: every live namespace, its record counts and its own scenarios.
+fn namespaces(app: &App, _req: &AdminReq<'_>) -> Outcome {
+    let mut all = app.namespaces.all();
+    all.sort_by(|a, b| a.name().cmp(b.name()));
+    let listed: Vec<Value> = all
+        .iter()
+        .map(|ns| {
+            let own = ns
+                .rules
+                .active()
+                .map(|set| set.iter().map(|s| s.name.clone()).collect::<Vec<_>>());
+            json!({ "name": ns.name().as_str(), "counts": ns.state.counts(), "scenarios": own })
+        })
+        .collect();
+    Ok(Reply::ok(Value::Array(listed)))
+}
+
+/// `GET /__admin/ratelimits`: every live bucket under the limits in force for its namespace,
+/// with what remains and when its window resets.
+fn ratelimits(app: &App, _req: &AdminReq<'_>) -> Outcome {
+    let now = app.clock.now();
+    let mut listed = Vec::new();
+    let mut all = app.namespaces.all();
+    all.sort_by(|a, b| a.name().cmp(b.name()));
+    for ns in all {
+        let set = ns.rules.active().unwrap_or_else(|| app.scenarios.active());
+        let Some(limit) = crate::scenario::Scenarios::rate_limit(&set).or(app.faithful_limit())
+        else {
+            continue;
+        };
+        for (class, caller, verdict) in ns.buckets.snapshot(limit, now) {
+            listed.push(json!({
+                "namespace": ns.name().as_str(),
+                "class": format!("{class:?}").to_ascii_lowercase(),
+                "caller": caller.to_string(),
+                "limit": verdict.limit,
+                "remaining": verdict.remaining,
+                "reset": verdict.reset,
+                "retry_after": verdict.retry_after,
+                "exhausted": verdict.refused,
+            }));
+        }
+    }
+    Ok(Reply::ok(Value::Array(listed)))
+}
+
+/// `GET /__admin/state`: every record of a namespace, in fixture format, with executions
+/// settled on the clock first (as the API would show them).
 fn state(app: &App, req: &AdminReq<'_>) -> Outcome {
     let namespace = req
         .namespace()?
         .unwrap_or_else(|| NamespaceName::DEFAULT.to_owned());
-    Ok(Reply::ok(Value::Object(
-        app.namespaces.peek(&namespace).export(),
-    )))
+    let state = match app.namespaces.live_namespace(&namespace) {
+        Some(ns) => {
+            Executions::new(&ns.state, &ns.runs, app.settings.seed).settle_all(app.clock.now());
+            std::sync::Arc::clone(&ns.state)
+        }
+        None => app.namespaces.peek(&namespace),
+    };
+    Ok(Reply::ok(Value::Object(state.export())))
 }
 
 /// The health document: also what `GET /__admin/health` answers.
@@ -191,6 +271,8 @@ pub fn health(app: &App) -> Value {
         "ready": true,
         "version": env!("CARGO_PKG_VERSION"),
         "scenario": active_scenarios(app),
+        "faithful": app.settings.faithful,
+        "auth": format!("{:?}", app.settings.auth_mode()).to_ascii_lowercase(),
         "fixtures": app.namespaces.seeded().origin(),
         "namespaces": app.namespaces.names(),
         "counts": app.namespaces.default_namespace().state.counts(),
@@ -264,12 +346,21 @@ fn filter(req: &AdminReq<'_>) -> Result<Filter, ApiError> {
             ))
         })?),
     };
+    let since = match req.query("since") {
+        None => None,
+        Some(s) => Some(s.parse::<u64>().map_err(|_| {
+            ApiError::bad_request(format!(
+                "query parameter 'since' must be a journal id (a whole number), got '{s}'"
+            ))
+        })?),
+    };
     Ok(Filter {
         method: req.query("method").map(str::to_owned),
         path: req.query("path").map(str::to_owned),
         route: req.query("route").map(str::to_owned),
         status,
         namespace: req.query("namespace").map(str::to_owned),
+        since,
     })
 }
 

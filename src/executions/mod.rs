@@ -150,6 +150,19 @@ impl<'a> Executions<'a> {
         }
     }
 
+    /// Settles every unfinished execution (before showing all state).
+    pub fn settle_all(&self, now: Timestamp) {
+        let unfinished = self
+            .state
+            .collection(Kind::Execution)
+            .find(Scope::All, |r| {
+                !status_of(r).is_some_and(Status::is_terminal)
+            });
+        for record in unfinished {
+            self.settle(crate::store::record_id(&record), now);
+        }
+    }
+
     /// Applies a client command at `now`; 400 naming the current status when it is illegal.
     pub fn act(&self, id: &str, now: Timestamp, action: Command) -> Result<Settled, ApiError> {
         let missing = || ApiError::not_found("execution", id);

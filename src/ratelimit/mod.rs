@@ -31,6 +31,19 @@ pub enum Caller {
     Token(Box<str>),
 }
 
+impl std::fmt::Display for Caller {
+    /// `ip 127.0.0.1`, or `token prodgy_A********` (masked, as in the journal).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Caller::Ip(ip) => write!(f, "ip {ip}"),
+            Caller::Token(token) => {
+                let shown: String = token.chars().take(8).collect();
+                write!(f, "token {shown}********")
+            }
+        }
+    }
+}
+
 /// Compiled limits: the class of every route, the limits and the window.
 #[derive(Debug)]
 pub struct RateLimit {
@@ -83,6 +96,12 @@ impl RateLimit {
             classes,
         };
         (limit, unmatched)
+    }
+
+    /// The documented limits (§1.5): 10 calls a minute on standard operations and 5 on
+    /// strict ones, per client IP, in fixed windows.
+    pub fn documented(router: &ApiRouter) -> Self {
+        Self::compile(&RateLimitSpec::default(), router).0
     }
 
     /// The class of the route at table index `index` (`None`: not limited).
@@ -227,6 +246,35 @@ impl Buckets {
     /// Forgets every window.
     pub fn clear(&self) {
         self.windows.clear();
+    }
+
+    /// Every bucket as it stands at `now` under `limit`: its class, whom it counts, and the
+    /// verdict a call would see (without counting one).
+    pub fn snapshot(&self, limit: &RateLimit, now: Timestamp) -> Vec<(Class, Caller, Verdict)> {
+        let start = limit.window_start(now);
+        let mut buckets: Vec<(Class, Caller, Verdict)> = self
+            .windows
+            .iter()
+            .map(|entry| {
+                let ((class, caller), window) = (entry.key(), entry.value());
+                let used = if window.start_ms == start {
+                    window.count
+                } else {
+                    0
+                };
+                let max = limit.limit_of(*class);
+                let verdict = Verdict::at(
+                    max,
+                    max.saturating_sub(used),
+                    start + limit.window_ms,
+                    now,
+                    used >= max,
+                );
+                (*class, caller.clone(), verdict)
+            })
+            .collect();
+        buckets.sort_by_key(|(class, caller, _)| (*class == Class::Strict, caller.to_string()));
+        buckets
     }
 }
 

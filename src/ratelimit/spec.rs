@@ -79,3 +79,16 @@ impl<'de> Deserialize<'de> for Positive {
         }
     }
 }
+
+impl Default for RateLimitSpec {
+    /// The documented limits: 60 s windows, by client IP, 10 standard and 5 strict calls.
+    fn default() -> Self {
+        Self {
+            window_seconds: default_window(),
+            key: KeyBy::default(),
+            limits: Limits::default(),
+            strict: None,
+            exempt: Vec::new(),
+        }
+    }
+}

@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use futures_util::StreamExt;
-use http_body_util::{BodyExt, StreamBody};
+use http_body_util::StreamBody;
 use hyper::body::Frame;
 use hyper::header::{CACHE_CONTROL, CONTENT_TYPE, HeaderValue};
 use hyper::{Response, StatusCode};
@@ -52,7 +52,7 @@ pub fn stream(ctx: &Ctx<'_>, req: &Req, id: &str) -> Result<Reply, ApiError> {
     };
     let frames = futures_util::stream::unfold(cursor, next_frame)
         .map(|bytes| Ok::<_, std::io::Error>(Frame::data(bytes)));
-    let body: Body = StreamBody::new(frames).boxed_unsync();
+    let body = Body::stream(StreamBody::new(frames));
     let mut response = Response::new(body);
     *response.status_mut() = StatusCode::OK;
     let headers = response.headers_mut();

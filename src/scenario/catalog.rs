@@ -70,6 +70,8 @@ pub struct Scenario {
     /// A fingerprint of the text it was compiled from: a reload keeps a scenario whose text
     /// did not change (and with it its rule ids, so its call counters go on).
     pub fingerprint: u64,
+    /// The file's text, as written (the admin API shows it).
+    pub text: Arc<str>,
 }
 
 /// Every scenario a server knows, and the active names.
@@ -162,6 +164,7 @@ impl Catalog {
         let spec = parse(path, text)?;
         let mut compiled = compile(spec, default_name, source, router, &mut self.next_rule_id);
         compiled.fingerprint = fingerprint;
+        compiled.text = Arc::from(text);
         Ok(Arc::new(compiled))
     }
 
@@ -309,6 +312,7 @@ fn compile(
         rate_limit,
         warnings,
         fingerprint: 0,
+        text: Arc::from(""),
     }
 }
 

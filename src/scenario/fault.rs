@@ -165,7 +165,7 @@ fn truncate(body: Body, keep: usize) -> Body {
             },
         }
     });
-    StreamBody::new(stream).boxed_unsync()
+    Body::stream(StreamBody::new(stream))
 }
 
 /// Sends `body` in `chunk`-byte pieces, pausing `every` before each piece after the first.
@@ -188,5 +188,5 @@ fn dribble(body: Body, chunk: usize, every: Duration) -> Body {
             let piece = rest.split_to(chunk.min(rest.len()));
             Some((Ok(Frame::data(piece)), (body, rest, false)))
         });
-    StreamBody::new(stream).boxed_unsync()
+    Body::stream(StreamBody::new(stream))
 }

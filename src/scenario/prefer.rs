@@ -1,20 +1,16 @@
 //! Prism-style `Prefer: code=NNN`: one request asks for an error status.
 //!
-//! Codes 400 to 599 are answered with the documented error envelope for that status; a 429
-//! also carries `RateLimit-*` and `Retry-After`, computed from the active rate limit (or the
-//! built-in `ratelimit` scenario's when none is active). Other codes are ignored.
+//! Codes 400 to 599 are answered with the documented error envelope for that status (a 429
+//! then gets `RateLimit-*` and `Retry-After` like every injected 429, see `service`). Other
+//! codes are ignored.
 
 use std::sync::Arc;
 
-use hyper::header::HeaderValue;
 use hyper::{HeaderMap, StatusCode};
 
 use super::catalog::{Effect, default_body};
 use super::model::Fault;
-use super::rules::{Call, Decision, Scenarios};
-use crate::clock::Timestamp;
-use crate::ratelimit::{Class, Verdict};
-use hyper::header::HeaderName;
+use super::rules::{Call, Decision};
 
 /// The status asked for by `Prefer: code=NNN`, when it is an error status.
 pub fn code(headers: &HeaderMap) -> Option<StatusCode> {
@@ -30,26 +26,8 @@ pub fn code(headers: &HeaderMap) -> Option<StatusCode> {
 }
 
 /// The decision for a `Prefer` header on `call`, if it carries one.
-pub fn decide(
-    scenarios: &Scenarios,
-    set: &[Arc<super::Scenario>],
-    call: &Call<'_>,
-    now: Timestamp,
-) -> Option<Decision> {
+pub fn decide(call: &Call<'_>) -> Option<Decision> {
     let status = code(call.headers)?;
-    let mut headers: Vec<(HeaderName, HeaderValue)> = Vec::new();
-    if status == StatusCode::TOO_MANY_REQUESTS {
-        let limit = Scenarios::rate_limit(set).cloned().or_else(|| {
-            let builtin = scenarios.catalog().get("ratelimit")?;
-            builtin.rate_limit.clone()
-        });
-        if let Some(limit) = limit {
-            let class = limit.class_of(call.route.index).unwrap_or(Class::Standard);
-            let mut map = HeaderMap::new();
-            Verdict::exhausted(&limit, class, now).apply(&mut map);
-            headers.extend(map.into_iter().filter_map(|(k, v)| Some((k?, v))));
-        }
-    }
     let message = format!(
         "{} answered as asked by the request header 'Prefer: code={}'",
         status.as_u16(),
@@ -58,7 +36,7 @@ pub fn decide(
     let effect = Effect {
         status: Some(status),
         body: default_body(status, Some(message), "prefer"),
-        headers,
+        headers: Vec::new(),
         delay: None,
         fault: None::<Fault>,
     };
@@ -72,6 +50,7 @@ pub fn decide(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use hyper::header::HeaderValue;
 
     fn prefer(value: &str) -> Option<u16> {
         let mut headers = HeaderMap::new();

@@ -49,10 +49,12 @@ pub struct Decision {
     pub delay: Option<Duration>,
 }
 
-/// The rule state of one namespace: call counters per rule and route, and the generator of
-/// its probabilities and delays.
+/// The scenario state of one namespace: the scenarios it runs when they differ from the
+/// server's, call counters per rule and route, and the generator of its probabilities and
+/// delays.
 #[derive(Debug)]
 pub struct RuleState {
+    active: RwLock<Option<Arc<[Arc<Scenario>]>>>,
     counters: DashMap<(u32, usize), u64>,
     rng: Mutex<ChaCha8Rng>,
     seed: u64,
@@ -62,10 +64,26 @@ impl RuleState {
     /// Fresh counters, and a generator seeded with `seed`.
     pub fn new(seed: u64) -> Self {
         Self {
+            active: RwLock::new(None),
             counters: DashMap::new(),
             rng: Mutex::new(ChaCha8Rng::seed_from_u64(seed)),
             seed,
         }
+    }
+
+    /// The scenarios this namespace runs instead of the server's, if it has its own.
+    pub fn active(&self) -> Option<Arc<[Arc<Scenario>]>> {
+        self.active
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// Gives this namespace its own scenarios (`None`: the server's again) and restarts its
+    /// counters.
+    pub fn activate(&self, set: Option<Vec<Arc<Scenario>>>) {
+        *self.active.write().unwrap_or_else(|p| p.into_inner()) = set.map(Into::into);
+        self.clear();
     }
 
     /// Forgets every counter and restarts the generator.
@@ -74,8 +92,16 @@ impl RuleState {
         *self.rng.lock().unwrap_or_else(|p| p.into_inner()) = ChaCha8Rng::seed_from_u64(self.seed);
     }
 
-    /// Forgets the counters of rules `catalog` no longer has.
+    /// After a reload: looks its own scenarios up again by name in `catalog`, and forgets the
+    /// counters of rules `catalog` no longer has.
     pub fn keep_rules_of(&self, catalog: &Catalog) {
+        let mut active = self.active.write().unwrap_or_else(|p| p.into_inner());
+        if let Some(set) = active.as_ref() {
+            let again: Vec<Arc<Scenario>> =
+                set.iter().filter_map(|s| catalog.get(&s.name)).collect();
+            *active = Some(again.into());
+        }
+        drop(active);
         self.counters.retain(|(rule, _), _| catalog.has_rule(*rule));
     }
 
@@ -140,10 +166,14 @@ impl Scenarios {
     }
 
     /// The scenarios for one request: `X-Mock-Scenario` when present (400 for an unknown
-    /// name), else the active set.
-    pub fn for_request(&self, headers: &HeaderMap) -> Result<Arc<[Arc<Scenario>]>, ApiError> {
+    /// name), else its namespace's own, else the server's active set.
+    pub fn for_request(
+        &self,
+        headers: &HeaderMap,
+        namespace: &RuleState,
+    ) -> Result<Arc<[Arc<Scenario>]>, ApiError> {
         let Some(value) = headers.get(SCENARIO_HEADER) else {
-            return Ok(self.active());
+            return Ok(namespace.active().unwrap_or_else(|| self.active()));
         };
         let names = value
             .to_str()

@@ -287,3 +287,125 @@ async fn three_statuses(app: &TestApp) -> Vec<u16> {
     }
     seen
 }
+
+#[tokio::test]
+async fn the_journal_keeps_what_was_answered_and_can_be_polled_since_an_id() {
+    let app = TestApp::spawn().await;
+    app.get("/api/agent-base?pageSize=1").await;
+    let first = app.get("/__admin/requests").await;
+    let entry = &first.body["data"][0];
+    assert_eq!(entry["response"]["status"], 200);
+    assert!(
+        entry["response"]["body"]
+            .as_str()
+            .is_some_and(|b| b.contains("\"pagination\""))
+    );
+    assert!(
+        entry["response"]["body_size"]
+            .as_u64()
+            .is_some_and(|n| n > 0)
+    );
+    let headers = entry["response"]["headers"].as_array().expect("headers");
+    let names: Vec<&str> = headers.iter().filter_map(|h| h[0].as_str()).collect();
+    assert!(
+        names.contains(&"content-type") && names.contains(&"date"),
+        "{names:?}"
+    );
+    assert!(entry["duration_ms"].as_f64().is_some_and(|ms| ms >= 0.0));
+
+    let seen = entry["id"].as_u64().expect("id");
+    app.get("/api/integrations-base").await;
+    let newer = app.get(&format!("/__admin/requests?since={seen}")).await;
+    let paths: Vec<&str> = newer.body["data"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .filter_map(|e| e["path"].as_str())
+        .collect();
+    assert_eq!(paths, ["/api/integrations-base"]);
+    app.get("/__admin/requests?since=x")
+        .await
+        .assert_error(400, "Bad Request");
+}
+
+#[tokio::test]
+async fn namespaces_and_live_rate_limit_buckets_are_listed() {
+    let app = TestApp::with(prodgy_mock::MockServer::builder().scenario("ratelimit")).await;
+    app.get("/api/agent-base").await;
+    app.get("/api/agent-base").await;
+    let other = app
+        .client
+        .get(app.url("/api/knowledge-base/search?query=password"))
+        .header("X-API-Token", ACME_TOKEN)
+        .header("X-Mock-Namespace", "t1")
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(other.status(), 200);
+    let names = app.get("/__admin/namespaces").await;
+    let listed: Vec<&str> = names.body["data"]
+        .as_array()
+        .expect("namespaces")
+        .iter()
+        .filter_map(|n| n["name"].as_str())
+        .collect();
+    assert_eq!(listed, ["default", "t1"]);
+    assert!(names.body["data"][0]["counts"]["agents"].as_u64().is_some());
+    let buckets = app.get("/__admin/ratelimits").await;
+    let rows = buckets.body["data"].as_array().expect("buckets");
+    assert_eq!(rows.len(), 2, "{}", buckets.text);
+    assert_eq!(
+        (
+            rows[0]["namespace"].clone(),
+            rows[0]["class"].clone(),
+            rows[0]["limit"].clone(),
+            rows[0]["remaining"].clone()
+        ),
+        (json!("default"), json!("standard"), json!(10), json!(8))
+    );
+    assert!(
+        rows[0]["caller"]
+            .as_str()
+            .is_some_and(|c| c.starts_with("ip "))
+    );
+    assert_eq!(
+        (rows[1]["class"].clone(), rows[1]["remaining"].clone()),
+        (json!("strict"), json!(4))
+    );
+    assert_eq!(rows[0]["reset"], 1_772_721_060);
+}
+
+#[tokio::test]
+async fn the_state_export_shows_executions_as_the_clock_has_moved_them() {
+    let app = TestApp::spawn().await;
+    let started = app
+        .send(
+            Method::POST,
+            "/api/workflow/execute",
+            json!({"workflow_base_id": "b0c1d2e3-0001-4a5b-9c6d-500000000001"}),
+        )
+        .await;
+    let id = started.body["data"]["execution_id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let status = |export: &Resp| {
+        export.body["data"]["executions"]
+            .as_array()
+            .expect("executions")
+            .iter()
+            .find(|e| e["id"] == id.as_str())
+            .map(|e| e["status"].clone())
+    };
+    assert_eq!(
+        status(&app.get("/__admin/state").await),
+        Some(json!("running"))
+    );
+    app.server
+        .clock()
+        .advance(std::time::Duration::from_secs(3600));
+    assert_eq!(
+        status(&app.get("/__admin/state").await),
+        Some(json!("completed"))
+    );
+}

@@ -205,3 +205,101 @@ async fn rate_limit_headers_are_the_same_on_a_second_run() {
     }
     assert_eq!(run().await, run().await);
 }
+
+fn faithful() -> prodgy_mock::MockServerBuilder {
+    prodgy_mock::MockServer::builder().faithful(true)
+}
+
+#[tokio::test]
+async fn faithful_mode_limits_every_operation_as_documented_and_checks_tokens_strictly() {
+    let app = TestApp::with(faithful()).await;
+    let unknown = app
+        .client
+        .get(app.url("/api/agent-base"))
+        .header("X-API-Token", "prodgy_NotInTheFixtures0000000000")
+        .header("X-Mock-Namespace", "strict-auth")
+        .send()
+        .await
+        .expect("sent");
+    let unknown = Resp::read(unknown).await;
+    assert!(
+        unknown
+            .assert_error(401, "Unauthorized")
+            .starts_with("unknown token")
+    );
+    for n in 1..=10u64 {
+        let resp = app.get("/api/agent-base").await;
+        assert_eq!(
+            limits(&resp),
+            (200, "10".into(), (10 - n).to_string(), RESET.into()),
+            "call {n}"
+        );
+    }
+    let refused = app.get("/api/agent-base").await;
+    refused.assert_error(429, "Too Many Requests");
+    assert_eq!(
+        limits(&refused),
+        (429, "10".into(), "0".into(), RESET.into())
+    );
+    assert_eq!(header(&refused, "retry-after"), "60");
+    let search = "/api/knowledge-base/search?query=password";
+    for _ in 0..5 {
+        assert_eq!(app.get(search).await.status, 200);
+    }
+    let strict = app.get(search).await;
+    assert_eq!(limits(&strict), (429, "5".into(), "0".into(), RESET.into()));
+    let health = app.get("/__admin/health").await;
+    assert_eq!(
+        (
+            health.body["data"]["faithful"].clone(),
+            health.body["data"]["auth"].clone()
+        ),
+        (json!(true), json!("strict"))
+    );
+}
+
+#[tokio::test]
+async fn faithful_mode_composes_with_scenarios() {
+    let app = TestApp::with(faithful().scenario("server-errors")).await;
+    let first = app.get("/api/agent-base").await;
+    assert_eq!(
+        limits(&first),
+        (500, "10".into(), "9".into(), RESET.into()),
+        "the rule answers, the limit counts"
+    );
+    let own = scenario_file(
+        "own-limit",
+        &json!({"rate_limit": {"limits": {"standard": 2}}}),
+    );
+    let app = TestApp::with(faithful().scenario(own)).await;
+    assert_eq!(
+        limits(&app.get("/api/agent-base").await).1,
+        "2",
+        "a scenario's own limits win"
+    );
+}
+
+#[tokio::test]
+async fn an_injected_429_carries_the_headers_a_real_limit_would() {
+    let file = scenario_file(
+        "injected-429",
+        &json!({"rules": [
+            {"match": {"route": "agents.list"}, "respond": {"status": 429}},
+            {"match": {"route": "integrations.list"}, "respond": {"status": 429, "headers": {"Retry-After": "120"}}}
+        ]}),
+    );
+    let app = with_scenarios(&[&file]).await;
+    let injected = app.get("/api/agent-base").await;
+    assert_eq!(
+        limits(&injected),
+        (429, "10".into(), "0".into(), RESET.into())
+    );
+    assert_eq!(header(&injected, "retry-after"), "60");
+    let own = app.get("/api/integrations-base").await;
+    assert_eq!(
+        header(&own, "retry-after"),
+        "120",
+        "a rule's own header wins"
+    );
+    assert_eq!(header(&own, "ratelimit-remaining"), "0");
+}

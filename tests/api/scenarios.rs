@@ -312,9 +312,10 @@ async fn the_admin_api_reads_and_switches_the_active_scenario() {
             .contains("available: default")
     );
     let wrong = app
-        .send(Method::DELETE, "/__admin/scenario", json!({}))
+        .send(Method::PATCH, "/__admin/scenario", json!({}))
         .await;
     wrong.assert_error(405, "Method Not Allowed");
+    assert_eq!(wrong.headers["allow"], "GET, HEAD, POST, PUT, DELETE");
 }
 
 #[tokio::test]
@@ -348,4 +349,55 @@ async fn scenarios_compose_with_the_first_matching_rule_winning() {
     app.get("/api/agent-base")
         .await
         .assert_error(500, "Internal Server Error");
+}
+
+#[tokio::test]
+async fn one_namespace_can_run_its_own_scenarios_while_others_run_the_servers() {
+    let app = TestApp::spawn().await;
+    let switch = app
+        .send(
+            Method::POST,
+            "/__admin/scenario",
+            json!({"scenarios": ["server-errors"], "namespace": "broken"}),
+        )
+        .await;
+    assert_eq!(
+        switch.body["data"]["active"],
+        json!(["server-errors"]),
+        "{}",
+        switch.text
+    );
+    assert_eq!(switch.body["data"]["own"], true);
+    let broken = get_with(&app, "/api/agent-base", &[("X-Mock-Namespace", "broken")]).await;
+    assert_eq!(broken.status, 500);
+    assert_eq!(
+        app.get("/api/agent-base").await.status,
+        200,
+        "other namespaces are untouched"
+    );
+    let described = app.get("/__admin/scenario?namespace=broken").await;
+    assert_eq!(described.body["data"]["server"], json!([]));
+    let cleared = app
+        .call(
+            Method::DELETE,
+            "/__admin/scenario?namespace=broken",
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(cleared.body["data"]["own"], false);
+    let healed = get_with(&app, "/api/agent-base", &[("X-Mock-Namespace", "broken")]).await;
+    assert_eq!(healed.status, 200);
+}
+
+#[tokio::test]
+async fn a_scenario_can_be_read_as_written() {
+    let app = TestApp::spawn().await;
+    let shown = app.get("/__admin/scenario/retry-then-succeed").await;
+    assert_eq!(shown.status, 200, "{}", shown.text);
+    assert_eq!(shown.body["data"]["file"]["rules"][0]["when"]["first"], 2);
+    assert_eq!(shown.body["data"]["source"], "built-in");
+    app.get("/__admin/scenario/nope")
+        .await
+        .assert_error(404, "Not Found");
 }
