@@ -17,6 +17,7 @@ def main() -> None:
     agents = json.loads((src / "agents.json").read_text())
     template = dict(agents[0])
     template.pop("integrations", None)
+    template.pop("output_template", None)
     extra = count - len(agents)
     for n in range(max(extra, 0)):
         agent = dict(template)

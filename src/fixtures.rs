@@ -3,8 +3,11 @@
 //! A fixture set is one JSON array per resource kind (`products.json`, `agents.json`, …). The
 //! shipped set is compiled into the binary; `--fixtures DIR` replaces it. Loading is
 //! all-or-nothing: every file is parsed and every record checked (types, required fields,
-//! duplicate ids, references between kinds) before a set exists, and every error names the
-//! file, line and column.
+//! duplicate ids, references between kinds, the consistency a real workspace has: see
+//! `fixtures/consistency.rs`) before a set exists, and every error names the file, line and column.
+
+mod consistency;
+mod cron;
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -12,9 +15,14 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
+use consistency::Facts;
+
 use crate::error::{FixtureError, Location};
 use crate::schema::conform;
 use crate::store::{Kind, Seed, SeedRecord};
+
+/// A record as read: validated, where it is, and what the checks across records need of it.
+type Loaded = (SeedRecord, Location, Facts);
 
 /// The shipped fixture files, compiled in.
 const BUILTIN: [(Kind, &str); 9] = [
@@ -37,6 +45,8 @@ const BUILTIN: [(Kind, &str); 9] = [
 pub struct FixtureSet {
     records: Vec<Vec<SeedRecord>>,
     locations: Vec<Vec<Location>>,
+    /// Read while parsing for [`consistency::check_set`], dropped once it passed.
+    facts: Vec<Vec<Facts>>,
     /// Where the set came from, for logs and health output.
     pub origin: String,
 }
@@ -129,7 +139,7 @@ impl FixtureSet {
             let here = offsets.get(n).map(Vec::as_slice).unwrap_or_default();
             set.add(kind, conform_all(kind, path, text, items, here)?)?;
         }
-        set.check_references()?;
+        set.check_across()?;
         Ok(set)
     }
 
@@ -170,29 +180,33 @@ impl FixtureSet {
             let Some(text) = text else { continue };
             set.add(kind, parse_file(kind, &path, &text)?)?;
         }
-        set.check_references()?;
+        set.check_across()?;
         Ok(set)
     }
 
     fn empty(origin: String) -> Self {
-        let records = vec![Vec::new(); Kind::ALL.len()];
-        let locations = vec![Vec::new(); Kind::ALL.len()];
         FixtureSet {
-            records,
-            locations,
+            records: vec![Vec::new(); Kind::ALL.len()],
+            locations: vec![Vec::new(); Kind::ALL.len()],
+            facts: vec![Vec::new(); Kind::ALL.len()],
             origin,
         }
     }
 
+    /// The checks that need the whole set: references, then consistency. The facts the
+    /// latter read are dropped afterwards.
+    fn check_across(&mut self) -> Result<(), FixtureError> {
+        self.check_references()?;
+        consistency::check_set(self)?;
+        self.facts = vec![Vec::new(); Kind::ALL.len()];
+        Ok(())
+    }
+
     /// Adds `kind`'s records, refusing duplicate ids and duplicate unique values.
-    fn add(
-        &mut self,
-        kind: Kind,
-        records: Vec<(SeedRecord, Location)>,
-    ) -> Result<(), FixtureError> {
+    fn add(&mut self, kind: Kind, records: Vec<Loaded>) -> Result<(), FixtureError> {
         let mut seen = HashSet::new();
         let mut unique_values = HashSet::new();
-        for (record, at) in records {
+        for (record, at, facts) in records {
             if !seen.insert(record.id().to_owned()) {
                 let message = format!("duplicate {} id '{}'", kind.singular(), record.id());
                 return Err(FixtureError::InvalidRecord { at, message });
@@ -210,6 +224,7 @@ impl FixtureSet {
             }
             self.records[kind.index()].push(record);
             self.locations[kind.index()].push(at);
+            self.facts[kind.index()].push(facts);
         }
         Ok(())
     }
@@ -329,11 +344,7 @@ fn edit_distance(a: &str, b: &str) -> usize {
 
 /// Parses one fixture file into conformed records with their positions, one element at a
 /// time: a large file never exists as one parsed tree.
-fn parse_file(
-    kind: Kind,
-    path: &Path,
-    text: &str,
-) -> Result<Vec<(SeedRecord, Location)>, FixtureError> {
+fn parse_file(kind: Kind, path: &Path, text: &str) -> Result<Vec<Loaded>, FixtureError> {
     let offsets = element_offsets(text, 1)
         .into_iter()
         .next()
@@ -490,7 +501,7 @@ fn conform_all(
     text: &str,
     items: Vec<Value>,
     offsets: &[usize],
-) -> Result<Vec<(SeedRecord, Location)>, FixtureError> {
+) -> Result<Vec<Loaded>, FixtureError> {
     let mut locator = Locator::new(path, text);
     let mut records = Vec::with_capacity(items.len());
     for (n, item) in items.into_iter().enumerate() {
@@ -501,17 +512,15 @@ fn conform_all(
 }
 
 /// Checks record number `n` (from 0) found at `here` and keeps it compact.
-fn conform_one(
-    kind: Kind,
-    n: usize,
-    item: Value,
-    here: Location,
-) -> Result<(SeedRecord, Location), FixtureError> {
+fn conform_one(kind: Kind, n: usize, item: Value, here: Location) -> Result<Loaded, FixtureError> {
     let Value::Object(mut record) = item else {
         let message = format!("record #{} must be a JSON object", n + 1);
         return Err(FixtureError::InvalidRecord { at: here, message });
     };
-    if let Err(problem) = conform(kind, &mut record) {
+    let facts = Facts::of(kind, &record);
+    let checked =
+        conform(kind, &mut record).and_then(|()| consistency::check_record(kind, &record, &facts));
+    if let Err(problem) = checked {
         let name = record
             .get("id")
             .and_then(Value::as_str)
@@ -520,7 +529,7 @@ fn conform_one(
         let message = format!("{}{name} (record #{}): {problem}", kind.singular(), n + 1);
         return Err(FixtureError::InvalidRecord { at: here, message });
     }
-    Ok((SeedRecord::new(kind, &record), here))
+    Ok((SeedRecord::new(kind, &record), here, facts))
 }
 
 fn first_token(text: &str) -> usize {

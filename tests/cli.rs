@@ -157,6 +157,41 @@ fn a_bad_fixture_directory_exits_3_naming_file_line_and_column() {
 }
 
 #[test]
+fn inconsistent_fixtures_and_bad_templates_exit_3_naming_file_line_and_column() {
+    let dir = scratch("inconsistent");
+    let products =
+        "[{\"id\": \"p1\", \"name\": \"One\", \"created_at\": \"2025-11-03T09:00:00Z\"}]";
+    std::fs::write(dir.join("products.json"), products).expect("write");
+    let tokens = "[\n  {\"id\": \"t1\", \"product_id\": \"p1\", \"name\": \"early\", \"token\": \"prodgy_early\", \"created_at\": \"2025-10-01T08:00:00Z\"}\n]";
+    std::fs::write(dir.join("tokens.json"), tokens).expect("write");
+    let run = || {
+        Command::new(BIN)
+            .args(["--port", "0", "--fixtures"])
+            .arg(&dir)
+            .output()
+            .expect("runs")
+    };
+    let out = run();
+    assert_eq!(out.status.code(), Some(3));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("tokens.json:2:3: API token 't1': created_at 2025-10-01T08:00:00Z is before its product 'p1' was created"),
+        "{stderr}"
+    );
+
+    std::fs::remove_file(dir.join("tokens.json")).expect("remove");
+    let agents = "[{\"id\": \"a1\", \"product_id\": \"p1\", \"name\": \"A\", \"output_template\": {\"x\": \"{{input.ok}} {{nope}}\"}}]";
+    std::fs::write(dir.join("agents.json"), agents).expect("write");
+    let out = run();
+    assert_eq!(out.status.code(), Some(3));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("agents.json:1:2: agent 'a1' (record #1): field 'output_template.x' holds unknown placeholder '{{nope}}'"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn environment_variables_stand_in_for_flags() {
     let out = Command::new(BIN)
         .env("PRODGY_MOCK_AUTH", "sometimes")

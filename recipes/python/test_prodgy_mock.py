@@ -27,7 +27,7 @@ def test_namespaces_keep_tests_apart(api):
 
 
 def test_a_revoked_token_is_refused(api):
-    api.token = "prodgy_AcmeRevokedToken000000000000005"
+    api.token = "prodgy_RevokedAcmeToken000000000000005"
     status, body = api.call("GET", "/agent-base")
     assert status == 401
     assert body["message"].startswith("revoked token")

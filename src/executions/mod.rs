@@ -23,7 +23,7 @@ use serde_json::{Map, Value, json};
 use crate::clock::Timestamp;
 use crate::error::ApiError;
 use crate::store::{Doc, Kind, Record, Scope, State};
-pub use plan::workflow_of_agent;
+pub use plan::{DEFAULT_DURATION, workflow_of_agent};
 use plan::{duration_of, last, nodes_of, status_of, timeline_of};
 pub use runs::Runs;
 pub use timeline::{Command, Event, Status, Step, Timeline, View};
@@ -82,6 +82,8 @@ impl<'a> Executions<'a> {
             _ => None,
         };
         let field = |r: Option<&Record>, f: &str| r.and_then(|r| r.get(f)).cloned();
+        let input = Value::Object(launch.input.clone());
+        let recipe = output::Recipe::of(launch.workflow, launch.agent, input);
         let record = json!({
             "id": id,
             "agent_base_id": field(launch.agent, "id"),
@@ -103,6 +105,7 @@ impl<'a> Executions<'a> {
             nodes,
             failure,
             actions: Vec::new(),
+            recipe: Arc::new(recipe),
         };
         let mut record = record.as_object().cloned().unwrap_or_default();
         if launch.agent.is_none() {
@@ -279,8 +282,8 @@ impl Executions<'_> {
 /// The record fields a replay decides.
 fn derived(seed: u64, id: &str, timeline: &Timeline, view: &View) -> [(&'static str, Value); 6] {
     let status = view.status;
-    let output = match status {
-        Status::Completed => output::output(seed, id, &timeline.nodes),
+    let output = match (status, view.finished_at) {
+        (Status::Completed, Some(at)) => output::output(seed, id, &timeline.recipe, at),
         _ => Value::Null,
     };
     let error = match status {

@@ -8,6 +8,7 @@ use std::time::Duration;
 use serde_json::Value;
 
 use super::Runs;
+use super::output::Recipe;
 use super::timeline::{Command, Status, Timeline};
 use crate::clock::Timestamp;
 use crate::store::{Doc, Kind, Record, Scope, State};
@@ -93,8 +94,16 @@ pub(super) fn timeline_of(state: &State, runs: &Runs, record: &Record) -> (Timel
         nodes: nodes_of(workflow.as_deref().map(Doc::record)),
         failure: None,
         actions: Vec::new(),
+        recipe: Arc::default(),
     };
     if !status.is_terminal() {
+        let input = record.get("input").cloned().unwrap_or(Value::Null);
+        let recipe = Recipe::of(
+            workflow.as_deref().map(Doc::record),
+            agent.as_deref().map(Doc::record),
+            input,
+        );
+        timeline.recipe = Arc::new(recipe);
         if status == Status::Paused {
             timeline.actions.push((created, Command::Pause));
         }

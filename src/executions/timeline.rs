@@ -6,8 +6,10 @@
 //! one [`Timeline::replay`], so polling and streaming always tell the same story. Paused time
 //! does not count towards the run's duration.
 
+use std::sync::Arc;
 use std::time::Duration;
 
+use super::output::Recipe;
 use crate::clock::Timestamp;
 
 /// The status of an execution.
@@ -123,7 +125,7 @@ pub struct Event {
 }
 
 /// The recorded facts of one execution.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Timeline {
     /// When it was created (and started running).
     pub created: Timestamp,
@@ -135,6 +137,8 @@ pub struct Timeline {
     pub failure: Option<String>,
     /// Client actions in the order they were accepted.
     pub actions: Vec<(Timestamp, Command)>,
+    /// What it outputs when it completes (fixed when it starts).
+    pub recipe: Arc<Recipe>,
 }
 
 /// The state of a run at one moment.
@@ -274,6 +278,7 @@ mod tests {
             nodes: vec!["a".into(), "b".into(), "c".into()],
             failure: None,
             actions,
+            recipe: Arc::default(),
         }
     }
 

@@ -87,6 +87,8 @@ pub fn install(ctx: &Ctx<'_>, req: &Req) -> Result<Reply, ApiError> {
         "active_version": "1.0.0",
         "parameters": parameters,
         "integrations": [],
+        // The catalog agent's template, unless the body names one (null: the default output).
+        "output_template": catalog.get("output_template").cloned().unwrap_or(Value::Null),
         "created_at": now,
         "updated_at": now,
     }));

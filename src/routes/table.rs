@@ -15,7 +15,8 @@ use crate::schema::answers::{
     TRANSCRIPTION, WEBHOOK_ACCEPTED,
 };
 use crate::schema::{
-    COUNT, DOCUMENT_STATUSES, EXECUTION_STATUSES, Field, Kind, Shape, TOKEN_STATUSES, Ty, opt, req,
+    COUNT, DOCUMENT_STATUSES, EXECUTION_STATUSES, Field, Kind, Shape, TEMPLATE_NOTE,
+    TOKEN_STATUSES, Ty, opt, req,
 };
 
 use Answer::{List, One, OrChallenge, Stream};
@@ -38,6 +39,7 @@ const fn text(name: &'static str) -> Field {
 }
 
 const PRODUCT: Field = opt("product_id", Ty::Str);
+const TEMPLATE: Field = opt("output_template", Ty::Template).noted(TEMPLATE_NOTE);
 const ACTIVE: Field = opt("is_active", Ty::Bool);
 const BY_ID: &[Field] = &[text("id").noted("or ?id=")];
 const NAME_IT: &str = "name the record with ?id= or a JSON body's id";
@@ -48,6 +50,7 @@ const INSTALL: &[Field] = &[
     PRODUCT,
     opt("name", Ty::Str),
     opt("parameters", Ty::Object),
+    TEMPLATE,
 ];
 const AGENT_UPDATE: &[Field] = &[
     text("name"),
@@ -56,14 +59,16 @@ const AGENT_UPDATE: &[Field] = &[
     opt("parameters", Ty::Object),
     opt("active_version", Ty::Str),
     opt("integrations", Ty::Strings).not_null(),
+    TEMPLATE,
 ];
-const WORKFLOW_FIELDS: [Field; 6] = [
+const WORKFLOW_FIELDS: [Field; 7] = [
     opt("description", Ty::Str),
     opt("agent_base_id", Ty::Str),
     PRODUCT,
     opt("nodes", Ty::Nodes).not_null(),
     opt("connections", Ty::Connections).not_null(),
     opt("duration_ms", COUNT),
+    TEMPLATE,
 ];
 const WORKFLOW_CREATE: &[Field] = &[
     req("name", Ty::Text),
@@ -73,6 +78,7 @@ const WORKFLOW_CREATE: &[Field] = &[
     WORKFLOW_FIELDS[3],
     WORKFLOW_FIELDS[4],
     WORKFLOW_FIELDS[5],
+    WORKFLOW_FIELDS[6],
 ];
 const WORKFLOW_UPDATE: &[Field] = &[
     text("name"),
@@ -82,6 +88,7 @@ const WORKFLOW_UPDATE: &[Field] = &[
     WORKFLOW_FIELDS[3],
     WORKFLOW_FIELDS[4],
     WORKFLOW_FIELDS[5],
+    WORKFLOW_FIELDS[6],
 ];
 const WORKFLOW_UPDATE_BY_QUERY: &[Field] = &[
     text("id").noted("or ?id="),
@@ -92,6 +99,7 @@ const WORKFLOW_UPDATE_BY_QUERY: &[Field] = &[
     WORKFLOW_FIELDS[3],
     WORKFLOW_FIELDS[4],
     WORKFLOW_FIELDS[5],
+    WORKFLOW_FIELDS[6],
 ];
 const INTEGRATION_FIELDS: [Field; 4] = [
     text("type"),
@@ -154,9 +162,8 @@ const DOCUMENT_FORM: &[Field] = &[
     opt("tags", Ty::Str).noted("comma-separated"),
 ];
 
-const INSTALLED: &str = "an agent already installed in the product cannot be installed again";
-const WORKFLOW_RULES: &str =
-    "connections must name nodes of the record; product_id cannot be changed";
+const INSTALLED: &str = "an agent already installed in the product cannot be installed again; output_template may use only the known placeholders";
+const WORKFLOW_RULES: &str = "connections must name nodes of the record; product_id cannot be changed; output_template may use only the known placeholders";
 const RUN_RULES: &str =
     "pause only a running execution, continue only a paused one, stop only one of those two";
 const TOKEN_RULES: &str = "a revoked or expired token cannot be changed";
@@ -224,7 +231,8 @@ pub const OPERATIONS: &[Operation] = &[
         One(AGENT),
         ById(agents::update),
     )
-    .json(AGENT_UPDATE),
+    .json(AGENT_UPDATE)
+    .rule("output_template may use only the known placeholders"),
     op(
         "agents.delete",
         Method::DELETE,
@@ -396,7 +404,7 @@ pub const OPERATIONS: &[Operation] = &[
     .json(WORKFLOW_UPDATE_BY_QUERY)
     .query(QUERY_ID)
     .refuses(&[403])
-    .rule("connections must name nodes of the record; product_id cannot be changed; name the record with ?id= or the body's id"),
+    .rule("connections must name nodes of the record; product_id cannot be changed; output_template may use only the known placeholders; name the record with ?id= or the body's id"),
     op(
         "workflow_bases.delete",
         Method::DELETE,

@@ -68,6 +68,7 @@ pub fn create(ctx: &Ctx<'_>, req: &Req) -> Result<Reply, ApiError> {
         "nodes": [],
         "connections": [],
         "duration_ms": null,
+        "output_template": null,
         "created_at": now,
         "updated_at": now,
     }));

@@ -9,6 +9,7 @@
 
 pub mod answers;
 mod records;
+pub mod template;
 
 use std::borrow::Cow;
 
@@ -16,8 +17,8 @@ use serde_json::{Map, Value, json};
 
 pub use answers::{Built, Shape};
 pub use records::{
-    DOCUMENT_STATUSES, EXECUTION_STATUSES, FIXTURE_EPOCH, Kind, TOKEN_STATUSES, TRIGGER_TYPES,
-    conform,
+    DOCUMENT_STATUSES, EXECUTION_STATUSES, FIXTURE_EPOCH, Kind, TEMPLATE_NOTE, TEXT_FORMATS,
+    TOKEN_STATUSES, TRIGGER_TYPES, conform,
 };
 
 use crate::clock::Timestamp;
@@ -88,6 +89,9 @@ pub enum Ty {
     Shape(&'static [Field]),
     /// Any JSON value.
     Any,
+    /// An output template: any JSON value whose strings use only known placeholders
+    /// (checked by [`template::check`]).
+    Template,
 }
 
 /// A non-negative integer.
@@ -250,6 +254,7 @@ impl Ty {
                 .as_object()
                 .is_some_and(|object| check_object(fields, object).is_ok()),
             Ty::Any => true,
+            Ty::Template => template::check(value).is_ok(),
         }
     }
 
@@ -286,6 +291,10 @@ impl Ty {
                     .join(", ")
             ),
             Ty::Any => "any JSON value".into(),
+            Ty::Template => format!(
+                "any JSON value whose strings use only the placeholders {}",
+                template::PLACEHOLDERS
+            ),
         }
     }
 
@@ -314,7 +323,16 @@ impl Ty {
                 "description": "from and to name nodes of the same record",
             }),
             Ty::Shape(fields) => object_schema(fields, false),
-            Ty::Any => json!({}),
+            Ty::Any | Ty::Template => json!({}),
+        }
+    }
+
+    /// A message more precise than "must be …" for a `value` of this type stored at `name`,
+    /// when it has one (the unknown placeholder of a template).
+    pub fn problem(self, name: &str, value: &Value) -> Option<String> {
+        match self {
+            Ty::Template => template::check(value).err().map(|e| e.message(name)),
+            _ => None,
         }
     }
 
@@ -432,6 +450,9 @@ fn check_at(prefix: &str, fields: &[Field], object: &Map<String, Value>) -> Resu
 /// The 400 for `value` of `field` (at `name`), naming the field (and the item, in an array of
 /// objects).
 fn refusal(name: &str, field: &Field, value: &Value) -> ApiError {
+    if let Some(problem) = field.ty.problem(name, value) {
+        return ApiError::bad_request(problem);
+    }
     if let Some((index, what)) = field.ty.first_bad_item(value) {
         return ApiError::bad_request(format!("field '{name}[{index}]' must be {what}"));
     }

@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use super::{COUNT, Field, Presence, Record, Ty, canonical_id, dflt, is_api_token, req};
+use super::{COUNT, Field, Presence, Record, Ty, canonical_id, dflt, is_api_token, opt, req};
 
 /// A kind of stored record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -44,6 +44,14 @@ pub const EXECUTION_STATUSES: &[&str] = &[
 pub const TOKEN_STATUSES: &[&str] = &["active", "inactive", "expired", "revoked"];
 /// Trigger types.
 pub const TRIGGER_TYPES: &[&str] = &["manual", "webhook", "schedule"];
+/// The `output_template` of the kinds that have one (null: none of its own).
+const OUTPUT_TEMPLATE: Field = dflt("output_template", Ty::Template, "null")
+    .or_null()
+    .noted(TEMPLATE_NOTE);
+/// What an `output_template` is, for the OpenAPI document.
+pub const TEMPLATE_NOTE: &str = "what a completed execution outputs: any JSON value whose strings may hold {{input}}, {{input.PATH}}, {{execution.id}}, {{agent.name}}, {{now}}, {{fake.name}}, {{fake.email}}, {{fake.company}} and {{fake.sentence}}; a string that is exactly one placeholder takes the JSON type of its value; null for none";
+/// Document formats whose `content` is the file itself (so `size_bytes` is its length).
+pub const TEXT_FORMATS: &[&str] = &["txt", "md", "markdown", "csv", "tsv", "json", "xml"];
 /// Knowledge-document pipeline statuses.
 pub const DOCUMENT_STATUSES: &[&str] = &[
     "uploading",
@@ -244,6 +252,7 @@ impl Kind {
                     req("name", Ty::Str),
                     dflt("description", Ty::Str, "\"\""),
                     dflt("parameters", Ty::Object, "{}"),
+                    OUTPUT_TEMPLATE,
                 ];
                 F
             }
@@ -258,6 +267,7 @@ impl Kind {
                     dflt("active_version", Ty::Str, "null").or_null(),
                     dflt("parameters", Ty::Object, "{}"),
                     dflt("integrations", Ty::Strings, "[]"),
+                    OUTPUT_TEMPLATE,
                     dflt("created_at", Ty::Time, EPOCH),
                     dflt("updated_at", Ty::Time, EPOCH),
                 ];
@@ -319,6 +329,7 @@ impl Kind {
                     dflt("nodes", Ty::Nodes, "[]"),
                     dflt("connections", Ty::Connections, "[]"),
                     dflt("duration_ms", COUNT, "null").or_null(),
+                    OUTPUT_TEMPLATE,
                     dflt("created_at", Ty::Time, EPOCH),
                     dflt("updated_at", Ty::Time, EPOCH),
                 ];
@@ -332,7 +343,8 @@ impl Kind {
                     dflt("description", Ty::Str, "\"\""),
                     dflt("file_name", Ty::Str, "\"\""),
                     dflt("file_type", Ty::Str, "\"txt\""),
-                    dflt("size_bytes", COUNT, "0"),
+                    // Left out, it is the byte length of `content` (see `derive`).
+                    opt("size_bytes", COUNT).not_null(),
                     dflt("status", Ty::OneOf(DOCUMENT_STATUSES), "\"completed\""),
                     dflt("progress", COUNT, "100"),
                     dflt("failure_reason", Ty::Str, "null").or_null(),
@@ -367,6 +379,11 @@ impl Kind {
                 record.insert("prefix".into(), json!(prefix));
                 record.insert("is_active".into(), json!(active));
             }
+            Kind::Document if !record.contains_key("size_bytes") => {
+                let content = record.get("content").and_then(Value::as_str);
+                let size = content.map_or(0, str::len);
+                record.insert("size_bytes".into(), json!(size));
+            }
             _ => {}
         }
     }
@@ -387,11 +404,9 @@ pub fn conform(kind: Kind, record: &mut Record) -> Result<(), String> {
                 record.insert(field.name.to_owned(), value);
             }
             (Some(value), _) if !field.accepts(value) => {
-                return Err(format!(
-                    "field '{}' must be {}",
-                    field.name,
-                    field.describe()
-                ));
+                return Err(field.ty.problem(field.name, value).unwrap_or_else(|| {
+                    format!("field '{}' must be {}", field.name, field.describe())
+                }));
             }
             (None, Presence::Optional) | (Some(_), _) => {}
         }

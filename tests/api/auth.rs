@@ -32,17 +32,17 @@ async fn every_401_says_why() {
         ("Authorization", "Bearer prodgy_", "malformed token"),
         (
             "X-API-Token",
-            "prodgy_AcmeRevokedToken000000000000005",
+            "prodgy_RevokedAcmeToken000000000000005",
             "revoked token",
         ),
         (
             "X-API-Token",
-            "prodgy_AcmeInactiveToken00000000000003",
+            "prodgy_InactiveAcmeToken00000000000003",
             "inactive token",
         ),
         (
             "X-API-Token",
-            "prodgy_AcmeExpiredToken000000000000004",
+            "prodgy_ExpiredAcmeToken000000000000004",
             "expired token",
         ),
     ];

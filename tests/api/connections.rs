@@ -149,7 +149,7 @@ async fn an_upload_refused_before_it_is_read_keeps_the_connection_usable() {
             "/api/knowledge-base/upload",
             &[
                 "Content-Type: multipart/form-data; boundary=b",
-                "X-API-Token: prodgy_AcmeRevokedToken000000000000005",
+                "X-API-Token: prodgy_RevokedAcmeToken000000000000005",
             ],
             form.as_bytes(),
         )

@@ -125,7 +125,7 @@ async fn a_body_within_the_limit_still_works_after_a_413() {
 #[tokio::test]
 async fn credentials_are_checked_before_the_body() {
     let app = TestApp::spawn().await;
-    let revoked = "prodgy_AcmeRevokedToken000000000000005";
+    let revoked = "prodgy_RevokedAcmeToken000000000000005";
     let resp = app
         .call(
             Method::POST,

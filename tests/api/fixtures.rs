@@ -167,3 +167,286 @@ async fn files_that_do_not_end_in_json_and_hidden_files_are_ignored() {
     let health: serde_json::Value = health.expect("sent").json().await.expect("json");
     assert_eq!(health["data"]["counts"]["products"], 1);
 }
+
+const TOKENS: &str =
+    "[{\"id\": \"t1\", \"product_id\": \"p1\", \"name\": \"ci\", \"token\": \"prodgy_minimal\"}]";
+
+#[tokio::test]
+async fn an_unknown_placeholder_in_a_fixture_template_names_file_line_and_column() {
+    let agents = "[\n  {\"id\": \"a1\", \"product_id\": \"p1\", \"name\": \"ok\", \"output_template\": \"{{input}}\"},\n  {\"id\": \"a2\", \"product_id\": \"p1\", \"name\": \"Bad\",\n   \"output_template\": {\"summary\": \"{{fake.nam}}\"}}\n]";
+    let dir = dir_with(
+        "template",
+        &[("products.json", PRODUCTS), ("agents.json", agents)],
+    );
+    let message = start_error(&dir).await;
+    assert!(
+        message.contains(
+            "agents.json:3:3: agent 'a2' (record #2): field 'output_template.summary' holds unknown placeholder '{{fake.nam}}' (known: {{input}}"
+        ),
+        "{message}"
+    );
+    let workflows = "[{\"id\": \"w1\", \"name\": \"Flow\", \"output_template\": [\"{{now\"]}]";
+    let dir = dir_with("template-unclosed", &[("workflows.json", workflows)]);
+    let message = start_error(&dir).await;
+    assert!(
+        message.contains("workflows.json:1:2: workflow base 'w1' (record #1): field 'output_template[0]' has a '{{' without its closing '}}'"),
+        "{message}"
+    );
+    let catalog = "[{\"id\": \"c1\", \"name\": \"Cat\", \"output_template\": \"{{agent.id}}\"}]";
+    let dir = dir_with("template-catalog", &[("catalog.json", catalog)]);
+    let message = start_error(&dir).await;
+    assert!(
+        message.contains("catalog.json:1:2: catalog agent 'c1' (record #1): field 'output_template' holds unknown placeholder '{{agent.id}}'"),
+        "{message}"
+    );
+}
+
+#[tokio::test]
+async fn a_record_created_before_what_it_belongs_to_is_refused() {
+    let products =
+        "[{\"id\": \"p1\", \"name\": \"One\", \"created_at\": \"2025-11-03T09:00:00Z\"}]";
+    let tokens = "[\n  {\"id\": \"t1\", \"product_id\": \"p1\", \"name\": \"early\", \"token\": \"prodgy_early\",\n   \"created_at\": \"2025-10-01T08:00:00Z\"}\n]";
+    let dir = dir_with(
+        "token-before-product",
+        &[("products.json", products), ("tokens.json", tokens)],
+    );
+    let message = start_error(&dir).await;
+    assert!(
+        message.contains("tokens.json:2:3: API token 't1': created_at 2025-10-01T08:00:00Z is before its product 'p1' was created (2025-11-03T09:00:00Z)"),
+        "{message}"
+    );
+
+    let agents = "[{\"id\": \"a1\", \"product_id\": \"p1\", \"name\": \"A\", \"created_at\": \"2026-01-10T12:00:00Z\"}]";
+    let triggers = "[{\"id\": \"f1\", \"agent_base_id\": \"a1\", \"name\": \"Now\", \"type\": \"manual\", \"created_at\": \"2026-01-10T12:05:00Z\"}]";
+    let executions = "[\n\n  {\"id\": \"e1\", \"agent_base_id\": \"a1\", \"trigger_id\": \"f1\", \"status\": \"stopped\", \"started_at\": \"2026-01-10T12:01:00Z\"}]";
+    let dir = dir_with(
+        "execution-before-trigger",
+        &[
+            ("products.json", products),
+            ("agents.json", agents),
+            ("triggers.json", triggers),
+            ("executions.json", executions),
+        ],
+    );
+    let message = start_error(&dir).await;
+    assert!(
+        message.contains("executions.json:3:3: execution 'e1': started_at 2026-01-10T12:01:00Z is before its trigger 'f1' was created (2026-01-10T12:05:00Z)"),
+        "{message}"
+    );
+
+    // Only times the fixture gives are compared: a product without created_at (the default
+    // 2026-01-01) does not make an earlier token inconsistent.
+    let undated = dir_with(
+        "undated-product",
+        &[("products.json", PRODUCTS), ("tokens.json", tokens)],
+    );
+    MockServer::builder()
+        .fixtures_dir(&undated)
+        .try_start()
+        .await
+        .expect("starts");
+}
+
+#[tokio::test]
+async fn a_document_size_that_is_not_its_content_length_is_refused() {
+    let documents = "[\n  {\"id\": \"d1\", \"product_id\": \"p1\", \"name\": \"Notes\", \"file_type\": \"md\",\n   \"content\": \"h\u{e9}llo\", \"size_bytes\": 5}\n]";
+    let dir = dir_with(
+        "size",
+        &[("products.json", PRODUCTS), ("documents.json", documents)],
+    );
+    let message = start_error(&dir).await;
+    assert!(
+        message.contains("documents.json:2:3: knowledge document 'd1' (record #1): field 'size_bytes' is 5, but the md content is 6 bytes (UTF-8)"),
+        "{message}"
+    );
+
+    // Left out, the size is the content's; a PDF's extracted text has no size to match.
+    let documents = "[{\"id\": \"d1\", \"product_id\": \"p1\", \"name\": \"Notes\", \"content\": \"h\u{e9}llo\"},\n {\"id\": \"d2\", \"product_id\": \"p1\", \"name\": \"Scan\", \"file_type\": \"pdf\", \"content\": \"text\", \"size_bytes\": 90000}]";
+    let dir = dir_with(
+        "size-derived",
+        &[
+            ("products.json", PRODUCTS),
+            ("tokens.json", TOKENS),
+            ("documents.json", documents),
+        ],
+    );
+    let server = MockServer::builder().fixtures_dir(&dir).start().await;
+    let resp = reqwest::Client::new()
+        .get(format!("{}/api/knowledge-base/d1", server.uri()))
+        .header("X-API-Token", "prodgy_minimal")
+        .send()
+        .await
+        .expect("sent");
+    let body: serde_json::Value = resp.json().await.expect("json");
+    assert_eq!(body["data"]["size_bytes"], 6);
+}
+
+/// A product, an agent, a workflow base of 3 s and `executions`.
+fn run_dir(name: &str, executions: &str) -> PathBuf {
+    let agents = "[{\"id\": \"a1\", \"product_id\": \"p1\", \"name\": \"A\"}, {\"id\": \"a2\", \"product_id\": \"p1\", \"name\": \"B\"}]";
+    let workflows =
+        "[{\"id\": \"w1\", \"name\": \"Flow\", \"agent_base_id\": \"a1\", \"duration_ms\": 3000}]";
+    let triggers = "[{\"id\": \"f1\", \"agent_base_id\": \"a2\", \"name\": \"Nightly\", \"type\": \"schedule\", \"config\": {\"cron\": \"0 2 * * *\"}},\n {\"id\": \"f2\", \"agent_base_id\": \"a2\", \"name\": \"Local\", \"type\": \"schedule\", \"config\": {\"cron\": \"0 2 * * *\", \"timezone\": \"America/Sao_Paulo\"}}]";
+    dir_with(
+        name,
+        &[
+            ("products.json", PRODUCTS),
+            ("agents.json", agents),
+            ("workflows.json", workflows),
+            ("triggers.json", triggers),
+            ("executions.json", executions),
+        ],
+    )
+}
+
+#[tokio::test]
+async fn an_execution_longer_than_its_run_is_refused() {
+    let cases = [
+        (
+            "{\"id\": \"e1\", \"agent_base_id\": \"a1\", \"status\": \"completed\", \"started_at\": \"2026-02-02T09:00:00Z\", \"finished_at\": \"2026-02-02T09:00:04Z\", \"duration_ms\": 4000}",
+            "execution 'e1': duration_ms 4000 is longer than its run takes: 3000 ms (the duration_ms of its workflow base 'w1')",
+        ),
+        (
+            "{\"id\": \"e1\", \"agent_base_id\": \"a2\", \"status\": \"completed\", \"duration_ms\": 6000}",
+            "execution 'e1': duration_ms 6000 is longer than its run takes: 5000 ms (the default, as neither its workflow base nor its agent sets duration_ms)",
+        ),
+        (
+            "{\"id\": \"e1\", \"agent_base_id\": \"a1\", \"status\": \"completed\", \"started_at\": \"2026-02-02T09:00:00Z\", \"finished_at\": \"2026-02-02T09:00:02Z\", \"duration_ms\": 3000}",
+            "execution 'e1' (record #1): duration_ms 3000 is longer than the 2000 ms from started_at to finished_at",
+        ),
+        (
+            "{\"id\": \"e1\", \"agent_base_id\": \"a1\", \"status\": \"failed\", \"started_at\": \"2026-02-02T09:00:00Z\", \"finished_at\": \"2026-02-02T08:00:00Z\"}",
+            "execution 'e1' (record #1): finished_at 2026-02-02T08:00:00Z is before started_at 2026-02-02T09:00:00Z",
+        ),
+    ];
+    for (n, (execution, expected)) in cases.into_iter().enumerate() {
+        let dir = run_dir(&format!("duration-{n}"), &format!("[\n  {execution}\n]"));
+        let message = start_error(&dir).await;
+        assert!(
+            message.contains(&format!("executions.json:2:3: {expected}")),
+            "{message}"
+        );
+    }
+    let fine = "[{\"id\": \"e1\", \"agent_base_id\": \"a1\", \"status\": \"stopped\", \"started_at\": \"2026-02-02T09:00:00Z\", \"finished_at\": \"2026-02-02T09:10:00Z\", \"duration_ms\": 1000}]";
+    let dir = run_dir("duration-fine", fine);
+    MockServer::builder()
+        .fixtures_dir(&dir)
+        .try_start()
+        .await
+        .expect("a shorter run, paused for a while, is consistent");
+}
+
+#[tokio::test]
+async fn a_scheduled_execution_off_its_cron_is_refused() {
+    let off = "[\n  {\"id\": \"e1\", \"agent_base_id\": \"a2\", \"trigger_id\": \"f1\", \"trigger_type\": \"schedule\", \"status\": \"running\", \"started_at\": \"2026-02-05T16:00:00Z\"}\n]";
+    let message = start_error(&run_dir("cron-off", off)).await;
+    assert!(
+        message.contains("executions.json:2:3: execution 'e1': started_at 2026-02-05T16:00:00Z is not a time its schedule trigger 'f1' fires (cron '0 2 * * *', in UTC)"),
+        "{message}"
+    );
+    let on = "[{\"id\": \"e1\", \"agent_base_id\": \"a2\", \"trigger_id\": \"f1\", \"trigger_type\": \"schedule\", \"status\": \"completed\", \"started_at\": \"2026-02-05T02:00:00Z\"},\n {\"id\": \"e2\", \"agent_base_id\": \"a2\", \"trigger_id\": \"f2\", \"trigger_type\": \"schedule\", \"status\": \"completed\", \"started_at\": \"2026-02-05T05:00:00Z\"}]";
+    MockServer::builder()
+        .fixtures_dir(run_dir("cron-on", on))
+        .try_start()
+        .await
+        .expect("on schedule, or in another time zone (not compared)");
+
+    let triggers = "[\n  {\"id\": \"f1\", \"agent_base_id\": \"a1\", \"name\": \"Nightly\", \"type\": \"schedule\", \"config\": {\"cron\": \"0 2 * *\"}}\n]";
+    let agents = "[{\"id\": \"a1\", \"product_id\": \"p1\", \"name\": \"A\"}]";
+    let dir = dir_with(
+        "cron-bad",
+        &[
+            ("products.json", PRODUCTS),
+            ("agents.json", agents),
+            ("triggers.json", triggers),
+        ],
+    );
+    let message = start_error(&dir).await;
+    assert!(
+        message.contains("triggers.json:2:3: trigger 'f1' (record #1): field 'config.cron' is not a cron expression the mock can read: 4 fields; expected 5"),
+        "{message}"
+    );
+}
+
+#[tokio::test]
+async fn the_shipped_fixtures_look_like_a_real_workspace() {
+    let server = MockServer::builder().start().await;
+    let state: serde_json::Value = reqwest::get(format!("{}/__admin/state", server.uri()))
+        .await
+        .expect("sent")
+        .json()
+        .await
+        .expect("json");
+    let state = &state["data"];
+    let list = |kind: &str| state[kind].as_array().cloned().unwrap_or_default();
+    let by_id = |kind: &str, id: &serde_json::Value| {
+        list(kind)
+            .into_iter()
+            .find(|r| &r["id"] == id)
+            .unwrap_or_else(|| panic!("{kind} {id}"))
+    };
+
+    let categories: std::collections::HashSet<String> = list("catalog")
+        .iter()
+        .map(|c| c["category"].as_str().expect("category").to_owned())
+        .collect();
+    assert!(categories.len() >= 3, "{categories:?}");
+
+    let tokens = list("tokens");
+    let prefixes: std::collections::HashSet<&str> = tokens
+        .iter()
+        .map(|t| t["prefix"].as_str().expect("prefix"))
+        .collect();
+    assert_eq!(prefixes.len(), tokens.len(), "{prefixes:?}");
+    for token in &tokens {
+        let product = by_id("products", &token["product_id"]);
+        let (made, born) = (token["created_at"].as_str(), product["created_at"].as_str());
+        assert!(made >= born, "{} before its product", token["id"]);
+    }
+
+    for document in list("documents") {
+        let content = document["content"].as_str().expect("content");
+        assert_eq!(document["size_bytes"], content.len(), "{}", document["id"]);
+    }
+
+    // Every agent outputs from a template of its own; past outputs have its shape.
+    for agent in list("agents").iter().chain(&list("catalog")) {
+        assert!(agent["output_template"].is_object(), "{}", agent["id"]);
+    }
+    for execution in list("executions") {
+        let workflow = by_id("workflows", &execution["workflow_base_id"]);
+        let started = execution["started_at"].as_str().expect("started");
+        let finished = execution["finished_at"].as_str().expect("finished");
+        assert!(started <= finished);
+        let planned = workflow["duration_ms"].as_u64().unwrap_or(5000);
+        assert!(
+            execution["duration_ms"].as_u64() <= Some(planned),
+            "{}",
+            execution["id"]
+        );
+        if execution["status"] == "completed" {
+            let agent = by_id("agents", &execution["agent_base_id"]);
+            let keys = |v: &serde_json::Value| {
+                v.as_object()
+                    .map(|o| o.keys().cloned().collect::<Vec<_>>())
+                    .unwrap_or_default()
+            };
+            assert_eq!(
+                keys(&execution["output"]),
+                keys(&agent["output_template"]),
+                "{}",
+                execution["id"]
+            );
+        }
+        let trigger = by_id("triggers", &execution["trigger_id"]);
+        if trigger["type"] == "schedule" {
+            assert_eq!(trigger["config"]["cron"], "0 2 * * *");
+            assert_eq!(&started[11..], "02:00:00Z");
+        }
+    }
+    let echo = by_id(
+        "workflows",
+        &serde_json::json!("b0c1d2e3-0004-4a5b-9c6d-500000000004"),
+    );
+    assert_eq!(echo["output_template"], "{{input}}");
+}

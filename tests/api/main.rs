@@ -24,6 +24,7 @@ mod scenario_files;
 mod scenarios;
 mod sse;
 mod stress;
+mod templates;
 mod tokens;
 mod transcription;
 mod triggers;

@@ -7,7 +7,7 @@ use crate::helpers::*;
 
 const INACTIVE: &str = "7d0c5e6f-3333-4a2b-9c3d-000000000003";
 const EXPIRED: &str = "7d0c5e6f-4444-4a2b-9c3d-000000000004";
-const EXPIRED_SECRET: &str = "prodgy_AcmeExpiredToken000000000000004";
+const EXPIRED_SECRET: &str = "prodgy_ExpiredAcmeToken000000000000004";
 const REVOKED: &str = "7d0c5e6f-5555-4a2b-9c3d-000000000005";
 const GLOBEX_TOKEN_ID: &str = "7d0c5e6f-2222-4a2b-9c3d-000000000002";
 const ACTIONS: [&str; 6] = [
@@ -221,7 +221,7 @@ async fn the_fixture_token_past_its_expiry_writes_one_expired_entry() {
         logs.body["data"][0]["details"]["expires_at"],
         "2026-01-01T00:00:00Z"
     );
-    assert_eq!(logs.body["data"][1]["created_at"], "2025-10-01T08:00:00Z");
+    assert_eq!(logs.body["data"][1]["created_at"], "2025-11-20T08:00:00Z");
 }
 
 #[tokio::test]

@@ -246,7 +246,8 @@ async fn a_manual_trigger_starts_an_execution_that_completes_on_the_clock() {
         .clone();
     assert_eq!(record["finished_at"], "2026-03-05T14:30:03Z");
     assert_eq!(record["duration_ms"], 3000);
-    assert!(record["output"]["summary"].is_string());
+    assert_eq!(record["output"]["triaged_by"], "Support Triage");
+    assert_eq!(record["output"]["triaged_at"], "2026-03-05T14:30:03Z");
     assert!(
         app.get(&format!("{executions}?status=running"))
             .await

@@ -299,11 +299,11 @@ async fn a_webhook_that_requires_a_token_refuses_missing_unknown_and_revoked_one
             "unknown token",
         ),
         (
-            Some("prodgy_AcmeRevokedToken000000000000005"),
+            Some("prodgy_RevokedAcmeToken000000000000005"),
             "revoked token",
         ),
         (
-            Some("prodgy_AcmeInactiveToken00000000000003"),
+            Some("prodgy_InactiveAcmeToken00000000000003"),
             "inactive token",
         ),
         (

@@ -47,9 +47,9 @@ pub const FORMATS: &[Format] = &[
 
 const MARKDOWN: &[&str] = &["text/markdown", "text/x-markdown", "text/plain"];
 
-/// Formats whose bytes are indexed as text for search (PDF and DOCX text is extracted, see
-/// `extract`).
-pub const TEXT_FORMATS: &[&str] = &["txt", "md", "markdown", "csv", "tsv", "json", "xml"];
+/// Formats whose bytes are indexed as text for search (one list with the fixture check of
+/// `size_bytes`; PDF and DOCX text is extracted, see `extract`).
+pub use crate::schema::TEXT_FORMATS;
 
 const fn fmt(ext: &'static str, types: &'static [&'static str]) -> Format {
     Format { ext, types }
