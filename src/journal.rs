@@ -14,6 +14,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
+use bytes::Bytes;
 use hyper::{HeaderMap, Method, Uri};
 use serde::ser::{Serialize, SerializeStruct, Serializer};
 
@@ -56,7 +57,7 @@ pub struct Entry {
 /// What was answered: headers and the first [`BODY_LIMIT`] bytes of a body known whole.
 struct Answered {
     headers: Packed,
-    body: Option<Box<[u8]>>,
+    body: Option<Bytes>,
     /// The body's full size, when known whole (not for streams).
     size: Option<usize>,
 }
@@ -89,14 +90,19 @@ impl Entry {
 
     /// Keeps what was answered: the status, the headers and, for a body known whole, its first
     /// [`BODY_LIMIT`] bytes and its size.
-    pub fn set_response(&mut self, status: u16, headers: &HeaderMap, body: Option<&[u8]>) {
+    pub fn set_response(&mut self, status: u16, headers: &HeaderMap, body: Option<&Bytes>) {
         self.status = status;
         self.response = Some(Answered {
             headers: Packed::new("", "", headers),
+            // A small body is shared, not copied; a large one's prefix is copied, so the
+            // journal never holds a large answer alive.
             body: body
                 .filter(|b| !b.is_empty())
-                .map(|b| b[..b.len().min(BODY_LIMIT)].into()),
-            size: body.map(<[u8]>::len),
+                .map(|b| match b.len() <= BODY_LIMIT {
+                    true => b.clone(),
+                    false => Bytes::copy_from_slice(&b[..BODY_LIMIT]),
+                }),
+            size: body.map(Bytes::len),
         });
     }
 
@@ -472,7 +478,11 @@ mod tests {
         entry.duration = Duration::from_micros(1500);
         let mut answered = HeaderMap::new();
         answered.insert("content-type", "application/json".parse().expect("value"));
-        entry.set_response(201, &answered, Some(br#"{"success":true}"#));
+        entry.set_response(
+            201,
+            &answered,
+            Some(&Bytes::from_static(br#"{"success":true}"#)),
+        );
         let json = serde_json::to_value(&entry).expect("serializes");
         assert_eq!(
             json,

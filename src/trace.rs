@@ -108,8 +108,9 @@ impl Trace {
         };
         entry.duration = self.started.map_or(Duration::ZERO, |s| s.elapsed());
         if let Ok(response) = outcome {
-            let body = response.body().bytes().map(|b| &b[..]);
-            let body = body.or(matches!(response.body(), Body::Full(_)).then_some(&[][..]));
+            let empty = bytes::Bytes::new();
+            let body = response.body().bytes();
+            let body = body.or(matches!(response.body(), Body::Full(_)).then_some(&empty));
             entry.set_response(response.status().as_u16(), response.headers(), body);
         }
         journal.record(entry);

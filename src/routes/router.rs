@@ -22,6 +22,9 @@ pub trait Pattern: 'static {
     fn path(&self) -> &'static str;
 }
 
+/// The most segments a path may have; longer paths match no row.
+const MAX_SEGMENTS: usize = 16;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Segment {
     Literal(&'static str),
@@ -124,14 +127,24 @@ impl<R: Pattern> Router<R> {
         } else {
             method
         };
-        let parts: Vec<&str> = trimmed.split('/').skip(1).collect();
-        let mut best: Option<(u64, &'static str)> = None;
         let mut found = Lookup {
             route: None,
             allowed: Vec::new(),
         };
+        // Split once, on the stack: no pattern has more than MAX_SEGMENTS segments.
+        let mut parts = [""; MAX_SEGMENTS];
+        let mut count = 0;
+        for part in trimmed.split('/').skip(1) {
+            if count == MAX_SEGMENTS {
+                return found;
+            }
+            parts[count] = part;
+            count += 1;
+        }
+        let parts = &parts[..count];
+        let mut best: Option<(u64, &'static str)> = None;
         for (index, &(row, ref pattern)) in self.rows.iter().enumerate() {
-            let Some(rank) = rank(pattern, &parts) else {
+            let Some(rank) = rank(pattern, parts) else {
                 continue;
             };
             match best {
@@ -148,7 +161,7 @@ impl<R: Pattern> Router<R> {
                 found.route = Some(Route {
                     op: row,
                     index,
-                    param: param(pattern, &parts),
+                    param: param(pattern, parts),
                 });
             }
         }
@@ -200,6 +213,10 @@ fn compile(path: &'static str) -> Vec<Segment> {
     assert!(
         params <= 1,
         "route table: {path} has more than one parameter"
+    );
+    assert!(
+        segments.len() <= MAX_SEGMENTS,
+        "route table: {path} has more than {MAX_SEGMENTS} segments"
     );
     segments
 }

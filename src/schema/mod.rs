@@ -41,6 +41,10 @@ pub fn is_api_token(value: &str) -> bool {
 /// 9562), anything else is kept as it is. Allocates only for a UUID with upper-case digits.
 pub fn canonical_id(id: &str) -> Cow<'_, str> {
     let bytes = id.as_bytes();
+    // Most ids are lower case already: one quick scan decides.
+    if !bytes.iter().any(u8::is_ascii_uppercase) {
+        return Cow::Borrowed(id);
+    }
     let shaped = bytes.len() == 36
         && bytes.iter().enumerate().all(|(i, b)| match i {
             8 | 13 | 18 | 23 => *b == b'-',
