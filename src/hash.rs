@@ -2,6 +2,11 @@
 //! input gives the same value on every platform and Rust version (unlike `std`'s
 //! `DefaultHasher`).
 
+/// A concurrent map with a fast, non-cryptographic hasher (FxHash): every key the mock hashes
+/// per request (record ids, namespace names, token ids) is short, and a local test server has
+/// no hash-flooding adversary to defend against.
+pub type FastMap<K, V> = dashmap::DashMap<K, V, rustc_hash::FxBuildHasher>;
+
 const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
 const FNV_PRIME: u64 = 0x0100_0000_01b3;
 

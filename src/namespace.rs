@@ -16,7 +16,7 @@ use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
-use dashmap::DashMap;
+use crate::hash::FastMap;
 use hyper::StatusCode;
 
 use crate::error::ApiError;
@@ -145,7 +145,7 @@ impl TooManyNamespaces {
 #[derive(Debug)]
 pub struct Namespaces {
     seed: RwLock<Arc<Seeded>>,
-    live: DashMap<NamespaceName, Arc<Namespace>>,
+    live: FastMap<NamespaceName, Arc<Namespace>>,
     rng_seed: u64,
     max: usize,
     epochs: AtomicU64,
@@ -158,7 +158,7 @@ impl Namespaces {
     pub fn new(seed: Seed, rng_seed: u64, max: usize) -> Self {
         Self {
             seed: RwLock::new(Arc::new(Seeded::new(seed))),
-            live: DashMap::new(),
+            live: FastMap::default(),
             rng_seed,
             max,
             epochs: AtomicU64::new(0),

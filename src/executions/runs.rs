@@ -3,7 +3,7 @@
 //! The simulation ([`super::Executions`]) owns the logic; this map only stores the facts.
 //! Guards stay inside these methods, and no other map is touched while one is held.
 
-use dashmap::DashMap;
+use crate::hash::FastMap;
 
 use super::timeline::{Command, Status, Timeline};
 use crate::clock::Timestamp;
@@ -12,7 +12,7 @@ use crate::store::Id;
 /// Timelines of the executions the engine drives.
 #[derive(Debug, Default)]
 pub struct Runs {
-    timelines: DashMap<Id, Timeline>,
+    timelines: FastMap<Id, Timeline>,
 }
 
 impl Runs {

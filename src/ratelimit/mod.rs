@@ -8,7 +8,7 @@
 
 use std::net::{IpAddr, SocketAddr};
 
-use dashmap::DashMap;
+use crate::hash::FastMap;
 use hyper::header::{AUTHORIZATION, HeaderName, HeaderValue, RETRY_AFTER};
 use hyper::{HeaderMap, Response};
 
@@ -212,7 +212,7 @@ struct Window {
 #[derive(Debug, Default)]
 pub struct Buckets {
     /// (class, caller) → window; a call allocates nothing once its (IP-keyed) bucket exists.
-    windows: DashMap<(Class, Caller), Window>,
+    windows: FastMap<(Class, Caller), Window>,
 }
 
 impl Buckets {

@@ -9,7 +9,7 @@
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
-use dashmap::DashMap;
+use crate::hash::FastMap;
 use hyper::HeaderMap;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -55,7 +55,7 @@ pub struct Decision {
 #[derive(Debug)]
 pub struct RuleState {
     active: RwLock<Option<Arc<[Arc<Scenario>]>>>,
-    counters: DashMap<(u32, usize), u64>,
+    counters: FastMap<(u32, usize), u64>,
     rng: Mutex<ChaCha8Rng>,
     seed: u64,
 }
@@ -65,7 +65,7 @@ impl RuleState {
     pub fn new(seed: u64) -> Self {
         Self {
             active: RwLock::new(None),
-            counters: DashMap::new(),
+            counters: FastMap::default(),
             rng: Mutex::new(ChaCha8Rng::seed_from_u64(seed)),
             seed,
         }

@@ -12,7 +12,7 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
-use dashmap::DashMap;
+use crate::hash::FastMap;
 use dashmap::mapref::entry::Entry;
 use serde_json::Value;
 
@@ -89,9 +89,9 @@ struct Row {
 pub struct Collection {
     partition_field: Option<&'static str>,
     unique_field: Option<&'static str>,
-    rows: DashMap<Id, Row>,
+    rows: FastMap<Id, Row>,
     /// Secondary index: value of `unique_field` → id (token secrets, webhook paths).
-    unique: DashMap<Arc<str>, Id>,
+    unique: FastMap<Arc<str>, Id>,
     index: RwLock<Index>,
     next_seq: AtomicU64,
 }
@@ -107,8 +107,8 @@ impl Collection {
         Self {
             partition_field,
             unique_field,
-            rows: DashMap::new(),
-            unique: DashMap::new(),
+            rows: FastMap::default(),
+            unique: FastMap::default(),
             index: RwLock::new(Index::default()),
             next_seq: AtomicU64::new(0),
         }

@@ -16,7 +16,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
-use dashmap::DashMap;
+use crate::hash::FastMap;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde_json::Value;
@@ -82,13 +82,13 @@ struct Usage {
 pub struct State {
     seed: Arc<Seeded>,
     own: Vec<OnceLock<Collection>>,
-    usage: DashMap<Id, Usage>,
+    usage: FastMap<Id, Usage>,
     /// Token audit trails (bounded rings), created on first use.
-    audit: DashMap<Id, AuditLog>,
+    audit: FastMap<Id, AuditLog>,
     /// Secrets replaced by a regeneration: refused even where unknown tokens are accepted.
-    retired: DashMap<Arc<str>, Id>,
+    retired: FastMap<Arc<str>, Id>,
     /// The product that created each shared record through the API (record id → product).
-    creators: DashMap<Id, Arc<str>>,
+    creators: FastMap<Id, Arc<str>>,
     rng: Mutex<ChaCha8Rng>,
 }
 
@@ -98,10 +98,10 @@ impl State {
         Self {
             seed,
             own: Kind::ALL.iter().map(|_| OnceLock::new()).collect(),
-            usage: DashMap::new(),
-            audit: DashMap::new(),
-            retired: DashMap::new(),
-            creators: DashMap::new(),
+            usage: FastMap::default(),
+            audit: FastMap::default(),
+            retired: FastMap::default(),
+            creators: FastMap::default(),
             rng: Mutex::new(ChaCha8Rng::seed_from_u64(rng_seed)),
         }
     }
