@@ -262,6 +262,11 @@ export function init() {
     }
   });
   on('namespaces', (names) => syncOptions(filters.namespace, names.map((n) => n.name), 1));
+  on('health', (health) => {
+    $('req-empty').textContent = health.journal.capacity === 0
+      ? 'The journal is off (--journal-size 0): requests are answered but not recorded.'
+      : 'No requests yet. Point a client at this server and they appear here as they arrive.';
+  });
   status();
   poll.start();
 }
