@@ -7,6 +7,7 @@ a frozen clock, then checks what issue 15 asks of /__admin/ui:
 - requests a client makes (urllib) appear on the page within a second;
 - clicking a row shows the request with its token masked and the body pretty-printed;
 - Tab reaches the list, arrows move between rows and Enter opens one; light and dark differ;
+- the status class filter (server side) and the text filter (in the page) narrow the list;
 - switching the scenario on the page makes the next API call answer as that scenario says;
 - advancing the clock on the page moves a just-started execution from running to completed
   in the State view;
@@ -213,6 +214,24 @@ def scenario_switch(driver, mock):
     return "server-errors on the page -> the next call answered 500; Clear -> 200 again"
 
 
+def filters(driver):
+    """The status class filters on the server, the text filter on the page."""
+    view(driver, "requests")
+    statuses = "[...document.querySelectorAll('#req-rows .st')].map(c => c.textContent)"
+    Select(driver.find_element(By.ID, "f-status")).select_by_value("5xx")
+    only = wait(driver, f"(s => s.length && s.every(x => x.startsWith('5')) && s)({statuses})")
+    Select(driver.find_element(By.ID, "f-status")).select_by_value("")
+    wait(driver, f"{statuses}.some(x => x.startsWith('2'))")
+    box = driver.find_element(By.ID, "f-text")
+    box.send_keys("probe=3-")
+    paths = wait(driver, "(p => p.length === 1 && p)([...document.querySelectorAll('#req-rows .path')].map(c => c.title))")
+    box.clear()
+    box.send_keys(" ")  # an input event; blank matches everything
+    wait(driver, "document.querySelectorAll('#req-rows .rrow').length > 1")
+    box.clear()
+    return f"status 5xx -> {only}; text 'probe=3-' -> {paths[0]}"
+
+
 def clock_moves_execution(driver, mock):
     status, body = mock.call("POST", "/api/workflow/execute", {"workflow_base_id": WORKFLOW_BASE})
     assert status in (200, 201, 202), f"execute: {status} {body}"
@@ -347,6 +366,7 @@ def main():
         run.check("the list works from the keyboard", lambda: keyboard(driver))
         run.check("light and dark", lambda: light_and_dark(driver))
         run.check("a scenario switched on the page answers the next call", lambda: scenario_switch(driver, mock))
+        run.check("filters narrow the list", lambda: filters(driver))
         run.check("advancing the clock completes an execution", lambda: clock_moves_execution(driver, mock))
         if args.screenshot:
             run.check("screenshot", lambda: screenshot(driver, mock, args.screenshot))

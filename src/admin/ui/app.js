@@ -54,14 +54,28 @@ let serverScenarios = 'default';
 let ownScenarios = 0; // namespaces that run their own set
 function scenarioBadge() {
   const badge = document.getElementById('hdr-scenario');
-  const own = ownScenarios ? ` (+${ownScenarios} namespace${ownScenarios > 1 ? 's' : ''} with their own)` : '';
+  const own = ownScenarios === 0 ? '' : ownScenarios === 1 ? ' (+1 namespace with its own)'
+    : ` (+${ownScenarios} namespaces with their own)`;
   badge.textContent = `scenario: ${serverScenarios}${own}`;
   badge.classList.toggle('warn', serverScenarios !== 'default' || ownScenarios > 0);
+}
+
+// A mock restarted on the same port numbers its journal from 1 again: the lists start over
+// (and a new version reloads the page, whose files may have changed).
+let started = null;
+let version = null;
+function noticeRestart(data) {
+  const start = Date.now() - data.uptime_seconds * 1000;
+  if (version !== null && data.version !== version) location.reload();
+  if (started !== null && Math.abs(start - started) > 2500) emit('restarted', data);
+  started = start;
+  version = data.version;
 }
 
 const headerHealth = poller(2000, async () => {
   const data = await api('/__admin/health');
   alive();
+  noticeRestart(data);
   emit('health', data);
   serverScenarios = data.scenario.join(', ');
   scenarioBadge();

@@ -262,6 +262,7 @@ export function init() {
     }
   });
   on('namespaces', (names) => syncOptions(filters.namespace, names.map((n) => n.name), 1));
+  on('restarted', restart);
   on('health', (health) => {
     $('req-empty').textContent = health.journal.capacity === 0
       ? 'The journal is off (--journal-size 0): requests are answered but not recorded.'
