@@ -42,6 +42,7 @@ on('failure', (error) => {
   conn.title = error.message;
 });
 const alive = () => {
+  if (failures) setTimeout(() => headerHealth.now()); // back: was it restarted?
   if (failures || !conn.classList.contains('live')) {
     failures = 0;
     conn.textContent = 'live';
