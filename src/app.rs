@@ -31,6 +31,8 @@ pub struct ReloadReport {
     pub changed: Vec<PathBuf>,
     /// Why the latest attempt was refused (`file:line:column: what`), if it was.
     pub error: Option<String>,
+    /// When the latest attempt was made (wall time: the server clock may be frozen).
+    pub latest: Option<std::time::Instant>,
 }
 
 /// Everything shared by all requests of one server.

@@ -82,7 +82,7 @@ pub struct Cli {
     #[arg(long, env = "PRODGY_MOCK_CLOCK", value_name = "RFC3339")]
     pub clock: Option<String>,
 
-    /// Serve the admin API under /__admin (on or off).
+    /// Serve the admin API under /__admin, and the dashboard at /__admin/ui (on or off).
     #[arg(long, env = "PRODGY_MOCK_ADMIN", value_enum, default_value_t = Switch::On)]
     pub admin: Switch,
 

@@ -10,9 +10,16 @@ pub type FastMap<K, V> = dashmap::DashMap<K, V, rustc_hash::FxBuildHasher>;
 const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
 const FNV_PRIME: u64 = 0x0100_0000_01b3;
 
-/// FNV-1a, 64 bit.
-pub fn fnv1a(bytes: &[u8]) -> u64 {
-    fnv1a_all([bytes])
+/// FNV-1a, 64 bit. A `const fn`, so a hash of embedded bytes (the dashboard's ETags) is
+/// computed when the crate is compiled.
+pub const fn fnv1a(bytes: &[u8]) -> u64 {
+    let mut hash = FNV_OFFSET;
+    let mut i = 0;
+    while i < bytes.len() {
+        hash = (hash ^ bytes[i] as u64).wrapping_mul(FNV_PRIME);
+        i += 1;
+    }
+    hash
 }
 
 /// FNV-1a, 64 bit, over several byte strings as if they were one.

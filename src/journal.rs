@@ -279,8 +279,8 @@ pub struct Filter {
     pub path: Option<String>,
     /// Only this route name.
     pub route: Option<String>,
-    /// Only this status.
-    pub status: Option<u16>,
+    /// Only this status, or this class of statuses.
+    pub status: Option<StatusMatch>,
     /// Only this namespace.
     pub namespace: Option<String>,
     /// Only entries recorded after the one with this id (for polling).
@@ -294,12 +294,50 @@ impl Filter {
             .is_none_or(|m| m.eq_ignore_ascii_case(entry.method.as_str()))
             && self.path.as_deref().is_none_or(|p| p == entry.path())
             && self.route.as_deref().is_none_or(|r| Some(r) == entry.route)
-            && self.status.is_none_or(|s| s == entry.status)
+            && self.status.is_none_or(|s| s.keeps(entry.status))
             && self
                 .namespace
                 .as_deref()
                 .is_none_or(|n| n == &*entry.namespace)
             && self.since.is_none_or(|since| entry.id > since)
+    }
+}
+
+/// A status condition: one code (`404`), or a class (`4xx`: 400 to 499).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatusMatch {
+    /// Exactly this status.
+    Code(u16),
+    /// Any status with this first digit (`5` for `5xx`).
+    Class(u16),
+}
+
+impl StatusMatch {
+    /// `404` or `4xx` (also `4XX`); `None` for anything else.
+    pub fn parse(text: &str) -> Option<Self> {
+        if let Some(digit) = text.strip_suffix("xx").or_else(|| text.strip_suffix("XX")) {
+            return match digit.as_bytes() {
+                [d @ b'1'..=b'5'] => Some(Self::Class(u16::from(d - b'0'))),
+                _ => None,
+            };
+        }
+        text.parse().ok().map(Self::Code)
+    }
+
+    fn keeps(self, status: u16) -> bool {
+        match self {
+            Self::Code(code) => status == code,
+            Self::Class(class) => status / 100 == class,
+        }
+    }
+}
+
+impl std::fmt::Display for StatusMatch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Code(code) => write!(f, "{code}"),
+            Self::Class(class) => write!(f, "{class}xx"),
+        }
     }
 }
 
@@ -450,6 +488,19 @@ mod tests {
         let shown = journal.list(&Filter::default(), live, 10);
         assert_eq!(shown.iter().map(|e| e.path()).collect::<Vec<_>>(), ["/new"]);
         assert_eq!(journal.count(&Filter::default(), live), 1);
+    }
+
+    #[test]
+    fn a_status_filter_is_a_code_or_a_class() {
+        assert_eq!(StatusMatch::parse("404"), Some(StatusMatch::Code(404)));
+        assert_eq!(StatusMatch::parse("5xx"), Some(StatusMatch::Class(5)));
+        assert_eq!(StatusMatch::parse("2XX"), Some(StatusMatch::Class(2)));
+        for bad in ["6xx", "xx", "55xx", "five", "4x"] {
+            assert_eq!(StatusMatch::parse(bad), None, "{bad}");
+        }
+        let class = StatusMatch::Class(4);
+        assert!(class.keeps(400) && class.keeps(499) && !class.keeps(500));
+        assert_eq!(class.to_string(), "4xx");
     }
 
     #[test]

@@ -230,6 +230,7 @@ fn reload_changed(app: &App, changed: Vec<PathBuf>) -> bool {
     app.reloads.send_modify(|report| {
         report.attempts += 1;
         report.changed = changed;
+        report.latest = Some(std::time::Instant::now());
         match outcome {
             Ok(()) => {
                 report.applied += 1;

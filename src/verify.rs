@@ -7,7 +7,7 @@ use std::fmt;
 use std::ops::{Bound, RangeBounds};
 
 use crate::clock::Timestamp;
-use crate::journal::{Entry, Filter};
+use crate::journal::{Entry, Filter, StatusMatch};
 use crate::routes::OPERATIONS;
 
 /// A request the mock answered, as the journal kept it (credential values masked, the first
@@ -112,7 +112,7 @@ impl RequestFilter {
 
     /// Only requests answered with `status`.
     pub fn status(mut self, status: u16) -> Self {
-        self.inner.status = Some(status);
+        self.inner.status = Some(StatusMatch::Code(status));
         self
     }
 

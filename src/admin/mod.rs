@@ -1,11 +1,12 @@
 //! The admin API under `/__admin`: health, reset, the request journal, the clock, a state
-//! export and the scenarios ([`scenario`]). Never under `/api`, never journaled, and switched
+//! export, the scenarios ([`scenario`]) and the dashboard that shows them all ([`ui`]). Never under `/api`, never journaled, and switched
 //! off by `--admin off`.
 //!
 //! Its operations are rows ([`ADMIN`]) on the same [`Router`] type as the API's, so 404, 405
 //! and `HEAD` behave alike. Answers use the same envelope as the API.
 
 pub mod scenario;
+pub mod ui;
 
 use std::time::Duration;
 
@@ -17,7 +18,7 @@ use crate::app::App;
 use crate::envelope::Reply;
 use crate::error::ApiError;
 use crate::executions::Executions;
-use crate::journal::Filter;
+use crate::journal::{Filter, StatusMatch};
 use crate::namespace::NamespaceName;
 use crate::routes::request::{Fields, json_object};
 use crate::routes::{Pattern, Router};
@@ -139,6 +140,9 @@ pub const ADMIN: &[AdminOp] = &[
         "/__admin/scenario/reset",
         scenario::reset_counters,
     ),
+    admin("admin.ui.home", Method::GET, "/__admin", ui::home),
+    admin("admin.ui", Method::GET, "/__admin/ui", ui::index),
+    admin("admin.ui.file", Method::GET, "/__admin/ui/{name}", ui::file),
 ];
 
 /// The router of the admin API.
@@ -293,6 +297,7 @@ fn reload(app: &App) -> Value {
         "unchanged": report.unchanged,
         "changed": report.changed.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
         "error": report.error,
+        "seconds_ago": report.latest.map(|at| at.elapsed().as_secs()),
     })
 }
 
@@ -340,9 +345,9 @@ fn live(app: &App) -> impl Fn(&str, u64) -> bool + '_ {
 fn filter(req: &AdminReq<'_>) -> Result<Filter, ApiError> {
     let status = match req.query("status") {
         None => None,
-        Some(s) => Some(s.parse::<u16>().map_err(|_| {
+        Some(s) => Some(StatusMatch::parse(s).ok_or_else(|| {
             ApiError::bad_request(format!(
-                "query parameter 'status' must be an HTTP status code, got '{s}'"
+                "query parameter 'status' must be an HTTP status code or a class such as 5xx, got '{s}'"
             ))
         })?),
     };

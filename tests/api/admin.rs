@@ -409,3 +409,114 @@ async fn the_state_export_shows_executions_as_the_clock_has_moved_them() {
         Some(json!("completed"))
     );
 }
+
+#[tokio::test]
+async fn the_dashboard_and_its_files_are_served_with_types_and_etags() {
+    let app = TestApp::spawn().await;
+    for (path, kind) in [
+        ("/__admin/ui", "text/html; charset=utf-8"),
+        ("/__admin/ui/", "text/html; charset=utf-8"),
+        ("/__admin/ui/app.js", "text/javascript; charset=utf-8"),
+        ("/__admin/ui/app.css", "text/css; charset=utf-8"),
+        ("/__admin/ui/favicon.svg", "image/svg+xml"),
+    ] {
+        let page = app.admin(Method::GET, path, None).await;
+        assert_eq!(page.status, 200, "{path}");
+        assert_eq!(page.headers["content-type"], kind, "{path}");
+        assert_eq!(page.headers["cache-control"], "no-cache", "{path}");
+        assert!(
+            page.headers["content-security-policy"]
+                .to_str()
+                .is_ok_and(|csp| csp.contains("script-src 'self'")),
+            "{path}"
+        );
+        let etag = page.headers["etag"].to_str().expect("etag").to_owned();
+        assert!(etag.starts_with('"') && etag.len() == 18, "{path}: {etag}");
+        let again = app
+            .client
+            .get(app.url(path))
+            .header("If-None-Match", &etag)
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(again.status(), 304, "{path}");
+        assert_eq!(again.headers()["etag"], etag.as_str());
+        assert!(again.bytes().await.expect("body").is_empty());
+        let stale = app
+            .client
+            .get(app.url(path))
+            .header("If-None-Match", "\"0000000000000000\"")
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(stale.status(), 200, "{path}");
+    }
+    let page = app.admin(Method::GET, "/__admin/ui", None).await;
+    assert!(
+        page.text
+            .contains("<script type=\"module\" src=\"/__admin/ui/app.js\">")
+    );
+    let head = app
+        .client
+        .head(app.url("/__admin/ui/app.js"))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(head.status(), 200);
+    assert!(head.bytes().await.expect("body").is_empty());
+    app.admin(Method::GET, "/__admin/ui/nope.js", None)
+        .await
+        .assert_error(404, "Not Found");
+    let home = app
+        .client
+        .get(app.url("/__admin"))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(
+        home.url().path(),
+        "/__admin/ui",
+        "/__admin leads to the page"
+    );
+    let count = app
+        .admin(Method::GET, "/__admin/requests/count", None)
+        .await;
+    assert_eq!(count.body["data"]["count"], 0, "the page is not journaled");
+}
+
+#[tokio::test]
+async fn admin_off_turns_the_dashboard_off_too() {
+    let app = TestApp::with(MockServer::builder().admin(false)).await;
+    for path in ["/__admin/ui", "/__admin/ui/app.js", "/__admin"] {
+        app.admin(Method::GET, path, None)
+            .await
+            .assert_error(404, "Not Found");
+    }
+}
+
+#[tokio::test]
+async fn the_journal_filters_by_status_class() {
+    let app = TestApp::spawn().await;
+    app.get("/api/agent-base").await;
+    app.get("/api/agent-base/nope").await;
+    app.call(Method::GET, "/api/agent-base", None, None).await;
+    let statuses = |resp: &Resp| -> Vec<u64> {
+        resp.body["data"]
+            .as_array()
+            .expect("entries")
+            .iter()
+            .filter_map(|e| e["status"].as_u64())
+            .collect()
+    };
+    let client_errors = app.get("/__admin/requests?status=4xx").await;
+    assert_eq!(statuses(&client_errors), [401, 404]);
+    assert_eq!(
+        statuses(&app.get("/__admin/requests?status=2xx").await),
+        [200]
+    );
+    let count = app.get("/__admin/requests/count?status=4XX").await;
+    assert_eq!(count.body["data"]["count"], 2);
+    app.get("/__admin/requests?status=7xx")
+        .await
+        .assert_error(400, "Bad Request");
+}
