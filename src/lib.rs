@@ -53,6 +53,7 @@ mod executions;
 #[doc(hidden)]
 pub mod fixtures;
 mod hash;
+mod headers;
 #[doc(hidden)]
 pub mod healthcheck;
 mod journal;

@@ -11,6 +11,11 @@ use prodgy_mock::cli::{Cli, Command};
 use prodgy_mock::{MockServer, StartError, healthcheck};
 use tokio::io::AsyncReadExt;
 
+/// mimalloc: a request allocates and frees small buffers on whichever worker thread runs it,
+/// and the journal frees them much later on another; glibc's malloc pays for both (bench/).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match &cli.command {

@@ -23,6 +23,7 @@
 //! (or the close announced; see `body`) and CORS headers are added. A panic anywhere inside
 //! becomes a logged 500 envelope; the connection is only dropped when a scenario asks for it.
 
+use std::any::Any;
 use std::net::SocketAddr;
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -43,7 +44,6 @@ use crate::error::ApiError;
 use crate::namespace::{Namespace, NamespaceName, TooManyNamespaces};
 use crate::ratelimit::{Class, Verdict};
 use crate::routes::{self, Access, Ctx, Req, Route, Router};
-use crate::scenario::NAMESPACE_HEADER;
 use crate::scenario::{self, Aborted, Call, Decision, Scenario, Scenarios, fault};
 use crate::schema;
 use crate::store::State;
@@ -91,8 +91,14 @@ pub async fn handle(
     let method = request.method().clone();
     let uri = request.uri().clone();
     let mut trace = Trace::start(app.journal.enabled());
-    let answer = pipeline(&service, request, &conn, &mut trace);
-    let mut response = catch_panics(&method, uri.path(), answer).await;
+    // Boxed: the pipeline's state is a few kilobytes, and hyper moves the future `handle`
+    // returns; a small one is cheaper to move than to allocate.
+    let answer = Box::pin(AssertUnwindSafe(pipeline(
+        &service, request, &conn, &mut trace,
+    )))
+    .catch_unwind()
+    .await;
+    let mut response = answer.unwrap_or_else(|panic| Ok(panicked(&method, uri.path(), &*panic)));
     if let Ok(response) = response.as_mut() {
         app.date.stamp(response.headers_mut(), app.clock.now());
     }
@@ -104,26 +110,17 @@ pub async fn handle(
     response
 }
 
-/// Runs `answer`; a panic inside becomes a logged 500 envelope instead of a dropped
-/// connection.
-async fn catch_panics(
-    method: &Method,
-    path: &str,
-    answer: impl Future<Output = Result<Response<Body>, Aborted>>,
-) -> Result<Response<Body>, Aborted> {
-    match AssertUnwindSafe(answer).catch_unwind().await {
-        Ok(response) => response,
-        Err(panic) => {
-            let what = panic
-                .downcast_ref::<&str>()
-                .map(|s| (*s).to_owned())
-                .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "unknown panic".to_owned());
-            tracing::error!(%method, %path, panic = %what, "handler panicked; answered 500");
-            let message = format!("the mock failed while handling {method} {path}: {what}");
-            Ok(envelope::failure(&ApiError::internal(message)))
-        }
-    }
+/// The answer to a request whose handling panicked: a logged 500 envelope instead of a
+/// dropped connection.
+fn panicked(method: &Method, path: &str, panic: &(dyn Any + Send)) -> Response<Body> {
+    let what = panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".to_owned());
+    tracing::error!(%method, %path, panic = %what, "handler panicked; answered 500");
+    let message = format!("the mock failed while handling {method} {path}: {what}");
+    envelope::failure(&ApiError::internal(message))
 }
 
 /// Stages 1–11, then what every answer gets: the unread rest of the body is drained (or the
@@ -181,7 +178,9 @@ async fn stages(
 ) -> Result<Response<Body>, Aborted> {
     let app = &*service.app;
     if is_admin(app, parts.uri.path()) {
-        return Ok(serve_admin(app, &service.admin, parts, body, trace).await);
+        // Boxed: the admin API is rare on the hot path, and its future would grow every
+        // request's.
+        return Ok(Box::pin(serve_admin(app, &service.admin, parts, body, trace)).await);
     }
     if let Some(document) = openapi::serve(&parts.method, parts.uri.path()) {
         return Ok(document);
@@ -255,7 +254,7 @@ async fn api(
         trace.rule(&decision.rule);
     }
     if let Some(delay) = decision.as_ref().and_then(|d| d.delay) {
-        tokio::time::sleep(delay).await;
+        Box::pin(tokio::time::sleep(delay)).await;
     }
     let route_index = route.index;
     let mut response = match decision.as_ref().and_then(injected) {
@@ -378,7 +377,7 @@ fn bare_if(op: &routes::Operation, error: ApiError) -> ApiError {
 /// The namespace named by `X-Mock-Namespace` (400 when malformed), or the default one; 503
 /// when it would be one namespace too many.
 fn namespace_of(app: &App, headers: &HeaderMap) -> Result<Arc<Namespace>, ApiError> {
-    match headers.get(NAMESPACE_HEADER) {
+    match headers.get(crate::headers::MOCK_NAMESPACE) {
         None => Ok(app.namespaces.default_namespace()),
         Some(value) => {
             let name = NamespaceName::parse(value.as_bytes())?;
@@ -416,8 +415,11 @@ mod tests {
 
     #[tokio::test]
     async fn a_panicking_handler_becomes_a_500_envelope() {
-        let response = catch_panics(&Method::GET, "/api/x", async { panic!("boom") }).await;
-        let response = response.expect("answered, not aborted");
+        let panic = AssertUnwindSafe(async { panic!("boom") })
+            .catch_unwind()
+            .await
+            .expect_err("panicked");
+        let response = panicked(&Method::GET, "/api/x", &*panic);
         assert_eq!(response.status(), hyper::StatusCode::INTERNAL_SERVER_ERROR);
         let body = response
             .into_body()

@@ -186,7 +186,7 @@ impl AdminReq<'_> {
         }
         Ok(self
             .headers
-            .get("x-mock-namespace")
+            .get(crate::headers::MOCK_NAMESPACE)
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned))
     }
