@@ -131,6 +131,55 @@ pub enum Command {
         #[arg(long)]
         url: Option<String>,
     },
+    /// Read every list and detail GET route of a Prodgy instance (following pagination) and
+    /// write what it shows as a fixture directory for --fixtures, token secrets masked.
+    Record(RecordArgs),
+}
+
+/// The flags of `prodgy-mock record`.
+#[derive(Debug, clap::Args)]
+pub struct RecordArgs {
+    /// The instance's base URL, e.g. https://acme.prodgy.app (a trailing /api is fine).
+    #[arg(long, value_name = "URL")]
+    pub upstream: String,
+    /// An API token of the instance (sent as X-API-Token; never written or logged).
+    #[arg(
+        long,
+        env = "PRODGY_MOCK_UPSTREAM_TOKEN",
+        hide_env_values = true,
+        value_name = "TOKEN"
+    )]
+    pub token: String,
+    /// The fixture directory to write (created; an existing one must be empty, or --force).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Most records per resource kind.
+    #[arg(long, value_name = "N")]
+    pub max_records: Option<usize>,
+    /// Most requests a second to the instance (0: as fast as it answers).
+    #[arg(long, default_value_t = 5.0, value_name = "PER_SECOND")]
+    pub rate: f64,
+    /// Seed of the generated token secrets (the same data and seed give the same files).
+    #[arg(long, default_value_t = DEFAULT_SEED)]
+    pub seed: u64,
+    /// Replace --out when it is not empty.
+    #[arg(long)]
+    pub force: bool,
+}
+
+impl RecordArgs {
+    /// The options of the recording.
+    pub fn options(&self) -> crate::record::RecordOptions {
+        crate::record::RecordOptions {
+            upstream: self.upstream.clone(),
+            token: self.token.clone(),
+            out: self.out.clone(),
+            max_records: self.max_records,
+            rate: self.rate,
+            seed: self.seed,
+            force: self.force,
+        }
+    }
 }
 
 /// An on/off flag value.

@@ -61,6 +61,8 @@ pub mod logging;
 mod namespace;
 pub mod openapi;
 mod ratelimit;
+#[doc(hidden)]
+pub mod record;
 mod reload;
 #[doc(hidden)]
 pub mod routes;
@@ -72,6 +74,8 @@ mod server;
 mod service;
 mod store;
 mod trace;
+#[doc(hidden)]
+pub mod upstream;
 mod verify;
 
 pub use app::ReloadReport;

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
-use prodgy_mock::cli::{Cli, Command};
+use prodgy_mock::cli::{Cli, Command, RecordArgs};
 use prodgy_mock::{MockServer, StartError, healthcheck};
 use tokio::io::AsyncReadExt;
 
@@ -16,6 +16,7 @@ fn main() -> ExitCode {
     match &cli.command {
         Some(Command::Openapi) => openapi(),
         Some(Command::Healthcheck { url }) => healthcheck(&cli, url.as_deref()),
+        Some(Command::Record(args)) => record(args),
         None => serve(cli),
     }
 }
@@ -59,6 +60,64 @@ fn openapi() -> ExitCode {
             ExitCode::from(1)
         }
     }
+}
+
+/// `prodgy-mock record`: progress and warnings on stderr, the token mapping once on stdout.
+fn record(args: &RecordArgs) -> ExitCode {
+    let progress = |line: &str| report(format_args!("record: {line}"));
+    let written = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime.block_on(prodgy_mock::record::record(&args.options(), &progress)),
+        Err(error) => {
+            report(format_args!("cannot start the async runtime: {error}"));
+            return ExitCode::from(1);
+        }
+    };
+    match written {
+        Ok(written) => {
+            for warning in &written.warnings {
+                report(format_args!("record: warning: {warning}"));
+            }
+            let _ = write!(std::io::stdout().lock(), "{}", record_summary(&written));
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            report(format_args!("{error}"));
+            ExitCode::from(error.exit_code())
+        }
+    }
+}
+
+/// What `record` wrote, and the one time the token mapping is shown.
+fn record_summary(written: &prodgy_mock::record::Written) -> String {
+    let counts: Vec<String> = written
+        .counts
+        .iter()
+        .filter(|(_, n)| *n > 0)
+        .map(|(kind, n)| format!("{n} {}", kind.plural()))
+        .collect();
+    let mut text = format!(
+        "recorded {} into {}\nserve it: prodgy-mock --fixtures {}\n",
+        counts.join(", "),
+        written.dir.display(),
+        written.dir.display()
+    );
+    if !written.tokens.is_empty() {
+        text.push_str(
+            "token secrets were replaced (shown once; the fixtures hold only the new ones):\n",
+        );
+    }
+    for token in &written.tokens {
+        let yours = if token.yours {
+            "   <- the token you recorded with: use this one against the mock"
+        } else {
+            ""
+        };
+        text.push_str(&format!(
+            "  {} ({}): {}… -> {}{yours}\n",
+            token.name, token.id, token.prefix, token.secret
+        ));
+    }
+    text
 }
 
 /// Writes `prodgy-mock: {message}` to stderr; a closed stderr is ignored (never a panic).
