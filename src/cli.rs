@@ -117,6 +117,25 @@ pub struct Cli {
     /// Do not watch the fixtures directory and scenario files for changes.
     #[arg(long, env = "PRODGY_MOCK_NO_WATCH", value_parser = BoolishValueParser::new())]
     pub no_watch: bool,
+
+    /// Proxy mode: forward API requests to this Prodgy instance and return its answers
+    /// (scenarios still apply on top; admin routes stay local).
+    #[arg(long, env = "PRODGY_MOCK_PROXY", value_name = "URL")]
+    pub proxy: Option<String>,
+
+    /// With --proxy: save the records that pass through as a fixture directory, written when
+    /// the mock stops (or on POST /__admin/record).
+    #[arg(
+        long,
+        env = "PRODGY_MOCK_RECORD",
+        value_name = "DIR",
+        requires = "proxy"
+    )]
+    pub record: Option<PathBuf>,
+
+    /// With --proxy: how long to wait for the upstream's answer before answering 502.
+    #[arg(long, env = "PRODGY_MOCK_PROXY_TIMEOUT", value_name = "DURATION", value_parser = parse_duration, default_value = "30s")]
+    pub proxy_timeout: Duration,
 }
 
 /// Subcommands.
@@ -139,7 +158,7 @@ pub enum Command {
 /// The flags of `prodgy-mock record`.
 #[derive(Debug, clap::Args)]
 pub struct RecordArgs {
-    /// The instance's base URL, e.g. https://acme.prodgy.app (a trailing /api is fine).
+    /// The instance's base URL, http or https, with its host (a trailing /api is fine).
     #[arg(long, value_name = "URL")]
     pub upstream: String,
     /// An API token of the instance (sent as X-API-Token; never written or logged).
@@ -264,6 +283,9 @@ impl Cli {
             max_namespaces: self.max_namespaces,
             cors: self.cors == Switch::On,
             faithful: self.faithful,
+            proxy: self.proxy.clone(),
+            proxy_timeout: self.proxy_timeout,
+            record: self.record.clone(),
         })
     }
 }

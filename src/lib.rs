@@ -60,6 +60,7 @@ mod journal;
 pub mod logging;
 mod namespace;
 pub mod openapi;
+mod proxy;
 mod ratelimit;
 #[doc(hidden)]
 pub mod record;

@@ -18,6 +18,7 @@ mod live_fixtures;
 mod namespaces;
 mod openapi;
 mod planted;
+mod proxy;
 mod ratelimit;
 mod record;
 mod reload;
