@@ -153,6 +153,47 @@ pub enum Command {
     /// Read every list and detail GET route of a Prodgy instance (following pagination) and
     /// write what it shows as a fixture directory for --fixtures, token secrets masked.
     Record(RecordArgs),
+    /// Where does the mock differ from a Prodgy instance (--upstream, --token) or from its
+    /// OpenAPI document (--spec)? Exit 0: nothing differs; 1: drift; 2: usage.
+    Drift(DriftArgs),
+}
+
+/// The flags of `prodgy-mock drift`.
+#[derive(Debug, clap::Args)]
+pub struct DriftArgs {
+    /// The instance to compare with (read as `record` reads it, then called with the mock).
+    #[arg(
+        long,
+        value_name = "URL",
+        conflicts_with = "spec",
+        required_unless_present = "spec",
+        requires = "token"
+    )]
+    pub upstream: Option<String>,
+    /// An API token of the instance (sent as X-API-Token; never written or logged).
+    #[arg(
+        long,
+        env = "PRODGY_MOCK_UPSTREAM_TOKEN",
+        hide_env_values = true,
+        value_name = "TOKEN"
+    )]
+    pub token: Option<String>,
+    /// A vendor OpenAPI 3 or Swagger 2 document (JSON) to compare with the mock's own.
+    #[arg(long, value_name = "FILE")]
+    pub spec: Option<PathBuf>,
+    /// Also write the report as JSON to this file (for CI).
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+    /// With --upstream: most records read per resource kind to seed the mock.
+    #[arg(long, value_name = "N", default_value_t = 20)]
+    pub max_records: usize,
+    /// With --upstream: most requests a second to the instance (0: as fast as it answers).
+    #[arg(long, default_value_t = 5.0, value_name = "PER_SECOND")]
+    pub rate: f64,
+    /// With --upstream: also compare create, update and delete, on records drift makes and
+    /// then removes (on the instance too).
+    #[arg(long, requires = "upstream")]
+    pub include_writes: bool,
 }
 
 /// The flags of `prodgy-mock record`.

@@ -47,6 +47,8 @@ mod clock;
 mod config;
 mod cors;
 mod date;
+#[doc(hidden)]
+pub mod drift;
 mod envelope;
 mod error;
 mod executions;

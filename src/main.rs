@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
-use prodgy_mock::cli::{Cli, Command, RecordArgs};
+use prodgy_mock::cli::{Cli, Command, DriftArgs, RecordArgs};
 use prodgy_mock::{MockServer, StartError, healthcheck};
 use tokio::io::AsyncReadExt;
 
@@ -17,6 +17,7 @@ fn main() -> ExitCode {
         Some(Command::Openapi) => openapi(),
         Some(Command::Healthcheck { url }) => healthcheck(&cli, url.as_deref()),
         Some(Command::Record(args)) => record(args),
+        Some(Command::Drift(args)) => drift(args),
         None => serve(cli),
     }
 }
@@ -82,6 +83,56 @@ fn record(args: &RecordArgs) -> ExitCode {
         }
         Err(error) => {
             report(format_args!("{error}"));
+            ExitCode::from(error.exit_code())
+        }
+    }
+}
+
+/// `prodgy-mock drift`: the table on stdout, progress on stderr, `--json` for CI; exit 0
+/// when nothing differs, 1 on drift, 2 when nothing could be compared.
+fn drift(args: &DriftArgs) -> ExitCode {
+    use prodgy_mock::drift::{DriftError, live, spec};
+    let progress = |line: &str| report(format_args!("drift: {line}"));
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            report(format_args!("cannot start the async runtime: {error}"));
+            return ExitCode::from(1);
+        }
+    };
+    let outcome = match (&args.spec, &args.upstream, &args.token) {
+        (Some(path), _, _) => spec::drift(path),
+        (None, Some(upstream), Some(token)) => {
+            let options = live::LiveOptions {
+                upstream: upstream.clone(),
+                token: token.clone(),
+                max_records: args.max_records,
+                rate: args.rate,
+                include_writes: args.include_writes,
+            };
+            runtime.block_on(live::drift(&options, &progress))
+        }
+        _ => Err(DriftError::Usage(
+            "name an instance (--upstream URL --token T) or a document (--spec FILE)".into(),
+        )),
+    };
+    runtime.shutdown_timeout(Duration::from_millis(200));
+    let written = outcome.and_then(|found| match &args.json {
+        Some(path) => std::fs::write(path, found.json() + "\n")
+            .map(|()| found)
+            .map_err(|source| DriftError::Json {
+                path: path.clone(),
+                source,
+            }),
+        None => Ok(found),
+    });
+    match written {
+        Ok(found) => {
+            let _ = write!(std::io::stdout().lock(), "{}", found.table());
+            ExitCode::from(found.exit_code())
+        }
+        Err(error) => {
+            report(format_args!("drift: {error}"));
             ExitCode::from(error.exit_code())
         }
     }

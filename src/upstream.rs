@@ -217,6 +217,27 @@ impl Upstream {
         self.read(response).await
     }
 
+    /// `GET path_and_query` with `token`, reading only the status and headers: the body (an
+    /// event stream that may never end) is dropped unread.
+    pub async fn head_of(
+        &self,
+        path_and_query: &str,
+        token: Option<&str>,
+    ) -> Result<(StatusCode, HeaderMap), Unreachable> {
+        let mut request = Request::builder()
+            .method(Method::GET)
+            .uri(self.uri_of(path_and_query)?);
+        if let Some(token) = token {
+            request = request.header("x-api-token", token);
+        }
+        let request = request
+            .body(Full::new(Bytes::new()))
+            .map_err(|e| self.failed(&e))?;
+        let response = self.send(request).await?;
+        let (parts, _unread) = response.into_parts();
+        Ok((parts.status, parts.headers))
+    }
+
     /// Sends `request` (its URI already this upstream's) and waits for the answer's head.
     pub async fn send(
         &self,

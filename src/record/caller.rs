@@ -168,6 +168,19 @@ impl Caller {
         .await
     }
 
+    /// `method path` for `route` with this caller's token and an optional JSON body.
+    pub async fn send(
+        &self,
+        route: &str,
+        method: Method,
+        path: &str,
+        body: Option<&serde_json::Value>,
+        progress: Progress<'_>,
+    ) -> Result<Answer, RecordError> {
+        let token = self.token.as_deref();
+        self.call(route, method, path, token, body, progress).await
+    }
+
     /// `method path` for `route` with `token` and an optional JSON body; a 429 is waited out.
     pub async fn call(
         &self,
@@ -210,6 +223,24 @@ impl Caller {
             path: path.to_owned(),
             waits: MAX_WAITS,
         })
+    }
+
+    /// `GET path` for `route` with `token`, paced, reading only the status and headers (for
+    /// event streams).
+    pub async fn head(
+        &self,
+        path: &str,
+        token: Option<&str>,
+    ) -> Result<(StatusCode, hyper::HeaderMap), RecordError> {
+        self.pace().await;
+        self.calls
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Ok(self.upstream.head_of(path, token).await?)
+    }
+
+    /// The token calls are made with.
+    pub fn token(&self) -> Option<&str> {
+        self.token.as_deref()
     }
 
     /// Waits for this call's slot: calls are at least `1 / rate` seconds apart.

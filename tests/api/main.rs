@@ -7,6 +7,7 @@ mod agents;
 mod auth;
 mod connections;
 mod date_header;
+mod drift;
 mod errors;
 mod faults;
 mod fixtures;
