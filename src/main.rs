@@ -144,12 +144,12 @@ fn record_summary(written: &prodgy_mock::record::Written) -> String {
         .counts
         .iter()
         .filter(|(_, n)| *n > 0)
-        .map(|(kind, n)| format!("{n} {}", kind.plural()))
+        .map(|(kind, n)| format!("{} {n}", kind.plural()))
         .collect();
     let mut text = format!(
-        "recorded {} into {}\nserve it: prodgy-mock --fixtures {}\n",
-        counts.join(", "),
+        "recorded into {}: {}\nserve it: prodgy-mock --fixtures {}\n",
         written.dir.display(),
+        counts.join(", "),
         written.dir.display()
     );
     if !written.tokens.is_empty() {
