@@ -152,7 +152,9 @@ fn record_summary(written: &prodgy_mock::record::Written) -> String {
         counts.join(", "),
         written.dir.display()
     );
-    if !written.tokens.is_empty() {
+    if written.tokens.is_empty() {
+        text.push_str("no token record was readable: in lenient auth (the default) the mock takes any prodgy_ token\n");
+    } else {
         text.push_str(
             "token secrets were replaced (shown once; the fixtures hold only the new ones):\n",
         );

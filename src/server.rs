@@ -256,7 +256,7 @@ fn proxy_of(settings: &Settings) -> Result<Option<Proxy>, StartError> {
         };
     };
     if let Some(dir) = &settings.record {
-        crate::record::write::check_out(dir, false).map_err(|_| StartError::InvalidFlag {
+        crate::record::disk::check_out(dir, false).map_err(|_| StartError::InvalidFlag {
             flag: "--record",
             value: dir.display().to_string(),
             expected: "a new or empty directory",

@@ -19,7 +19,8 @@ use super::{Check, DriftError, Named, Report};
 use crate::fixtures::FixtureSet;
 use crate::record::caller::{Caller, Progress};
 use crate::record::crawl::{crawl, param_kind};
-use crate::record::write::{WriteOptions, commit, prepare};
+use crate::record::disk::commit;
+use crate::record::write::{WriteOptions, prepare};
 use crate::routes::{Answer, OPERATIONS, Operation, Source};
 use crate::schema::{Kind, Presence, is_api_token};
 use crate::server::MockServer;
@@ -47,6 +48,7 @@ const PROBE_TOKEN: &str = "prodgy_DriftProbeToken000000000000000000";
 
 /// Compares the upstream with a mock seeded from it.
 pub async fn drift(options: &LiveOptions, progress: Progress<'_>) -> Result<Report, DriftError> {
+    crate::record::crawl::check_rate(options.rate)?;
     let upstream = Upstream::new(&options.upstream).map_err(crate::record::RecordError::from)?;
     let theirs = Caller::new(upstream, Some(options.token.clone()), options.rate);
     progress(&format!("reading {} to seed the mock", options.upstream));

@@ -78,6 +78,14 @@ pub enum RecordError {
         /// The I/O error.
         source: std::io::Error,
     },
+    /// Nothing at all was recorded (a wrong base URL answering 200 with no data, most often).
+    #[error(
+        "upstream {url} showed no records: check that --upstream is the instance's base URL and that --token sees a workspace"
+    )]
+    Empty {
+        /// The upstream's base URL.
+        url: String,
+    },
     /// The records could not be made into fixtures the mock loads.
     #[error("the recorded records do not load as fixtures: {0}")]
     Unloadable(String),

@@ -16,7 +16,8 @@ use serde_json::Value;
 
 use super::Recording;
 use super::caller::{Caller, Progress, RecordError};
-use super::write::{WriteOptions, Written, check_out, write};
+use super::disk::check_out;
+use super::write::{WriteOptions, Written, write};
 use crate::routes::{Answer, OPERATIONS, Operation, Source};
 use crate::schema::{Kind, Shape, Ty};
 use crate::upstream::{Answer as Reply, Upstream};
@@ -48,25 +49,32 @@ pub async fn record(
     options: &RecordOptions,
     progress: Progress<'_>,
 ) -> Result<Written, RecordError> {
-    if options.rate.is_nan() || options.rate < 0.0 {
-        return Err(RecordError::Flag {
-            flag: "--rate",
-            why: format!(
-                "'{}' must be a number of requests a second, 0 or more",
-                options.rate
-            ),
-        });
-    }
+    check_rate(options.rate)?;
     check_out(&options.out, options.force)?;
     let upstream = Upstream::new(&options.upstream)?;
     let caller = Caller::new(upstream, Some(options.token.clone()), options.rate);
     let recording = crawl(&caller, options.max_records, progress).await?;
+    if recording.is_empty() {
+        let url = caller.upstream().url();
+        return Err(RecordError::Empty { url });
+    }
     let write_options = WriteOptions {
         seed: options.seed,
         secrets: vec![options.token.clone()],
         force: options.force,
     };
     write(recording, &options.out, &write_options)
+}
+
+/// Refuses a `--rate` that is not a number of requests a second, 0 or more.
+pub fn check_rate(rate: f64) -> Result<(), RecordError> {
+    match rate.is_nan() || rate < 0.0 {
+        true => Err(RecordError::Flag {
+            flag: "--rate",
+            why: format!("'{rate}' must be a number of requests a second, 0 or more"),
+        }),
+        false => Ok(()),
+    }
 }
 
 /// Reads every listing and detail row from `caller`'s upstream, at most `max` records a kind.

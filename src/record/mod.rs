@@ -2,14 +2,17 @@
 //!
 //! - [`Recording`] (here): the records seen, by kind and id, in the order first seen.
 //! - [`write`]: a recording becomes a fixture directory that `--fixtures` loads: token
-//!   secrets masked with generated ones, the products and catalog agents that records name
-//!   made up, references kept (or the record dropped, with a warning), written atomically.
+//!   secrets masked with generated ones ([`secrets`]), the products and catalog agents that
+//!   records name made up, references kept (or the record dropped, with a warning), written
+//!   atomically ([`disk`]).
 //! - [`caller`]: paced GETs that wait out a 429 and name the route of a failure.
 //! - [`crawl`]: the `record` command: every list and detail GET row of the route table,
 //!   following pagination.
 
 pub mod caller;
 pub mod crawl;
+pub mod disk;
+pub mod secrets;
 pub mod write;
 
 use std::collections::HashMap;
@@ -20,7 +23,8 @@ use crate::schema::Kind;
 
 pub use caller::{Caller, Progress, RecordError};
 pub use crawl::{RecordOptions, record};
-pub use write::{TokenSwap, WriteOptions, Written};
+pub use secrets::TokenSwap;
+pub use write::{WriteOptions, Written};
 
 /// Records seen, by kind and id, each kind in the order its records were first seen. A
 /// record seen again replaces the earlier one (a detail answer wins over a list item).

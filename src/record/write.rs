@@ -19,14 +19,16 @@
 
 use std::path::{Path, PathBuf};
 
-use rand::{Rng, SeedableRng};
+use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use serde_json::{Map, Value, json};
 
+use super::disk::{check_out, commit};
+use super::secrets::{TokenSwap, generated_secret, mask_tokens, replace_secrets};
 use super::{RecordError, Recording};
 use crate::error::FixtureError;
 use crate::fixtures::FixtureSet;
-use crate::schema::{Kind, Presence, is_api_token, json_type};
+use crate::schema::{Kind, Presence, json_type};
 
 /// How a recording is written.
 #[derive(Debug, Clone, Default)]
@@ -38,21 +40,6 @@ pub struct WriteOptions {
     pub secrets: Vec<String>,
     /// Replace a directory that is not empty.
     pub force: bool,
-}
-
-/// A token record's secret, as masked.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TokenSwap {
-    /// The token record's id.
-    pub id: String,
-    /// Its name.
-    pub name: String,
-    /// The visible prefix, the same upstream and in the fixtures.
-    pub prefix: String,
-    /// The generated secret the fixtures hold.
-    pub secret: String,
-    /// Whether it stands for the token the recording was made with.
-    pub yours: bool,
 }
 
 /// What was written.
@@ -98,25 +85,6 @@ pub fn write(
     })
 }
 
-/// Refuses an `out` that is a file, or a directory with files in it (unless `force`).
-pub fn check_out(out: &Path, force: bool) -> Result<(), RecordError> {
-    let refuse = |why: &str| RecordError::OutDir {
-        path: out.to_owned(),
-        why: why.to_owned(),
-    };
-    match std::fs::read_dir(out).map(|mut entries| entries.next().is_some()) {
-        Ok(true) if !force => Err(refuse(
-            "is not empty: choose another directory, or pass --force to replace it",
-        )),
-        Ok(_) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::NotADirectory || out.is_file() => {
-            Err(refuse("is a file"))
-        }
-        Err(e) => Err(refuse(&e.to_string())),
-    }
-}
-
 /// Turns `recording` into fixture files that load (steps 1 to 5 of the module docs).
 pub fn prepare(mut recording: Recording, options: &WriteOptions) -> Result<Prepared, RecordError> {
     let mut warnings = Vec::new();
@@ -129,7 +97,7 @@ pub fn prepare(mut recording: Recording, options: &WriteOptions) -> Result<Prepa
             }
         }
     }
-    let tokens = mask_tokens(&mut recording, options, &mut rng);
+    let tokens = mask_tokens(&mut recording, &options.secrets, &mut rng);
     let default_product = tokens
         .iter()
         .find(|t| t.yours)
@@ -234,93 +202,6 @@ fn known_fields(
     Some(record)
 }
 
-/// Step 2: a generated secret for every token, keeping its visible prefix.
-fn mask_tokens(
-    recording: &mut Recording,
-    options: &WriteOptions,
-    rng: &mut ChaCha8Rng,
-) -> Vec<TokenSwap> {
-    let records = recording.take(Kind::Token);
-    let yours = options
-        .secrets
-        .first()
-        .map(|s| s.chars().take(8).collect::<String>());
-    let your_index = yours.and_then(|prefix| your_token(&records, &prefix));
-    let mut used: Vec<String> = Vec::new();
-    let mut swaps = Vec::new();
-    for (n, mut record) in records.into_iter().enumerate() {
-        let shown = record
-            .remove("prefix")
-            .and_then(|p| p.as_str().map(str::to_owned))
-            .or_else(|| {
-                record
-                    .get("token")?
-                    .as_str()
-                    .map(|t| t.chars().take(8).collect())
-            });
-        let prefix = shown
-            .filter(|p| p.starts_with("prodgy_") && is_api_token(p) && p.len() <= 8)
-            .unwrap_or_else(|| "prodgy_".to_owned());
-        let secret = generated_secret(&prefix, rng, &used);
-        used.push(secret.clone());
-        record.insert("token".into(), json!(secret));
-        let text = |field: &str| {
-            record
-                .get(field)
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_owned()
-        };
-        swaps.push(TokenSwap {
-            id: text("id"),
-            name: text("name"),
-            prefix: secret.chars().take(8).collect(),
-            secret,
-            yours: your_index == Some(n),
-        });
-        recording.put(Kind::Token, record);
-    }
-    swaps
-}
-
-/// Which of `records` is the caller's token, by its visible `prefix`: among those sharing
-/// it, an active one, then the one used last, then the one used most.
-fn your_token(records: &[Map<String, Value>], prefix: &str) -> Option<usize> {
-    let text = |r: &Map<String, Value>, f: &str| {
-        r.get(f)
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_owned()
-    };
-    records
-        .iter()
-        .enumerate()
-        .filter(|(_, r)| text(r, "prefix") == prefix)
-        .max_by_key(|(_, r)| {
-            (
-                text(r, "status") == "active",
-                text(r, "last_used_at"),
-                r.get("usage_count").and_then(Value::as_u64).unwrap_or(0),
-            )
-        })
-        .map(|(n, _)| n)
-}
-
-/// `prefix` then random letters and digits up to the documented 32 after `prodgy_`, never one
-/// of `used`.
-fn generated_secret(prefix: &str, rng: &mut ChaCha8Rng, used: &[String]) -> String {
-    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-    loop {
-        let mut secret = prefix.to_owned();
-        while secret.len() < "prodgy_".len() + 32 {
-            secret.push(char::from(ALPHABET[rng.random_range(0..ALPHABET.len())]));
-        }
-        if !used.contains(&secret) {
-            return secret;
-        }
-    }
-}
-
 /// Step 3: a product for every `product_id` named (the API lists none).
 fn make_up_products(recording: &mut Recording, default: Option<&str>) {
     let mut ids = recording.product_ids();
@@ -357,31 +238,6 @@ fn make_up_catalog(recording: &mut Recording) {
             if let Value::Object(agent) = json!({"id": id, "name": name}) {
                 recording.put(Kind::Catalog, agent);
             }
-        }
-    }
-}
-
-/// Step 2: every string value equal to a known upstream secret becomes its replacement.
-fn replace_secrets(recording: &mut Recording, swaps: &[(String, String)]) {
-    if swaps.is_empty() {
-        return;
-    }
-    fn walk(value: &mut Value, swaps: &[(String, String)]) {
-        match value {
-            Value::String(text) => {
-                if let Some((_, masked)) = swaps.iter().find(|(secret, _)| secret == text) {
-                    *text = masked.clone();
-                }
-            }
-            Value::Array(items) => items.iter_mut().for_each(|v| walk(v, swaps)),
-            Value::Object(map) => map.values_mut().for_each(|v| walk(v, swaps)),
-            _ => {}
-        }
-    }
-    for kind in Kind::ALL {
-        for mut record in recording.take(kind) {
-            record.values_mut().for_each(|v| walk(v, swaps));
-            recording.put(kind, record);
         }
     }
 }
@@ -511,54 +367,6 @@ fn drop_refused(
     Ok(())
 }
 
-/// Writes the files into a new directory beside `out`, then renames it into place (an
-/// `out` that exists is moved aside first and removed once the new one is there).
-pub fn commit(prepared: &Prepared, out: &Path) -> Result<(), RecordError> {
-    let failed = |path: &Path, source: std::io::Error| RecordError::Write {
-        path: path.to_owned(),
-        source,
-    };
-    let parent = match out.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent.to_owned(),
-        _ => PathBuf::from("."),
-    };
-    std::fs::create_dir_all(&parent).map_err(|e| failed(&parent, e))?;
-    let name = out
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or("fixtures");
-    let temp = parent.join(format!(".{name}.recording-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&temp);
-    let written = std::fs::create_dir(&temp).and_then(|()| {
-        for (kind, text) in &prepared.files {
-            std::fs::write(temp.join(kind.file_name()), text)?;
-        }
-        Ok(())
-    });
-    if let Err(source) = written {
-        let _ = std::fs::remove_dir_all(&temp);
-        return Err(failed(&temp, source));
-    }
-    let aside = parent.join(format!(".{name}.replaced-{}", std::process::id()));
-    let moved_aside = out.exists() && std::fs::rename(out, &aside).is_ok();
-    if out.exists() {
-        let _ = std::fs::remove_dir_all(&temp);
-        let source = std::io::Error::other("cannot move the old directory aside");
-        return Err(failed(out, source));
-    }
-    if let Err(source) = std::fs::rename(&temp, out) {
-        let _ = std::fs::remove_dir_all(&temp);
-        if moved_aside {
-            let _ = std::fs::rename(&aside, out);
-        }
-        return Err(failed(out, source));
-    }
-    if moved_aside {
-        let _ = std::fs::remove_dir_all(&aside);
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -670,21 +478,5 @@ mod tests {
                 .iter()
                 .any(|w| w.contains("before started_at"))
         );
-    }
-
-    #[test]
-    fn a_full_directory_is_refused_without_force() {
-        let dir = std::env::temp_dir().join(format!("prodgy-record-out-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("dir");
-        std::fs::write(dir.join("agents.json"), "[]").expect("file");
-        assert!(matches!(
-            check_out(&dir, false),
-            Err(RecordError::OutDir { .. })
-        ));
-        assert!(check_out(&dir, true).is_ok());
-        let prepared = prepare(recording(), &options()).expect("prepared");
-        commit(&prepared, &dir).expect("replaced");
-        assert!(FixtureSet::load_dir(&dir).is_ok());
-        let _ = std::fs::remove_dir_all(&dir);
     }
 }
