@@ -28,14 +28,19 @@
 //! - `schema`: the one type system of records, request bodies, queries and answers.
 //! - `store`: records (collections, a namespace's `State`, the seed); `fixtures`: loading it.
 //! - `executions`: the execution simulation; `auth`: credentials to a caller.
-//! - `envelope`, `body`, `cors`, `date`, `journal`: HTTP plumbing and the request journal.
+//! - `envelope`, `body`, `cors`, `date`, `journal`, `upstream`: HTTP plumbing, the request
+//!   journal and the client of a real instance.
 //! - `routes`: the operation rows (`routes::table`), the router, request validation and one
 //!   module of handlers per resource.
 //! - `ratelimit`, `scenario`: the documented limits and fault injection.
+//! - `record`: an instance's records as fixtures (`prodgy-mock record`); `proxy`: proxy mode
+//!   (`--proxy`, `--record`).
 //! - `namespace`: one object per `X-Mock-Namespace` (records, runs, counters, buckets).
 //! - `app`: what all requests share; `admin`, `reload`, `openapi`, `trace`: around it.
 //! - `service`: the request path as ordered stages; `server`: [`MockServer`].
 //! - `config`, `cli`, `logging`, `healthcheck`: settings and the binary's parts.
+//! - `drift`: where the mock differs from an instance or its OpenAPI document
+//!   (`prodgy-mock drift`).
 
 mod admin;
 mod app;
@@ -47,6 +52,8 @@ mod clock;
 mod config;
 mod cors;
 mod date;
+#[doc(hidden)]
+pub mod drift;
 mod envelope;
 mod error;
 mod executions;
@@ -61,7 +68,10 @@ mod journal;
 pub mod logging;
 mod namespace;
 pub mod openapi;
+mod proxy;
 mod ratelimit;
+#[doc(hidden)]
+pub mod record;
 mod reload;
 #[doc(hidden)]
 pub mod routes;
@@ -73,6 +83,8 @@ mod server;
 mod service;
 mod store;
 mod trace;
+#[doc(hidden)]
+pub mod upstream;
 mod verify;
 
 pub use app::ReloadReport;

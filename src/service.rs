@@ -11,7 +11,9 @@
 //! 6. **inject**: `Prefer: code=NNN`, else the first scenario rule that fires;
 //! 7. **delay**: wait as the rule says (Tokio time);
 //! 8. **answer**: the injected status, or body (413) → auth (401/400) → query and body
-//!    checked against the operation's row (400) → handler → envelope;
+//!    checked against the operation's row (400) → handler → envelope; in proxy mode
+//!    (`--proxy`), the body (413) → the upstream's answer (any path the router does not
+//!    know is forwarded too);
 //! 9. **headers**: rate-limit and rule headers are added;
 //! 10. **fault**: reset, close, truncate or dribble as the rule says;
 //! 11. **journal**: the exchange is appended to the bounded request journal;
@@ -42,6 +44,7 @@ use crate::body::{self, Unread};
 use crate::envelope::{self, Body};
 use crate::error::ApiError;
 use crate::namespace::{Namespace, NamespaceName, TooManyNamespaces};
+use crate::proxy::Proxy;
 use crate::ratelimit::{Class, Verdict};
 use crate::routes::{self, Access, Ctx, Req, Route, Router};
 use crate::scenario::{self, Aborted, Call, Decision, Scenario, Scenarios, fault};
@@ -230,7 +233,10 @@ async fn api(
 ) -> Result<Response<Body>, Aborted> {
     let route = match app.router.recognize(&parts.method, parts.uri.path()) {
         Ok(route) => route,
-        Err(error) => return Ok(envelope::failure(&error)),
+        Err(error) => match &app.proxy {
+            Some(proxy) => return Ok(forward(app, proxy, parts, body, None, trace).await),
+            None => return Ok(envelope::failure(&error)),
+        },
     };
     trace.route(route.op.name);
     let set = match app.scenarios.for_request(&parts.headers, &ns.rules) {
@@ -257,9 +263,10 @@ async fn api(
         Box::pin(tokio::time::sleep(delay)).await;
     }
     let route_index = route.index;
-    let mut response = match decision.as_ref().and_then(injected) {
-        Some(response) => response,
-        None => answer(app, ns, parts, body, route, conn.peer, trace).await,
+    let mut response = match (decision.as_ref().and_then(injected), &app.proxy) {
+        (Some(response), _) => response,
+        (None, Some(proxy)) => forward(app, proxy, parts, body, Some(&route), trace).await,
+        (None, None) => answer(app, ns, parts, body, route, conn.peer, trace).await,
     };
     // A 429 a rule or `Prefer` injected carries what a real limit would send with it.
     let exhausted = (response.status() == StatusCode::TOO_MANY_REQUESTS).then(|| {
@@ -367,6 +374,24 @@ async fn answer(
     // A streaming handler that refused early leaves the rest of the body to be drained.
     unread.put_back(req.take_stream());
     envelope::respond(result.map_err(|error| bare_if(op, error)))
+}
+
+/// Proxy mode's answer: the body read (413 over the limit), then the upstream's.
+async fn forward(
+    app: &App,
+    proxy: &Proxy,
+    parts: Parts,
+    unread: &mut Unread,
+    route: Option<&Route>,
+    trace: &mut Trace,
+) -> Response<Body> {
+    let body = match unread.read(&parts.headers, app.settings.body_limit).await {
+        Ok(bytes) => bytes,
+        Err(refused) => return refused.into_response(parts.version),
+    };
+    trace.body(&body);
+    let route = route.map(|r| (r.op, r.param.as_deref()));
+    proxy.forward(&parts, body, route).await
 }
 
 /// `error` without its `error` key when `op` documents its errors so.
