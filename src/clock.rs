@@ -69,13 +69,43 @@ impl fmt::Display for Timestamp {
         let Ok(at) = OffsetDateTime::from_unix_timestamp_nanos(nanos) else {
             return write!(f, "{}ms", self.0);
         };
-        let (y, mo, d) = (at.year(), u8::from(at.month()), at.day());
-        let (h, mi, s) = (at.hour(), at.minute(), at.second());
-        write!(f, "{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}")?;
-        match self.0.rem_euclid(1000) {
-            0 => f.write_str("Z"),
-            ms => write!(f, ".{ms:03}Z"),
-        }
+        let year = u32::try_from(at.year()).ok().filter(|y| *y <= 9999);
+        let Some(year) = year else {
+            // Outside four-digit years (never from a real clock): the general path.
+            let (y, mo, d) = (at.year(), u8::from(at.month()), at.day());
+            let (h, mi, s) = (at.hour(), at.minute(), at.second());
+            write!(f, "{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}")?;
+            return match self.0.rem_euclid(1000) {
+                0 => f.write_str("Z"),
+                ms => write!(f, ".{ms:03}Z"),
+            };
+        };
+        // Written digit by digit into one buffer: every record written stamps two of these,
+        // and `write!` costs several times as much.
+        let mut text = *b"0000-00-00T00:00:00.000Z";
+        let mut put = |at: usize, value: u32, digits: usize| {
+            let mut value = value;
+            for i in (at..at + digits).rev() {
+                // A digit is below 10, so the cast is exact.
+                text[i] = b'0' + (value % 10) as u8;
+                value /= 10;
+            }
+        };
+        put(0, year, 4);
+        put(5, u32::from(u8::from(at.month())), 2);
+        put(8, u32::from(at.day()), 2);
+        put(11, u32::from(at.hour()), 2);
+        put(14, u32::from(at.minute()), 2);
+        put(17, u32::from(at.second()), 2);
+        let ms = self.0.rem_euclid(1000);
+        let end = if ms == 0 {
+            text[19] = b'Z';
+            20
+        } else {
+            put(20, u32::try_from(ms).unwrap_or_default(), 3);
+            24
+        };
+        f.write_str(std::str::from_utf8(&text[..end]).unwrap_or_default())
     }
 }
 
@@ -159,6 +189,27 @@ mod tests {
             t.plus(Duration::from_millis(250)).to_string(),
             "2026-03-05T14:30:00.250Z"
         );
+    }
+
+    #[test]
+    fn timestamps_print_as_formatted_field_by_field() {
+        // Spread over 0000..9999 and the millisecond digits, by a fixed sequence.
+        let mut n: i64 = 1;
+        for _ in 0..2000 {
+            n = n.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            let ms = n.rem_euclid(253_402_300_800_000) - 62_167_219_200_000;
+            let at = OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+                .expect("in range");
+            let (y, mo, d) = (at.year(), u8::from(at.month()), at.day());
+            let (h, mi, s) = (at.hour(), at.minute(), at.second());
+            let expected = match ms.rem_euclid(1000) {
+                0 => format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}Z"),
+                ms => format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{ms:03}Z"),
+            };
+            assert_eq!(Timestamp(ms).to_string(), expected, "{ms}");
+        }
+        assert_eq!(Timestamp(0).to_string(), "1970-01-01T00:00:00Z");
+        assert_eq!(Timestamp(-1).to_string(), "1969-12-31T23:59:59.999Z");
     }
 
     #[test]

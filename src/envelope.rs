@@ -155,6 +155,8 @@ pub enum Payload {
     Record(Arc<Doc>),
     /// Several stored records.
     Records(Vec<Arc<Doc>>),
+    /// JSON text a handler wrote itself (a record shown other than as stored).
+    Text(Vec<u8>),
 }
 
 impl Payload {
@@ -177,6 +179,7 @@ impl Payload {
                 }
                 out.push(b']');
             }
+            Payload::Text(text) => out.extend_from_slice(text),
         }
     }
 
@@ -186,6 +189,7 @@ impl Payload {
             Payload::Json(_) => 256,
             Payload::Record(doc) => doc.json().len(),
             Payload::Records(docs) => docs.iter().map(|d| d.json().len() + 1).sum::<usize>() + 2,
+            Payload::Text(text) => text.len(),
         }
     }
 }

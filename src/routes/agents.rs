@@ -95,7 +95,7 @@ pub fn install(ctx: &Ctx<'_>, req: &Req) -> Result<Reply, ApiError> {
     apply_body(
         Kind::Agent,
         &mut record,
-        &body,
+        body,
         &[],
         &[
             "agent_id",
@@ -126,7 +126,7 @@ pub fn update(ctx: &Ctx<'_>, req: &Req, id: &str) -> Result<Reply, ApiError> {
     let body = req.json()?;
     let now = ctx.clock.now().to_string();
     let updated = ctx.state.update(Kind::Agent, id, |agent| {
-        apply_body(Kind::Agent, agent, &body, IMMUTABLE, COMPUTED)?;
+        apply_body(Kind::Agent, agent, body, IMMUTABLE, COMPUTED)?;
         agent.insert("updated_at".into(), json!(now));
         Ok(())
     })?;
@@ -148,7 +148,8 @@ pub fn delete_by_query(ctx: &Ctx<'_>, req: &Req) -> Result<Reply, ApiError> {
     if let Some(id) = req.query_nonempty("id") {
         return uninstall(ctx, id);
     }
-    let body = req.json_opt()?.unwrap_or_default();
+    let empty = serde_json::Map::new();
+    let body = req.json_opt()?.unwrap_or(&empty);
     let id = body.required_str("id").map_err(|_| {
         ApiError::missing_field("id")
             .with_hint("name the agent with ?id=<agent id> or a JSON body {\"id\": \"…\"}")

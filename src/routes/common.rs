@@ -104,17 +104,23 @@ fn pagination(total: u64, request: PageRequest) -> Pagination {
     }
 }
 
-/// A list reply for `page`, rendering each item with `render`.
-pub fn list(page: Page, request: PageRequest, render: Option<fn(&Record) -> Value>) -> Reply {
+/// A list reply for `page`: the stored text of each item, or what `write` writes for it.
+pub fn list(page: Page, request: PageRequest, write: Option<fn(&Record, &mut Vec<u8>)>) -> Reply {
     let pagination = pagination(page.total, request);
-    let items = match render {
+    let items = match write {
         None => Payload::Records(page.items),
-        Some(render) => page
-            .items
-            .iter()
-            .map(|r| render(r))
-            .collect::<Vec<_>>()
-            .into(),
+        Some(write) => {
+            let mut out = Vec::with_capacity(page.items.len() * 512 + 2);
+            out.push(b'[');
+            for (i, item) in page.items.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                write(item, &mut out);
+            }
+            out.push(b']');
+            Payload::Text(out)
+        }
     };
     Reply::List { items, pagination }
 }

@@ -8,6 +8,7 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use hyper::StatusCode;
+use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::{Map, Value, json};
 
 use super::common::{
@@ -16,7 +17,7 @@ use super::common::{
 };
 use super::request::Fields;
 use super::{Ctx, Req};
-use crate::envelope::Reply;
+use crate::envelope::{Payload, Reply};
 use crate::error::ApiError;
 use crate::store::{Doc, Kind, Page, Record, Scope};
 
@@ -25,14 +26,48 @@ const COMPUTED: &[&str] = &["scope", "updated_at", "product_id"];
 const MASK: &str = "********";
 
 /// An integration as clients see it: credential values masked.
-pub fn render(record: &Record) -> Value {
-    let mut shown = record.clone();
-    if let Some(Value::Object(credentials)) = shown.get_mut("credentials") {
-        for value in credentials.values_mut() {
-            *value = json!(MASK);
+pub fn render(record: &Record) -> Payload {
+    let mut out = Vec::with_capacity(512);
+    write_shown(record, &mut out);
+    Payload::Text(out)
+}
+
+/// Appends the JSON of an integration as clients see it (credential values masked), written
+/// from the record, without copying it first.
+fn write_shown(record: &Record, out: &mut Vec<u8>) {
+    // Writing JSON into a Vec cannot fail.
+    let _ = serde_json::to_writer(out, &Shown(record));
+}
+
+/// An integration record, serialized with its credential values masked.
+struct Shown<'a>(&'a Record);
+
+/// A credentials object, serialized with its values masked.
+struct Masked<'a>(&'a Map<String, Value>);
+
+impl Serialize for Shown<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (key, value) in self.0 {
+            match (key.as_str(), value) {
+                ("credentials", Value::Object(credentials)) => {
+                    map.serialize_entry(key, &Masked(credentials))?;
+                }
+                _ => map.serialize_entry(key, value)?,
+            }
         }
+        map.end()
     }
-    Value::Object(shown)
+}
+
+impl Serialize for Masked<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for key in self.0.keys() {
+            map.serialize_entry(key, MASK)?;
+        }
+        map.end()
+    }
 }
 
 /// `GET /api/integrations-base`: with `?product_id=`, that product's local integrations plus
@@ -56,7 +91,7 @@ pub fn list_all(ctx: &Ctx<'_>, req: &Req) -> Result<Reply, ApiError> {
         .state
         .collection(Kind::Integration)
         .page(scope, filter, request);
-    Ok(list(page, request, Some(render)))
+    Ok(list(page, request, Some(write_shown)))
 }
 
 /// `GET /api/integrations-base/{id}`
@@ -68,7 +103,7 @@ pub fn get(ctx: &Ctx<'_>, _req: &Req, id: &str) -> Result<Reply, ApiError> {
 /// `POST /api/integrations-base`
 pub fn create(ctx: &Ctx<'_>, req: &Req) -> Result<Reply, ApiError> {
     let body = req.json()?;
-    let product = owning_product(ctx, &body)?;
+    let product = owning_product(ctx, body)?;
     let now = ctx.clock.now().to_string();
     let mut record = object(json!({
         "id": ctx.state.new_id(),
@@ -84,7 +119,7 @@ pub fn create(ctx: &Ctx<'_>, req: &Req) -> Result<Reply, ApiError> {
     apply_body(
         Kind::Integration,
         &mut record,
-        &body,
+        body,
         &[],
         &["id", "created_at", "updated_at", "scope", "product_id"],
     )?;
@@ -110,11 +145,11 @@ pub fn update(ctx: &Ctx<'_>, req: &Req, id: &str) -> Result<Reply, ApiError> {
     }
     let product = body
         .contains_key("product_id")
-        .then(|| owning_product(ctx, &body))
+        .then(|| owning_product(ctx, body))
         .transpose()?;
     let now = ctx.clock.now().to_string();
     let updated = ctx.state.update(Kind::Integration, id, |record| {
-        apply_body(Kind::Integration, record, &body, IMMUTABLE, COMPUTED)?;
+        apply_body(Kind::Integration, record, body, IMMUTABLE, COMPUTED)?;
         if let Some(product) = &product {
             record.insert("product_id".into(), json!(product.as_deref()));
         }
@@ -163,7 +198,7 @@ pub fn active(ctx: &Ctx<'_>, req: &Req, product: &str) -> Result<Reply, ApiError
         usize::try_from((request.page - 1).saturating_mul(request.size)).unwrap_or(usize::MAX);
     let size = usize::try_from(request.size).unwrap_or(usize::MAX);
     let items = shown.into_iter().skip(offset).take(size).collect();
-    let reply = list(Page { items, total }, request, Some(render));
+    let reply = list(Page { items, total }, request, Some(write_shown));
     Ok(reply)
 }
 

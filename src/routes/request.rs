@@ -107,7 +107,7 @@ impl Req {
     }
 
     /// The body as a JSON object; 400 when it is absent, not JSON, or not an object.
-    pub fn json(&self) -> Result<Map<String, Value>, ApiError> {
+    pub fn json(&self) -> Result<&Map<String, Value>, ApiError> {
         self.json_opt()?.ok_or_else(|| {
             ApiError::bad_request(
                 "request body is required: send a JSON object with Content-Type: application/json",
@@ -117,8 +117,8 @@ impl Req {
 
     /// The body as a JSON object (already checked against the operation's fields), or
     /// `None` when there is no body.
-    pub fn json_opt(&self) -> Result<Option<Map<String, Value>>, ApiError> {
-        Ok(self.object.clone())
+    pub fn json_opt(&self) -> Result<Option<&Map<String, Value>>, ApiError> {
+        Ok(self.object.as_ref())
     }
 }
 
@@ -155,13 +155,14 @@ pub fn json_object(
     }
     if let Some(kind) = headers.get(CONTENT_TYPE) {
         let kind = kind.to_str().unwrap_or_default();
-        let essence = kind
-            .split(';')
-            .next()
-            .unwrap_or_default()
-            .trim()
-            .to_ascii_lowercase();
-        if essence != "application/json" && !essence.ends_with("+json") {
+        let essence = kind.split(';').next().unwrap_or_default().trim();
+        let json = essence.eq_ignore_ascii_case("application/json")
+            || essence
+                .len()
+                .checked_sub(5)
+                .and_then(|cut| essence.get(cut..))
+                .is_some_and(|end| end.eq_ignore_ascii_case("+json"));
+        if !json {
             return Err(ApiError::bad_request(format!(
                 "unsupported Content-Type '{kind}': send the body as application/json"
             )));

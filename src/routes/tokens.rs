@@ -25,7 +25,7 @@ pub fn create(ctx: &Ctx<'_>, req: &Req) -> Result<Reply, ApiError> {
     let body = req.json()?;
     let name = body.required_str("name")?.trim().to_owned();
     let now = ctx.clock.now();
-    let expires_at = expiry(&body, now)?;
+    let expires_at = expiry(body, now)?;
     let product = target_product(ctx, body.opt_str("product_id")?)?;
     let record = json!({
         "id": ctx.state.new_id(),
@@ -113,8 +113,9 @@ pub fn revoke(ctx: &Ctx<'_>, req: &Req, id: &str) -> Result<Reply, ApiError> {
 
 /// `POST /api/api-tokens/{id}/renew` with an optional `expires_at` (absent or null: never).
 pub fn renew(ctx: &Ctx<'_>, req: &Req, id: &str) -> Result<Reply, ApiError> {
-    let body = req.json_opt()?.unwrap_or_default();
-    let expires_at = expiry(&body, ctx.clock.now())?;
+    let empty = Map::new();
+    let body = req.json_opt()?.unwrap_or(&empty);
+    let expires_at = expiry(body, ctx.clock.now())?;
     let token = change(ctx, req, id, AuditAction::Renewed, |token| {
         refuse_if(token, &["revoked"], "renewed")?;
         if token.get("status").and_then(Value::as_str) == Some("expired") {

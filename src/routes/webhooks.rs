@@ -25,7 +25,7 @@ pub fn generic(ctx: &Ctx<'_>, req: &Req, path: &str) -> Result<Reply, ApiError> 
         check_token(ctx, req, &trigger, path)?;
     }
     let payload = req.json()?;
-    let data = launch::trigger(ctx, &trigger, "webhook", payload)?;
+    let data = launch::trigger(ctx, &trigger, "webhook", payload.clone())?;
     let data = json!({ "execution_id": data.get("execution_id") });
     Ok(Reply::with(
         StatusCode::OK,

@@ -75,7 +75,7 @@ pub fn create(ctx: &Ctx<'_>, req: &Req) -> Result<Reply, ApiError> {
     apply_body(
         Kind::Workflow,
         &mut record,
-        &body,
+        body,
         &[],
         &["id", "product_id", "created_at", "updated_at"],
     )?;
@@ -91,7 +91,7 @@ pub fn create(ctx: &Ctx<'_>, req: &Req) -> Result<Reply, ApiError> {
 /// `PUT /api/workflow-base/{id}`: a partial update.
 pub fn update(ctx: &Ctx<'_>, req: &Req, id: &str) -> Result<Reply, ApiError> {
     let body = req.json()?;
-    update_one(ctx, id, &body)
+    update_one(ctx, id, body)
 }
 
 /// `PUT /api/workflow-base` with the id in `?id=` or the body.
@@ -99,9 +99,9 @@ pub fn update_by_query(ctx: &Ctx<'_>, req: &Req) -> Result<Reply, ApiError> {
     let body = req.json()?;
     let id = match req.query_nonempty("id") {
         Some(id) => id.to_owned(),
-        None => named_id(&body)?,
+        None => named_id(body)?,
     };
-    let mut fields = body;
+    let mut fields = body.clone();
     fields.remove("id");
     update_one(ctx, &id, &fields)
 }
@@ -142,8 +142,9 @@ pub fn delete_by_query(ctx: &Ctx<'_>, req: &Req) -> Result<Reply, ApiError> {
     if let Some(id) = req.query_nonempty("id") {
         return remove(ctx, id);
     }
-    let body = req.json_opt()?.unwrap_or_default();
-    remove(ctx, &named_id(&body)?)
+    let empty = Map::new();
+    let body = req.json_opt()?.unwrap_or(&empty);
+    remove(ctx, &named_id(body)?)
 }
 
 fn named_id(body: &Map<String, Value>) -> Result<String, ApiError> {

@@ -434,7 +434,23 @@ pub fn check_object(fields: &[Field], object: &Map<String, Value>) -> Result<(),
 
 /// [`check_object`] for the object at `prefix` (`filters.` for a nested one).
 fn check_at(prefix: &str, fields: &[Field], object: &Map<String, Value>) -> Result<(), ApiError> {
-    for field in fields {
+    // Which fields the object names, from one pass over its (few) keys: an absent optional
+    // field then costs no hash lookup.
+    let mut named = 0u128;
+    let known = fields.len() <= 128;
+    if known {
+        for key in object.keys() {
+            for (i, field) in fields.iter().enumerate() {
+                if field.name == key || field.alias == Some(key.as_str()) {
+                    named |= 1 << i;
+                }
+            }
+        }
+    }
+    for (i, field) in fields.iter().enumerate() {
+        if known && named & (1 << i) == 0 && field.presence != Presence::Required {
+            continue;
+        }
         let name = || format!("{prefix}{}", field.name);
         match field.get(object) {
             None if field.presence == Presence::Required => {

@@ -33,7 +33,7 @@ pub struct Search {
 /// The search of `req`: a JSON body for POST, the query string otherwise.
 pub fn parse(req: &Req) -> Result<Search, ApiError> {
     if req.route.op.method == Method::POST {
-        from_body(req, &req.json()?)
+        from_body(req, req.json()?)
     } else {
         from_query(req)
     }
