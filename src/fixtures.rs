@@ -216,15 +216,15 @@ impl FixtureSet {
                 return Err(FixtureError::InvalidRecord { at, message });
             }
             let field = kind.unique_field();
-            if let (Some(field), Some(value)) = (field, field.and_then(|f| record.text(f))) {
-                if !unique_values.insert(value.to_owned()) {
-                    let message = format!(
-                        "{} '{}': field '{field}' value '{value}' is already used by another record",
-                        kind.singular(),
-                        record.id()
-                    );
-                    return Err(FixtureError::InvalidRecord { at, message });
-                }
+            if let (Some(field), Some(value)) = (field, field.and_then(|f| record.text(f)))
+                && !unique_values.insert(value.to_owned())
+            {
+                let message = format!(
+                    "{} '{}': field '{field}' value '{value}' is already used by another record",
+                    kind.singular(),
+                    record.id()
+                );
+                return Err(FixtureError::InvalidRecord { at, message });
             }
             self.records[kind.index()].push(record);
             self.locations[kind.index()].push(at);

@@ -58,6 +58,7 @@ pub mod healthcheck;
 mod journal;
 #[doc(hidden)]
 pub mod logging;
+mod mcp;
 mod namespace;
 pub mod openapi;
 mod ratelimit;

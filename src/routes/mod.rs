@@ -29,7 +29,7 @@ mod workflows;
 pub use operation::{Access, Answer, Body, Class, Handler, Operation, Paging};
 pub use request::Req;
 pub use router::{Pattern, Router};
-pub use select::RouteSet;
+pub use select::{MCP_PATH, RouteSet, Selector, tool_row};
 pub use table::OPERATIONS;
 
 use std::sync::Arc;

@@ -102,7 +102,13 @@ pub fn create(ctx: &Ctx<'_>, args: &Map<String, Value>) -> Result<Reply, ApiErro
         "created_at": now,
         "updated_at": now,
     }));
-    apply_body(KIND, &mut record, args, &[], &["id", "type", "created_at", "updated_at"])?;
+    apply_body(
+        KIND,
+        &mut record,
+        args,
+        &[],
+        &["id", "type", "created_at", "updated_at"],
+    )?;
     let stored = store_new(ctx, KIND, record)?;
     Ok(Reply::with(
         StatusCode::CREATED,

@@ -303,9 +303,11 @@ impl Ty {
                     .collect::<Vec<_>>()
                     .join(", ")
             ),
-            Ty::Slug => "a lower-case identifier such as \"azure_devops\" (a letter, then letters, \
+            Ty::Slug => {
+                "a lower-case identifier such as \"azure_devops\" (a letter, then letters, \
                          digits or '_', at most 64)"
-                .into(),
+                    .into()
+            }
             Ty::Nodes => "an array of objects, each with a non-empty string 'id'".into(),
             Ty::Connections => "an array of objects with string 'from' and 'to'".into(),
             Ty::Shape(fields) => format!(

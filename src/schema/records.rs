@@ -430,10 +430,7 @@ impl Kind {
 
 /// The MCP gateway's settings of a product (`get_mcp_settings`): instructions sent to clients
 /// when they connect, and rules (INFERRED shape).
-pub const MCP_SETTINGS: &[Field] = &[
-    opt("instructions", Ty::Str),
-    opt("rules", Ty::Strings),
-];
+pub const MCP_SETTINGS: &[Field] = &[opt("instructions", Ty::Str), opt("rules", Ty::Strings)];
 
 /// A token user's personal AI preferences (`update_my_ai_preferences`, INFERRED names).
 pub const AI_PREFERENCES: &[Field] = &[
@@ -473,10 +470,10 @@ pub fn conform(kind: Kind, record: &mut Record) -> Result<(), String> {
     // UUIDs are case-insensitive (RFC 9562) and stored in lower case, as generated ones are.
     let id_fields = std::iter::once("id").chain(kind.references().iter().map(|(f, _)| *f));
     for field in id_fields {
-        if let Some(Value::String(id)) = record.get_mut(field) {
-            if let std::borrow::Cow::Owned(lower) = canonical_id(id) {
-                *id = lower;
-            }
+        if let Some(Value::String(id)) = record.get_mut(field)
+            && let std::borrow::Cow::Owned(lower) = canonical_id(id)
+        {
+            *id = lower;
         }
     }
     let token = record.get("token").and_then(Value::as_str);

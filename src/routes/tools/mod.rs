@@ -5,9 +5,9 @@
 //! Schema and the error naming a wrong argument), the scope and role it needs, its
 //! rate-limit class and its handler. Handlers have the shape of the REST handlers,
 //! `fn(&Ctx, &Args) -> Result<Reply, ApiError>`, and most of them call a REST operation's
-//! own handler through [`delegate`] ("the gateway delegates to the Prodgy API"); the rest read
+//! own handler through `delegate` ("the gateway delegates to the Prodgy API"); the rest read
 //! what no REST route serves (the caller's profile, the workspace, the integration templates,
-//! the MCP settings). The transport (`crate::mcp`) turns their replies into tool results.
+//! the MCP settings). The transport (the `mcp` module) turns their replies into tool results.
 //!
 //! Tool calls share the scenario and rate-limit machinery with the REST rows: tool `i` is row
 //! `rows + i` of a [`RouteSet`](super::RouteSet), named `mcp.<tool>` ([`Tool::route`]).
@@ -18,8 +18,8 @@ mod workspace;
 
 use serde_json::{Map, Value};
 
-use super::operation::{Class, Outcome};
 use super::Ctx;
+use super::operation::{Class, Outcome};
 use crate::error::ApiError;
 use crate::schema::{Field, Kind, MCP_SCOPES, Ty, check_object, object_schema, opt, req};
 
@@ -117,6 +117,13 @@ impl Tool {
     }
 }
 
+/// The instructions a client gets when it connects (the `instructions` of the caller's
+/// workspace's MCP settings, or a default naming the workspace).
+pub fn instructions(ctx: &Ctx<'_>) -> Option<String> {
+    let settings = workspace::settings_of(ctx).ok()?;
+    settings["instructions"].as_str().map(str::to_owned)
+}
+
 /// The tool called `name`.
 pub fn find(name: &str) -> Option<&'static Tool> {
     TOOLS.iter().find(|t| t.name == name)
@@ -136,6 +143,24 @@ const TEMPLATE_EDIT: [Field; 5] = [
     opt("settings_fields", Ty::Strings)
         .noted("names of the settings an install must give, e.g. [\"project_url\"]"),
     opt("tools", Ty::Strings).noted("the tools the integration adds once installed"),
+];
+
+/// The journal names of `/mcp` exchanges that are not tool calls: the JSON-RPC requests
+/// (`mcp.initialize`, `mcp.tools_list`, …; `mcp.tools_call` for an unknown tool), the rest by
+/// kind (`mcp.notification`, the `GET` stream `mcp.stream`, the `DELETE` `mcp.end_session`).
+pub const MESSAGES: &[&str] = &[
+    "mcp.initialize",
+    "mcp.ping",
+    "mcp.tools_list",
+    "mcp.tools_call",
+    "mcp.discover",
+    "mcp.request",
+    "mcp.notification",
+    "mcp.response",
+    "mcp.invalid",
+    "mcp.stream",
+    "mcp.end_session",
+    "mcp.other",
 ];
 
 /// The names of [`TOOLS`] in scenarios and the journal, in the same order.
@@ -237,7 +262,8 @@ pub static TOOLS: [Tool; 16] = [
             req("query", Ty::Text).noted("what to look for"),
             opt("limit", Ty::Int { min: 1 }).noted("hits per page (default 5, at most 50)"),
             PAGE,
-            opt("source", Ty::Str).noted("only documents from this source (manual, meeting, crm, …)"),
+            opt("source", Ty::Str)
+                .noted("only documents from this source (manual, meeting, crm, …)"),
             opt("language", Ty::Str).noted("only documents in this language, e.g. en-US or pt-BR"),
             opt("tags", Ty::Tags).noted("only documents with one of these tags"),
         ],
@@ -511,7 +537,11 @@ mod tests {
         for (i, tool) in TOOLS.iter().enumerate() {
             assert_eq!(ROUTES[i], format!("mcp.{}", tool.name));
             assert_eq!(tool.position(), i);
-            assert!(TOOLS[..i].iter().all(|t| t.name != tool.name), "{}", tool.name);
+            assert!(
+                TOOLS[..i].iter().all(|t| t.name != tool.name),
+                "{}",
+                tool.name
+            );
         }
     }
 
@@ -534,8 +564,17 @@ mod tests {
         assert!(message.contains("agent_id, input"), "{message}");
         let missing = invoke.check(&args(serde_json::json!({})));
         assert!(missing.expect_err("missing").message.contains("'agent_id'"));
-        assert!(invoke.check(&args(serde_json::json!({"agent_base_id": "a"}))).is_ok());
+        assert!(
+            invoke
+                .check(&args(serde_json::json!({"agent_base_id": "a"})))
+                .is_ok()
+        );
         let wrong = invoke.check(&args(serde_json::json!({"agent_id": "a", "input": "x"})));
-        assert!(wrong.expect_err("wrong type").message.contains("'input' must be an object"));
+        assert!(
+            wrong
+                .expect_err("wrong type")
+                .message
+                .contains("'input' must be an object")
+        );
     }
 }

@@ -1,5 +1,5 @@
 //! The tools over agents, knowledge and integrations: each calls the REST operation that does
-//! the same (through [`delegate::run`]) or the integration templates' handlers.
+//! the same (through `delegate::run`) or the integration templates' handlers.
 
 use std::sync::Arc;
 
@@ -27,14 +27,21 @@ pub fn search_knowledge(ctx: &Ctx<'_>, args: &Args) -> Outcome {
 
 /// `list_agents`: `GET /api/agent-base`.
 pub fn list_agents(ctx: &Ctx<'_>, args: &Args) -> Outcome {
-    run(ctx, "agents.list", paged(args).query("is_active", args.get("is_active")))
+    run(
+        ctx,
+        "agents.list",
+        paged(args).query("is_active", args.get("is_active")),
+    )
 }
 
 /// `invoke_agent`: `POST /api/workflow/execute` with the agent (and workflow base) named.
 pub fn invoke_agent(ctx: &Ctx<'_>, args: &Args) -> Outcome {
     let agent = args.get("agent_id").or_else(|| args.get("agent_base_id"));
     let mut body = pick(args, &["input", "workflow_base_id"]);
-    body.insert("agent_base_id".into(), agent.cloned().unwrap_or(Value::Null));
+    body.insert(
+        "agent_base_id".into(),
+        agent.cloned().unwrap_or(Value::Null),
+    );
     let started = run(ctx, "workflow.execute", Call::new().body(body))?;
     let Reply::Data { data, .. } = started else {
         return Ok(started);

@@ -140,7 +140,8 @@ pub fn settings_of(ctx: &Ctx<'_>) -> Result<Value, ApiError> {
         ),
         "rules": [],
     });
-    if let (Some(Value::Object(set)), Value::Object(out)) = (product.get("mcp_settings"), &mut shown)
+    if let (Some(Value::Object(set)), Value::Object(out)) =
+        (product.get("mcp_settings"), &mut shown)
     {
         for (key, value) in set.iter().filter(|(_, v)| !v.is_null()) {
             out.insert(key.clone(), value.clone());
@@ -180,7 +181,12 @@ pub fn update_settings(ctx: &Ctx<'_>, args: &Args) -> Outcome {
 fn given(args: &Args, names: &[&str]) -> Result<Map<String, Value>, ApiError> {
     let set: Map<String, Value> = names
         .iter()
-        .filter_map(|n| Some(((*n).to_owned(), args.get(*n).filter(|v| !v.is_null())?.clone())))
+        .filter_map(|n| {
+            Some((
+                (*n).to_owned(),
+                args.get(*n).filter(|v| !v.is_null())?.clone(),
+            ))
+        })
         .collect();
     if set.is_empty() {
         return Err(ApiError::bad_request(format!(
