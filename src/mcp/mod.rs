@@ -15,12 +15,14 @@
 //! 4. for a tool call, **scenarios**, **rate limit** (HTTP 429 with the `RateLimit-*` headers)
 //!    and **inject** (`Prefer: code=` or the first rule that fires for `mcp.<tool>`), then the
 //!    rule's **delay**;
-//! 5. **answer**: the SDK, which calls [`server::Server`] with the request's [`Exchange`];
+//! 5. **answer**: the SDK, which calls [`server::Server`] with the request's [`Exchange`]; a
+//!    client that does not accept `text/event-stream` gets the answer as JSON ([`accept`]);
 //! 6. **headers** and **fault**, as on REST.
 //!
 //! Refusals before the SDK are JSON-RPC error objects (with the request's id) at the HTTP
 //! status, so SDK clients show the reason; the REST envelope is in the error's `data`.
 
+mod accept;
 mod message;
 mod server;
 
@@ -179,12 +181,16 @@ pub async fn serve(
         decision: decision.clone(),
     };
     let ends_session = parts.method == Method::DELETE;
+    let json_only = parts.method == Method::POST && accept::json_only(&mut parts.headers);
     parts.extensions.insert(exchange);
     let answered = gateway
         .service
         .handle(Request::from_parts(parts, Full::new(body)))
         .await;
     let mut response = into_response(answered).await;
+    if json_only {
+        response = accept::as_json(response, &message.id).await;
+    }
     if ends_session && response.status() == StatusCode::ACCEPTED {
         // The session is gone: nothing is pending, so 204 as clients expect (Python's SDK
         // warns on 202).

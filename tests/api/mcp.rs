@@ -401,6 +401,81 @@ async fn an_unknown_tool_is_a_json_rpc_error_and_bad_arguments_a_tool_error() {
 }
 
 #[tokio::test]
+async fn a_client_that_does_not_ask_for_a_stream_gets_json() {
+    let app = TestApp::spawn().await;
+    let mut mcp = Mcp::new(&app).accept("application/json");
+    let answer = mcp.initialize().await;
+    assert_eq!(answer.header("content-type"), Some("application/json"));
+    assert!(answer.header("mcp-session-id").is_some());
+    let call = mcp.call_answer("get_my_profile", json!({})).await;
+    assert_eq!(call.header("content-type"), Some("application/json"));
+    assert_eq!(ok(call.result())["data"]["user"]["role"], "admin");
+    let journaled = &app
+        .server
+        .requests(&RequestFilter::new().tool("get_my_profile"))[0];
+    let headers = &journaled.headers;
+    assert!(
+        headers
+            .iter()
+            .any(|(n, v)| n == "accept" && v == "application/json")
+    );
+
+    let streamed = Mcp::new(&app).initialize().await;
+    assert_eq!(streamed.header("content-type"), Some("text/event-stream"));
+}
+
+#[tokio::test]
+async fn roles_and_scopes_come_from_the_token_records() {
+    let fixtures = MockServer::builder().fixtures_dir("tests/fixtures/mcp-roles");
+    let app = TestApp::with(fixtures).await;
+    let mut reader = Mcp::new(&app).token(Some("prodgy_ReadOnlyScopedToken00000000000001"));
+    reader.initialize().await;
+    let profile = reader.call("get_my_profile", json!({})).await;
+    assert_eq!(ok(&profile)["data"]["user"]["scopes"], json!(["mcp:read"]));
+    let refused = reader
+        .call("invoke_agent", json!({"agent_id": "a-1"}))
+        .await;
+    let message = failed(&refused, "Forbidden");
+    assert!(
+        message.contains("needs the scope 'mcp:execute'"),
+        "{message}"
+    );
+    assert!(message.contains("holds mcp:read"), "{message}");
+    let settings = reader.call("get_mcp_settings", json!({})).await;
+    assert!(
+        failed(&settings, "Forbidden").contains("'mcp:admin'"),
+        "an admin, but not scoped"
+    );
+
+    let mut superadmin = Mcp::new(&app).token(Some("prodgy_SuperadminToken000000000000000002"));
+    superadmin.initialize().await;
+    let settings = superadmin.call("get_mcp_settings", json!({})).await;
+    assert!(
+        ok(&settings)["data"]["instructions"]
+            .as_str()
+            .is_some_and(|i| i.contains("'Only product'"))
+    );
+    let catalog = superadmin.call("list_integration_catalog", json!({})).await;
+    assert_eq!(
+        ok(&catalog)["pagination"]["total"],
+        0,
+        "no integration_templates.json"
+    );
+
+    let mut member = Mcp::new(&app).token(Some("prodgy_MemberTokenWithoutRole00000000003"));
+    member.initialize().await;
+    let refused = member.call("delete_integration", json!({"id": "x"})).await;
+    assert!(
+        failed(&refused, "Forbidden").contains("'member'"),
+        "the default role"
+    );
+    let started = member
+        .call("invoke_agent", json!({"agent_id": "a-1"}))
+        .await;
+    assert_eq!(ok(&started)["data"]["status"], "running");
+}
+
+#[tokio::test]
 async fn swagger_stays_rest_only() {
     let app = TestApp::spawn().await;
     let doc = app.get("/swagger.json").await.body;

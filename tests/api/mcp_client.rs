@@ -62,6 +62,7 @@ impl Answer {
 pub struct Mcp<'a> {
     app: &'a TestApp,
     token: Option<String>,
+    accept: &'static str,
     headers: Vec<(String, String)>,
     pub session: Option<String>,
     next_id: u64,
@@ -73,6 +74,7 @@ impl<'a> Mcp<'a> {
         Self {
             app,
             token: Some(ACME_TOKEN.to_owned()),
+            accept: "application/json, text/event-stream",
             headers: Vec::new(),
             session: None,
             next_id: 0,
@@ -82,6 +84,12 @@ impl<'a> Mcp<'a> {
     /// Calls with `token` as `Authorization: Bearer` (none: no credentials).
     pub fn token(mut self, token: Option<&str>) -> Self {
         self.token = token.map(str::to_owned);
+        self
+    }
+
+    /// Sends `Accept: accept` instead of both JSON and event streams.
+    pub fn accept(mut self, accept: &'static str) -> Self {
+        self.accept = accept;
         self
     }
 
@@ -102,7 +110,7 @@ impl<'a> Mcp<'a> {
             .app
             .client
             .request(method, self.app.url("/mcp"))
-            .header("Accept", "application/json, text/event-stream");
+            .header("Accept", self.accept);
         if let Some(token) = &self.token {
             request = request.header("Authorization", format!("Bearer {token}"));
         }
