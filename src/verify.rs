@@ -278,6 +278,26 @@ mod tests {
     }
 
     #[test]
+    fn tool_filters_and_expectations_name_the_tools_route() {
+        assert_eq!(
+            RequestFilter::new().tool("invoke_agent").to_string(),
+            "route mcp.invoke_agent"
+        );
+        let expected = Expectation::tool("invoke_agent", 1);
+        assert_eq!(
+            expected.filter.inner.route.as_deref(),
+            Some("mcp.invoke_agent")
+        );
+        Expectation::route("mcp.initialize", 1..);
+    }
+
+    #[test]
+    #[should_panic(expected = "no operation is named 'mcp.invoke_agents'")]
+    fn an_expectation_on_a_misspelled_tool_is_refused() {
+        Expectation::tool("invoke_agents", 1);
+    }
+
+    #[test]
     #[should_panic(expected = "no operation is named 'agents.instal'")]
     fn an_expectation_on_a_misspelled_route_is_refused() {
         Expectation::route("agents.instal", 1);

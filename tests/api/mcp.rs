@@ -258,6 +258,47 @@ async fn a_scenario_rule_can_make_one_tool_fail_or_slow_down() {
 }
 
 #[tokio::test]
+async fn a_fault_breaks_the_http_exchange_of_a_tool_call() {
+    let dir = std::env::temp_dir().join(format!("prodgy-mcp-fault-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let file = dir.join("mcp-reset.json");
+    let rules = json!({"rules": [{"match": {"tool": "list_agents"}, "fault": "reset"}]});
+    std::fs::write(&file, rules.to_string()).expect("scenario written");
+    let app = TestApp::with(MockServer::builder().scenario(file.display().to_string())).await;
+    let mut mcp = Mcp::new(&app);
+    mcp.initialize().await;
+    let body = json!({"jsonrpc": "2.0", "id": 9, "method": "tools/call",
+                      "params": {"name": "list_agents", "arguments": {}}});
+    let sent = app
+        .client
+        .post(app.url("/mcp"))
+        .header(
+            "Authorization",
+            format!("Bearer {}", crate::helpers::ACME_TOKEN),
+        )
+        .header("Accept", "application/json, text/event-stream")
+        .header("Mcp-Session-Id", mcp.session.as_deref().unwrap_or_default())
+        .json(&body)
+        .send()
+        .await;
+    assert!(sent.is_err(), "the connection is reset: {sent:?}");
+    let profile = mcp.call("get_my_profile", json!({})).await;
+    assert_eq!(
+        ok(&profile)["data"]["user"]["role"],
+        "admin",
+        "other tools answer"
+    );
+    let reset = &app
+        .server
+        .requests(&RequestFilter::new().tool("list_agents"))[0];
+    assert_eq!(
+        (reset.status, reset.rule.as_deref()),
+        (0, Some("mcp-reset#1"))
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[tokio::test]
 async fn built_in_scenarios_and_prefer_apply_to_tool_calls() {
     let app = TestApp::spawn().await;
     let mut mcp = Mcp::new(&app).header("X-Mock-Scenario", "server-errors");
