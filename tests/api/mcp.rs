@@ -552,3 +552,30 @@ async fn a_preflight_allows_the_gateways_methods() {
         .unwrap_or_default();
     assert!(exposed.contains("mcp-session-id"), "{exposed}");
 }
+
+#[tokio::test]
+async fn an_open_get_stream_does_not_hold_up_shutdown() {
+    let app = TestApp::spawn().await;
+    let mut mcp = Mcp::new(&app);
+    mcp.initialize().await;
+    let stream = app
+        .client
+        .get(app.url("/mcp"))
+        .header(
+            "Authorization",
+            format!("Bearer {}", crate::helpers::ACME_TOKEN),
+        )
+        .header("Accept", "text/event-stream")
+        .header("Mcp-Session-Id", mcp.session.as_deref().unwrap_or_default())
+        .send()
+        .await
+        .expect("stream opened");
+    assert_eq!(stream.status(), 200);
+    assert_eq!(stream.headers()["content-type"], "text/event-stream");
+    drop(mcp);
+    let TestApp { server, .. } = app;
+    tokio::time::timeout(Duration::from_secs(3), server.shutdown())
+        .await
+        .expect("the server stops without waiting for the stream's drain timeout");
+    drop(stream);
+}
