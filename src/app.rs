@@ -13,6 +13,7 @@ use crate::config::Settings;
 use crate::date::DateHeader;
 use crate::journal::Journal;
 use crate::namespace::Namespaces;
+use crate::proxy::Proxy;
 use crate::ratelimit::RateLimit;
 use crate::routes::ApiRouter;
 use crate::scenario::{Catalog, Scenario, Scenarios};
@@ -63,6 +64,8 @@ pub struct App {
     /// The documented rate limits, compiled: counted on every operation under `--faithful`,
     /// and the source of the headers of an injected 429.
     pub documented_limit: Arc<RateLimit>,
+    /// Proxy mode's upstream (`--proxy`): when set, API answers come from it.
+    pub proxy: Option<Proxy>,
 }
 
 impl App {
@@ -89,6 +92,7 @@ impl App {
             in_flight: AtomicUsize::new(0),
             last_activity_ms: AtomicI64::new(0),
             documented_limit,
+            proxy: None,
         }
     }
 

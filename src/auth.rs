@@ -13,7 +13,7 @@ use crate::clock::Timestamp;
 use crate::config::AuthMode;
 use crate::error::ApiError;
 use crate::schema::is_api_token;
-use crate::store::{AuditAction, Details, Kind, Origin, Record, State, record_id};
+use crate::store::{AuditAction, Details, Doc, Kind, Origin, Record, State, record_id};
 
 /// Longest `User-Agent` kept in audit entries, in bytes.
 const USER_AGENT_CHARS: usize = 256;
@@ -60,7 +60,7 @@ fn is_jwt(value: &str) -> bool {
 }
 
 fn credential(headers: &HeaderMap) -> Result<Credential<'_>, ApiError> {
-    let raw = if let Some(token) = headers.get("x-api-token") {
+    let raw = if let Some(token) = headers.get(crate::headers::API_TOKEN) {
         token.to_str().map_err(|_| malformed("X-API-Token"))?.trim()
     } else if let Some(auth) = headers.get(AUTHORIZATION) {
         let auth = auth
@@ -142,7 +142,7 @@ pub fn authenticate(
         return Ok(Principal::default());
     }
     let default = |workspace_token| Principal {
-        product: state.default_product().map(Arc::from),
+        product: state.default_product_id(),
         token_id: None,
         workspace_token,
     };
@@ -195,20 +195,14 @@ fn regenerated() -> ApiError {
 /// Admits a known token if its status allows it, expiring it first when its time has passed.
 fn admit(
     state: &State,
-    token: &Record,
+    token: &Doc,
     now: Timestamp,
     req: Presented<'_>,
 ) -> Result<Principal, ApiError> {
-    let id = record_id(token);
-    let status = token
-        .get("status")
-        .and_then(Value::as_str)
-        .unwrap_or("active");
-    let expires_at = token
-        .get("expires_at")
-        .and_then(Value::as_str)
-        .and_then(Timestamp::parse);
-    match status {
+    let facts = token.token();
+    let id = &*facts.id;
+    let expires_at = facts.expires_at;
+    match facts.status.as_deref().unwrap_or("active") {
         "revoked" => {
             return Err(ApiError::unauthorized(format!(
                 "revoked token: API token '{id}' has been revoked"
@@ -231,13 +225,9 @@ fn admit(
         path: req.path.into(),
     };
     state.record_use(id, now, origin(req), call);
-    let product = token
-        .get("product_id")
-        .and_then(Value::as_str)
-        .map(Arc::from);
     Ok(Principal {
-        product,
-        token_id: Some(Arc::from(id)),
+        product: facts.product.clone(),
+        token_id: Some(Arc::clone(&facts.id)),
         workspace_token: true,
     })
 }
@@ -279,7 +269,7 @@ fn expired(id: &str, at: Option<Timestamp>) -> ApiError {
 
 /// Checks `X-Organization-Id`: when present it must be a UUID.
 pub fn check_organization(headers: &HeaderMap) -> Result<(), ApiError> {
-    let Some(value) = headers.get("x-organization-id") else {
+    let Some(value) = headers.get(crate::headers::ORGANIZATION_ID) else {
         return Ok(());
     };
     let text = value.to_str().unwrap_or_default();

@@ -65,10 +65,13 @@ impl Unread {
         }
     }
 
-    /// Reads the whole body within `limit` bytes; see [`read`].
+    /// Reads the whole body within `limit` bytes; see [`read`]. A body known to be empty
+    /// (most reads) is answered at once, without the reading future: that one is boxed, so
+    /// the futures of every request that awaits this stay small.
     pub async fn read(&mut self, headers: &HeaderMap, limit: usize) -> Result<Bytes, Refused> {
         match self.take() {
-            Some(body) => read(headers, body, limit).await,
+            Some(body) if hyper::body::Body::is_end_stream(&body) => Ok(Bytes::new()),
+            Some(body) => Box::pin(read(headers, body, limit)).await,
             None => Ok(Bytes::new()),
         }
     }
@@ -87,7 +90,8 @@ impl Unread {
         if hyper::body::Body::is_end_stream(&body) {
             return;
         }
-        let complete = !waits_for_continue && drain(body, drain_cap(limit)).await;
+        // Boxed, as in `read`: rarely needed, and it would grow every request's future.
+        let complete = !waits_for_continue && Box::pin(drain(body, drain_cap(limit))).await;
         if !complete {
             close(version, response);
         }

@@ -117,6 +117,25 @@ pub struct Cli {
     /// Do not watch the fixtures directory and scenario files for changes.
     #[arg(long, env = "PRODGY_MOCK_NO_WATCH", value_parser = BoolishValueParser::new())]
     pub no_watch: bool,
+
+    /// Proxy mode: forward API requests to this Prodgy instance and return its answers
+    /// (scenarios still apply on top; admin routes stay local).
+    #[arg(long, env = "PRODGY_MOCK_PROXY", value_name = "URL")]
+    pub proxy: Option<String>,
+
+    /// With --proxy: save the records that pass through as a fixture directory, written when
+    /// the mock stops (or on POST /__admin/record).
+    #[arg(
+        long,
+        env = "PRODGY_MOCK_RECORD",
+        value_name = "DIR",
+        requires = "proxy"
+    )]
+    pub record: Option<PathBuf>,
+
+    /// With --proxy: how long to wait for the upstream's answer before answering 502.
+    #[arg(long, env = "PRODGY_MOCK_PROXY_TIMEOUT", value_name = "DURATION", value_parser = parse_duration, default_value = "30s")]
+    pub proxy_timeout: Duration,
 }
 
 /// Subcommands.
@@ -131,6 +150,96 @@ pub enum Command {
         #[arg(long)]
         url: Option<String>,
     },
+    /// Read every list and detail GET route of a Prodgy instance (following pagination) and
+    /// write what it shows as a fixture directory for --fixtures, token secrets masked.
+    Record(RecordArgs),
+    /// Where does the mock differ from a Prodgy instance (--upstream, --token) or from its
+    /// OpenAPI document (--spec)? Exit 0: nothing differs; 1: drift; 2: usage.
+    Drift(DriftArgs),
+}
+
+/// The flags of `prodgy-mock drift`.
+#[derive(Debug, clap::Args)]
+pub struct DriftArgs {
+    /// The instance to compare with (read as `record` reads it, then called with the mock).
+    #[arg(
+        long,
+        value_name = "URL",
+        conflicts_with = "spec",
+        required_unless_present = "spec",
+        requires = "token"
+    )]
+    pub upstream: Option<String>,
+    /// An API token of the instance (sent as X-API-Token; never written or logged).
+    #[arg(
+        long,
+        env = "PRODGY_MOCK_UPSTREAM_TOKEN",
+        hide_env_values = true,
+        value_name = "TOKEN"
+    )]
+    pub token: Option<String>,
+    /// A vendor OpenAPI 3 or Swagger 2 document (JSON) to compare with the mock's own.
+    #[arg(long, value_name = "FILE")]
+    pub spec: Option<PathBuf>,
+    /// Also write the report as JSON to this file (for CI).
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+    /// With --upstream: most records read per resource kind to seed the mock.
+    #[arg(long, value_name = "N", default_value_t = 20)]
+    pub max_records: usize,
+    /// With --upstream: most requests a second to the instance (0: as fast as it answers).
+    #[arg(long, default_value_t = 5.0, value_name = "PER_SECOND")]
+    pub rate: f64,
+    /// With --upstream: also compare create, update and delete, on records drift makes and
+    /// then removes (on the instance too).
+    #[arg(long, requires = "upstream")]
+    pub include_writes: bool,
+}
+
+/// The flags of `prodgy-mock record`.
+#[derive(Debug, clap::Args)]
+pub struct RecordArgs {
+    /// The instance's base URL, http or https, with its host (a trailing /api is fine).
+    #[arg(long, value_name = "URL")]
+    pub upstream: String,
+    /// An API token of the instance (sent as X-API-Token; never written or logged).
+    #[arg(
+        long,
+        env = "PRODGY_MOCK_UPSTREAM_TOKEN",
+        hide_env_values = true,
+        value_name = "TOKEN"
+    )]
+    pub token: String,
+    /// The fixture directory to write (created; an existing one must be empty, or --force).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Most records per resource kind.
+    #[arg(long, value_name = "N")]
+    pub max_records: Option<usize>,
+    /// Most requests a second to the instance (0: as fast as it answers).
+    #[arg(long, default_value_t = 5.0, value_name = "PER_SECOND")]
+    pub rate: f64,
+    /// Seed of the generated token secrets (the same data and seed give the same files).
+    #[arg(long, default_value_t = DEFAULT_SEED)]
+    pub seed: u64,
+    /// Replace --out when it is not empty.
+    #[arg(long)]
+    pub force: bool,
+}
+
+impl RecordArgs {
+    /// The options of the recording.
+    pub fn options(&self) -> crate::record::RecordOptions {
+        crate::record::RecordOptions {
+            upstream: self.upstream.clone(),
+            token: self.token.clone(),
+            out: self.out.clone(),
+            max_records: self.max_records,
+            rate: self.rate,
+            seed: self.seed,
+            force: self.force,
+        }
+    }
 }
 
 /// An on/off flag value.
@@ -215,6 +324,9 @@ impl Cli {
             max_namespaces: self.max_namespaces,
             cors: self.cors == Switch::On,
             faithful: self.faithful,
+            proxy: self.proxy.clone(),
+            proxy_timeout: self.proxy_timeout,
+            record: self.record.clone(),
         })
     }
 }

@@ -72,6 +72,12 @@ pub struct Settings {
     /// Production-like behaviour at once: strict auth and the documented rate limits on
     /// every operation (a scenario may still add rules, or set limits of its own).
     pub faithful: bool,
+    /// Proxy mode: forward API requests to this upstream URL instead of answering them.
+    pub proxy: Option<String>,
+    /// How long proxy mode waits for the upstream's answer before a 502.
+    pub proxy_timeout: Duration,
+    /// With `proxy`: save the records that pass through as fixtures in this directory.
+    pub record: Option<PathBuf>,
 }
 
 impl Settings {
@@ -92,6 +98,9 @@ pub const DEFAULT_BODY_LIMIT: usize = 25 * 1024 * 1024;
 pub const DEFAULT_UPLOAD_LIMIT: usize = 25 * 1024 * 1024;
 /// The default header read timeout: 10 s.
 pub const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long proxy mode waits for an upstream answer by default: 30 s.
+pub const DEFAULT_PROXY_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The default namespace limit.
 pub const DEFAULT_MAX_NAMESPACES: usize = 10_000;
@@ -117,6 +126,9 @@ impl Default for Settings {
             max_namespaces: DEFAULT_MAX_NAMESPACES,
             cors: true,
             faithful: false,
+            proxy: None,
+            proxy_timeout: DEFAULT_PROXY_TIMEOUT,
+            record: None,
         }
     }
 }

@@ -29,15 +29,20 @@
 //! - `schema`: the one type system of records, request bodies, queries and answers.
 //! - `store`: records (collections, a namespace's `State`, the seed); `fixtures`: loading it.
 //! - `executions`: the execution simulation; `auth`: credentials to a caller.
-//! - `envelope`, `body`, `cors`, `date`, `journal`: HTTP plumbing and the request journal.
+//! - `envelope`, `body`, `cors`, `date`, `journal`, `upstream`: HTTP plumbing, the request
+//!   journal and the client of a real instance.
 //! - `routes`: the operation rows (`routes::table`), the router, request validation, one
 //!   module of handlers per resource, and the MCP tools (`routes::tools`).
 //! - `ratelimit`, `scenario`: the documented limits and fault injection.
+//! - `record`: an instance's records as fixtures (`prodgy-mock record`); `proxy`: proxy mode
+//!   (`--proxy`, `--record`).
 //! - `namespace`: one object per `X-Mock-Namespace` (records, runs, counters, buckets).
 //! - `app`: what all requests share; `admin`, `mcp` (the MCP gateway at `/mcp`), `reload`,
 //!   `openapi`, `trace`: around it.
 //! - `service`: the request path as ordered stages; `server`: [`MockServer`].
 //! - `config`, `cli`, `logging`, `healthcheck`: settings and the binary's parts.
+//! - `drift`: where the mock differs from an instance or its OpenAPI document
+//!   (`prodgy-mock drift`).
 
 mod admin;
 mod app;
@@ -49,12 +54,15 @@ mod clock;
 mod config;
 mod cors;
 mod date;
+#[doc(hidden)]
+pub mod drift;
 mod envelope;
 mod error;
 mod executions;
 #[doc(hidden)]
 pub mod fixtures;
 mod hash;
+mod headers;
 #[doc(hidden)]
 pub mod healthcheck;
 mod journal;
@@ -63,7 +71,10 @@ pub mod logging;
 mod mcp;
 mod namespace;
 pub mod openapi;
+mod proxy;
 mod ratelimit;
+#[doc(hidden)]
+pub mod record;
 mod reload;
 #[doc(hidden)]
 pub mod routes;
@@ -75,6 +86,8 @@ mod server;
 mod service;
 mod store;
 mod trace;
+#[doc(hidden)]
+pub mod upstream;
 mod verify;
 
 pub use app::ReloadReport;

@@ -7,15 +7,22 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
-use prodgy_mock::cli::{Cli, Command};
+use prodgy_mock::cli::{Cli, Command, DriftArgs, RecordArgs};
 use prodgy_mock::{MockServer, StartError, healthcheck};
 use tokio::io::AsyncReadExt;
+
+/// mimalloc: a request allocates and frees small buffers on whichever worker thread runs it,
+/// and the journal frees them much later on another; glibc's malloc pays for both (bench/).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match &cli.command {
         Some(Command::Openapi) => openapi(),
         Some(Command::Healthcheck { url }) => healthcheck(&cli, url.as_deref()),
+        Some(Command::Record(args)) => record(args),
+        Some(Command::Drift(args)) => drift(args),
         None => serve(cli),
     }
 }
@@ -59,6 +66,116 @@ fn openapi() -> ExitCode {
             ExitCode::from(1)
         }
     }
+}
+
+/// `prodgy-mock record`: progress and warnings on stderr, the token mapping once on stdout.
+fn record(args: &RecordArgs) -> ExitCode {
+    let progress = |line: &str| report(format_args!("record: {line}"));
+    let written = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime.block_on(prodgy_mock::record::record(&args.options(), &progress)),
+        Err(error) => {
+            report(format_args!("cannot start the async runtime: {error}"));
+            return ExitCode::from(1);
+        }
+    };
+    match written {
+        Ok(written) => {
+            for warning in &written.warnings {
+                report(format_args!("record: warning: {warning}"));
+            }
+            let _ = write!(std::io::stdout().lock(), "{}", record_summary(&written));
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            report(format_args!("{error}"));
+            ExitCode::from(error.exit_code())
+        }
+    }
+}
+
+/// `prodgy-mock drift`: the table on stdout, progress on stderr, `--json` for CI; exit 0
+/// when nothing differs, 1 on drift, 2 when nothing could be compared.
+fn drift(args: &DriftArgs) -> ExitCode {
+    use prodgy_mock::drift::{DriftError, live, spec};
+    let progress = |line: &str| report(format_args!("drift: {line}"));
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            report(format_args!("cannot start the async runtime: {error}"));
+            return ExitCode::from(1);
+        }
+    };
+    let outcome = match (&args.spec, &args.upstream, &args.token) {
+        (Some(path), _, _) => spec::drift(path),
+        (None, Some(upstream), Some(token)) => {
+            let options = live::LiveOptions {
+                upstream: upstream.clone(),
+                token: token.clone(),
+                max_records: args.max_records,
+                rate: args.rate,
+                include_writes: args.include_writes,
+            };
+            runtime.block_on(live::drift(&options, &progress))
+        }
+        _ => Err(DriftError::Usage(
+            "name an instance (--upstream URL --token T) or a document (--spec FILE)".into(),
+        )),
+    };
+    runtime.shutdown_timeout(Duration::from_millis(200));
+    let written = outcome.and_then(|found| match &args.json {
+        Some(path) => std::fs::write(path, found.json() + "\n")
+            .map(|()| found)
+            .map_err(|source| DriftError::Json {
+                path: path.clone(),
+                source,
+            }),
+        None => Ok(found),
+    });
+    match written {
+        Ok(found) => {
+            let _ = write!(std::io::stdout().lock(), "{}", found.table());
+            ExitCode::from(found.exit_code())
+        }
+        Err(error) => {
+            report(format_args!("drift: {error}"));
+            ExitCode::from(error.exit_code())
+        }
+    }
+}
+
+/// What `record` wrote, and the one time the token mapping is shown.
+fn record_summary(written: &prodgy_mock::record::Written) -> String {
+    let counts: Vec<String> = written
+        .counts
+        .iter()
+        .filter(|(_, n)| *n > 0)
+        .map(|(kind, n)| format!("{} {n}", kind.plural()))
+        .collect();
+    let mut text = format!(
+        "recorded into {}: {}\nserve it: prodgy-mock --fixtures {}\n",
+        written.dir.display(),
+        counts.join(", "),
+        written.dir.display()
+    );
+    if written.tokens.is_empty() {
+        text.push_str("no token record was readable: in lenient auth (the default) the mock takes any prodgy_ token\n");
+    } else {
+        text.push_str(
+            "token secrets were replaced (shown once; the fixtures hold only the new ones):\n",
+        );
+    }
+    for token in &written.tokens {
+        let yours = if token.yours {
+            "   <- the token you recorded with: use this one against the mock"
+        } else {
+            ""
+        };
+        text.push_str(&format!(
+            "  {} ({}): {}… -> {}{yours}\n",
+            token.name, token.id, token.prefix, token.secret
+        ));
+    }
+    text
 }
 
 /// Writes `prodgy-mock: {message}` to stderr; a closed stderr is ignored (never a panic).

@@ -4,13 +4,15 @@
 //! schema ([`crate::schema`]). Nothing here knows a route by its path.
 //!
 //! Two extensions carry what the contract test needs: `x-business-rule` (a documented 400 that
-//! no schema can express) and the `text/event-stream` answer of streams.
+//! no schema can express) and the `text/event-stream` answer of streams. A third,
+//! `x-inferred: true`, marks the operations whose path the reference could only infer (drift
+//! lists them as unverified until an upstream confirms them).
 
 use hyper::{Method, Response, StatusCode};
 use serde_json::{Map, Value, json};
 
 use crate::envelope::{self, Body as ResponseBody};
-use crate::routes::{Access, Answer, Body, OPERATIONS, Operation, Paging};
+use crate::routes::{Access, Answer, Body, OPERATIONS, Operation, Paging, Source};
 use crate::schema::{self, Kind, Shape, answers, object_schema};
 
 /// The document, as JSON.
@@ -86,6 +88,9 @@ fn operation(op: &Operation) -> Value {
     doc.insert("security".into(), security);
     if let Some(rule) = op.business_rule {
         doc.insert("x-business-rule".into(), json!(rule));
+    }
+    if op.source == Source::Inferred {
+        doc.insert("x-inferred".into(), json!(true));
     }
     Value::Object(doc)
 }

@@ -24,6 +24,8 @@ use crate::config::{AuthMode, FixtureSource, Settings};
 use crate::error::{StartError, UnknownScenario};
 use crate::fixtures::FixtureSet;
 use crate::namespace::Namespaces;
+use crate::proxy::Proxy;
+use crate::record::{RecordError, Written};
 use crate::reload;
 use crate::routes::{ApiRouter, OPERATIONS};
 use crate::scenario::{Catalog, ConnIo, Scenarios};
@@ -133,6 +135,27 @@ impl MockServerBuilder {
         self
     }
 
+    /// Proxy mode: forward API requests to the instance at `url` (`http://` or `https://`)
+    /// and return its answers; scenarios still apply on top, admin routes stay local, and an
+    /// upstream that does not answer gets a 502 envelope naming it.
+    pub fn proxy(mut self, url: impl Into<String>) -> Self {
+        self.settings.proxy = Some(url.into());
+        self
+    }
+
+    /// With [`MockServerBuilder::proxy`]: how long to wait for the upstream (default 30 s).
+    pub fn proxy_timeout(mut self, timeout: Duration) -> Self {
+        self.settings.proxy_timeout = timeout;
+        self
+    }
+
+    /// With [`MockServerBuilder::proxy`]: save the records that pass through as a fixture
+    /// directory (new or empty), written on shutdown or by [`MockServer::flush_recording`].
+    pub fn record(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.settings.record = Some(dir.into());
+        self
+    }
+
     /// Listen on `addr` (default `127.0.0.1:0`).
     pub fn bind(mut self, addr: SocketAddr) -> Self {
         self.settings.addr = addr;
@@ -213,7 +236,40 @@ fn build_app(settings: Settings) -> Result<App, StartError> {
         .map_or_else(Clock::system, Clock::frozen);
     let namespaces = Namespaces::new(fixtures.into_seed(), settings.seed, settings.max_namespaces);
     let scenarios = Scenarios::new(catalog);
-    Ok(App::new(settings, router, clock, namespaces, scenarios))
+    let proxy = proxy_of(&settings)?;
+    let mut app = App::new(settings, router, clock, namespaces, scenarios);
+    app.proxy = proxy;
+    Ok(app)
+}
+
+/// The proxy `--proxy` and `--record` ask for: a usable URL, and a record directory that is
+/// new or empty (so shutdown never overwrites one).
+fn proxy_of(settings: &Settings) -> Result<Option<Proxy>, StartError> {
+    let Some(url) = &settings.proxy else {
+        return match &settings.record {
+            Some(dir) => Err(StartError::InvalidFlag {
+                flag: "--record",
+                value: dir.display().to_string(),
+                expected: "usable without --proxy (record a whole instance with prodgy-mock record)",
+            }),
+            None => Ok(None),
+        };
+    };
+    if let Some(dir) = &settings.record {
+        crate::record::disk::check_out(dir, false).map_err(|_| StartError::InvalidFlag {
+            flag: "--record",
+            value: dir.display().to_string(),
+            expected: "a new or empty directory",
+        })?;
+    }
+    let timeout = settings.proxy_timeout;
+    Proxy::new(url, timeout, settings.record.clone(), settings.seed)
+        .map(Some)
+        .map_err(|_| StartError::InvalidFlag {
+            flag: "--proxy",
+            value: url.clone(),
+            expected: "an http:// or https:// URL with a host",
+        })
 }
 
 /// A running mock. Dropping it stops the server, after checking the expectations set with
@@ -356,7 +412,14 @@ impl MockServer {
         panic!("{report}");
     }
 
-    /// Stops accepting, waits for in-flight requests (up to a few seconds), then returns.
+    /// Proxy mode with `record`: writes what passed through so far as a fixture directory
+    /// (replacing the previous flush). `Ok(None)` when not recording or nothing passed yet.
+    pub fn flush_recording(&self) -> Result<Option<Written>, RecordError> {
+        self.app.proxy.as_ref().map_or(Ok(None), Proxy::flush)
+    }
+
+    /// Stops accepting, waits for in-flight requests (up to a few seconds), then returns
+    /// (in proxy mode with `record`, after writing the recording).
     pub async fn shutdown(mut self) {
         let _ = self.stop.send(true);
         if let Some(task) = self.task.take() {
@@ -421,5 +484,22 @@ async fn serve(listener: TcpListener, app: Arc<App>, mut stopped: watch::Receive
         tracing::warn!(
             "in-flight requests did not finish within {DRAIN_TIMEOUT:?}; closing their connections"
         );
+    }
+    write_recording(&app);
+}
+
+/// Proxy mode with `--record`: writes what passed through, once the last answer is out.
+fn write_recording(app: &App) {
+    let Some(proxy) = &app.proxy else { return };
+    match proxy.flush() {
+        Ok(Some(written)) => {
+            tracing::info!(dir = %written.dir.display(), "recorded what passed through the proxy")
+        }
+        Ok(None) => {
+            if let Some(dir) = proxy.record_dir() {
+                tracing::info!(dir = %dir.display(), "nothing passed through the proxy to record");
+            }
+        }
+        Err(error) => tracing::error!(%error, "cannot write the proxy's recording"),
     }
 }

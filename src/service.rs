@@ -12,7 +12,9 @@
 //! 6. **inject**: `Prefer: code=NNN`, else the first scenario rule that fires;
 //! 7. **delay**: wait as the rule says (Tokio time);
 //! 8. **answer**: the injected status, or body (413) → auth (401/400) → query and body
-//!    checked against the operation's row (400) → handler → envelope;
+//!    checked against the operation's row (400) → handler → envelope; in proxy mode
+//!    (`--proxy`), the body (413) → the upstream's answer (any path the router does not
+//!    know is forwarded too);
 //! 9. **headers**: rate-limit and rule headers are added;
 //! 10. **fault**: reset, close, truncate or dribble as the rule says;
 //! 11. **journal**: the exchange is appended to the bounded request journal;
@@ -24,6 +26,7 @@
 //! (or the close announced; see `body`) and CORS headers are added. A panic anywhere inside
 //! becomes a logged 500 envelope; the connection is only dropped when a scenario asks for it.
 
+use std::any::Any;
 use std::net::SocketAddr;
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -42,6 +45,7 @@ use crate::body::{self, Unread};
 use crate::envelope::{self, Body};
 use crate::error::ApiError;
 use crate::namespace::Namespace;
+use crate::proxy::Proxy;
 use crate::ratelimit::{Class, Verdict};
 use crate::routes::{self, Access, Ctx, Req, Route, Router};
 use crate::scenario::{self, Aborted, Call, Decision, Scenario, Scenarios, fault};
@@ -99,8 +103,14 @@ pub async fn handle(
     let method = request.method().clone();
     let uri = request.uri().clone();
     let mut trace = Trace::start(app.journal.enabled());
-    let answer = pipeline(&service, request, &conn, &mut trace);
-    let mut response = catch_panics(&method, uri.path(), answer).await;
+    // Boxed: the pipeline's state is a few kilobytes, and hyper moves the future `handle`
+    // returns; a small one is cheaper to move than to allocate.
+    let answer = Box::pin(AssertUnwindSafe(pipeline(
+        &service, request, &conn, &mut trace,
+    )))
+    .catch_unwind()
+    .await;
+    let mut response = answer.unwrap_or_else(|panic| Ok(panicked(&method, uri.path(), &*panic)));
     if let Ok(response) = response.as_mut() {
         app.date.stamp(response.headers_mut(), app.clock.now());
     }
@@ -112,26 +122,17 @@ pub async fn handle(
     response
 }
 
-/// Runs `answer`; a panic inside becomes a logged 500 envelope instead of a dropped
-/// connection.
-async fn catch_panics(
-    method: &Method,
-    path: &str,
-    answer: impl Future<Output = Result<Response<Body>, Aborted>>,
-) -> Result<Response<Body>, Aborted> {
-    match AssertUnwindSafe(answer).catch_unwind().await {
-        Ok(response) => response,
-        Err(panic) => {
-            let what = panic
-                .downcast_ref::<&str>()
-                .map(|s| (*s).to_owned())
-                .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "unknown panic".to_owned());
-            tracing::error!(%method, %path, panic = %what, "handler panicked; answered 500");
-            let message = format!("the mock failed while handling {method} {path}: {what}");
-            Ok(envelope::failure(&ApiError::internal(message)))
-        }
-    }
+/// The answer to a request whose handling panicked: a logged 500 envelope instead of a
+/// dropped connection.
+fn panicked(method: &Method, path: &str, panic: &(dyn Any + Send)) -> Response<Body> {
+    let what = panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".to_owned());
+    tracing::error!(%method, %path, panic = %what, "handler panicked; answered 500");
+    let message = format!("the mock failed while handling {method} {path}: {what}");
+    envelope::failure(&ApiError::internal(message))
 }
 
 /// Stages 1–11, then what every answer gets: the unread rest of the body is drained (or the
@@ -190,7 +191,9 @@ async fn stages(
 ) -> Result<Response<Body>, Aborted> {
     let app = &*service.app;
     if is_admin(app, parts.uri.path()) {
-        return Ok(serve_admin(app, &service.admin, parts, body, trace).await);
+        // Boxed: the admin API is rare on the hot path, and its future would grow every
+        // request's.
+        return Ok(Box::pin(serve_admin(app, &service.admin, parts, body, trace)).await);
     }
     if let Some(document) = openapi::serve(&parts.method, parts.uri.path()) {
         return Ok(document);
@@ -244,7 +247,10 @@ async fn api(
 ) -> Result<Response<Body>, Aborted> {
     let route = match app.router.recognize(&parts.method, parts.uri.path()) {
         Ok(route) => route,
-        Err(error) => return Ok(envelope::failure(&error)),
+        Err(error) => match &app.proxy {
+            Some(proxy) => return Ok(forward(app, proxy, parts, body, None, trace).await),
+            None => return Ok(envelope::failure(&error)),
+        },
     };
     trace.route(route.op.name);
     let set = match app.scenarios.for_request(&parts.headers, &ns.rules) {
@@ -268,12 +274,13 @@ async fn api(
         trace.rule(&decision.rule);
     }
     if let Some(delay) = decision.as_ref().and_then(|d| d.delay) {
-        tokio::time::sleep(delay).await;
+        Box::pin(tokio::time::sleep(delay)).await;
     }
     let route_index = route.index;
-    let mut response = match decision.as_ref().and_then(injected) {
-        Some(response) => response,
-        None => answer(app, ns, parts, body, route, conn.peer, trace).await,
+    let mut response = match (decision.as_ref().and_then(injected), &app.proxy) {
+        (Some(response), _) => response,
+        (None, Some(proxy)) => forward(app, proxy, parts, body, Some(&route), trace).await,
+        (None, None) => answer(app, ns, parts, body, route, conn.peer, trace).await,
     };
     // A 429 a rule or `Prefer` injected carries what a real limit would send with it.
     let exhausted = (response.status() == StatusCode::TOO_MANY_REQUESTS).then(|| {
@@ -383,6 +390,24 @@ async fn answer(
     envelope::respond(result.map_err(|error| bare_if(op, error)))
 }
 
+/// Proxy mode's answer: the body read (413 over the limit), then the upstream's.
+async fn forward(
+    app: &App,
+    proxy: &Proxy,
+    parts: Parts,
+    unread: &mut Unread,
+    route: Option<&Route>,
+    trace: &mut Trace,
+) -> Response<Body> {
+    let body = match unread.read(&parts.headers, app.settings.body_limit).await {
+        Ok(bytes) => bytes,
+        Err(refused) => return refused.into_response(parts.version),
+    };
+    trace.body(&body);
+    let route = route.map(|r| (r.op, r.param.as_deref()));
+    proxy.forward(&parts, body, route).await
+}
+
 /// `error` without its `error` key when `op` documents its errors so.
 fn bare_if(op: &routes::Operation, error: ApiError) -> ApiError {
     if op.bare_errors { error.bare() } else { error }
@@ -421,8 +446,11 @@ mod tests {
 
     #[tokio::test]
     async fn a_panicking_handler_becomes_a_500_envelope() {
-        let response = catch_panics(&Method::GET, "/api/x", async { panic!("boom") }).await;
-        let response = response.expect("answered, not aborted");
+        let panic = AssertUnwindSafe(async { panic!("boom") })
+            .catch_unwind()
+            .await
+            .expect_err("panicked");
+        let response = panicked(&Method::GET, "/api/x", &*panic);
         assert_eq!(response.status(), hyper::StatusCode::INTERNAL_SERVER_ERROR);
         let body = response
             .into_body()

@@ -778,3 +778,182 @@ fn faithful_mode_refuses_unknown_tokens_and_limits_the_eleventh_call() {
     terminate(&child);
     assert_eq!(child.wait().expect("exits").code(), Some(0));
 }
+
+const ACME_TOKEN: &str = "prodgy_AcmeSupportDefaultToken000000001";
+
+/// A mock in this process to play the instance, on a runtime kept with it.
+fn upstream(scenario: Option<&str>) -> (tokio::runtime::Runtime, prodgy_mock::MockServer) {
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let mut builder = prodgy_mock::MockServer::builder();
+    if let Some(scenario) = scenario {
+        builder = builder.scenario(scenario);
+    }
+    let server = runtime.block_on(builder.start());
+    (runtime, server)
+}
+
+/// Runs `prodgy-mock ARGS` (no inherited PRODGY_MOCK_* settings) and returns its exit code,
+/// stdout and stderr.
+fn outputs(args: &[&str]) -> (Option<i32>, String, String) {
+    let mut command = Command::new(BIN);
+    for (name, _) in std::env::vars().filter(|(n, _)| n.starts_with("PRODGY_MOCK_")) {
+        command.env_remove(name);
+    }
+    let out = command.args(args).output().expect("runs");
+    let text = |bytes: &[u8]| String::from_utf8_lossy(bytes).into_owned();
+    (out.status.code(), text(&out.stdout), text(&out.stderr))
+}
+
+#[test]
+fn record_writes_fixtures_shows_the_token_mapping_once_and_keeps_a_full_directory() {
+    let (_runtime, upstream) = upstream(None);
+    let out = scratch("record").join("recorded");
+    let out_arg = out.display().to_string();
+    let uri = upstream.uri();
+    let args = [
+        "record",
+        "--upstream",
+        &uri,
+        "--token",
+        ACME_TOKEN,
+        "--out",
+        &out_arg,
+        "--rate",
+        "0",
+    ];
+    let (code, stdout, stderr) = outputs(&args);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(
+        stderr.contains("prodgy-mock: record: agents.list: 3 agents (pages read: 1)"),
+        "{stderr}"
+    );
+    let yours: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.contains("the token you recorded with"))
+        .collect();
+    assert_eq!(yours.len(), 1, "{stdout}");
+    assert!(yours[0].contains("prodgy_A… -> prodgy_A"), "{stdout}");
+    assert!(!stdout.contains(ACME_TOKEN) && !stderr.contains(ACME_TOKEN));
+    let (mut child, line) = spawn(&["--port", "0", "--no-watch", "--fixtures", &out_arg]);
+    assert!(line.starts_with("prodgy-mock listening on"), "{line}");
+    terminate(&child);
+    assert_eq!(child.wait().expect("exits").code(), Some(0));
+
+    let (code, _, stderr) = outputs(&args);
+    assert_eq!(code, Some(2), "a full directory is kept");
+    assert!(
+        stderr.contains("--out") && stderr.contains("--force"),
+        "{stderr}"
+    );
+    let mut forced = args.to_vec();
+    forced.push("--force");
+    assert_eq!(outputs(&forced).0, Some(0));
+}
+
+#[test]
+fn record_exits_1_naming_the_route_and_2_for_a_bad_url() {
+    let (_runtime, upstream) = upstream(Some("server-errors"));
+    let out = scratch("record-failing").join("recorded");
+    let out_arg = out.display().to_string();
+    let uri = upstream.uri();
+    let args = [
+        "record",
+        "--upstream",
+        &uri,
+        "--token",
+        ACME_TOKEN,
+        "--out",
+        &out_arg,
+    ];
+    let (code, _, stderr) = outputs(&args);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(
+        stderr.contains("agents.list: GET /api/agent-base?page=1&pageSize=100 answered 500"),
+        "{stderr}"
+    );
+    assert!(!out.exists());
+    let (code, _, stderr) = outputs(&[
+        "record",
+        "--upstream",
+        "ftp://x",
+        "--token",
+        "t",
+        "--out",
+        &out_arg,
+    ]);
+    assert_eq!(code, Some(2), "{stderr}");
+    let (code, _, _) = outputs(&["record", "--upstream", &uri, "--out", &out_arg]);
+    assert_eq!(code, Some(2), "no token");
+}
+
+#[test]
+fn drift_exits_0_when_nothing_differs_1_on_drift_and_2_on_usage() {
+    let (_runtime, upstream) = upstream(None);
+    let dir = scratch("drift");
+    let json_path = dir.join("report.json").display().to_string();
+    let uri = upstream.uri();
+    let live = [
+        "drift",
+        "--upstream",
+        &uri,
+        "--token",
+        ACME_TOKEN,
+        "--rate",
+        "0",
+        "--json",
+        &json_path,
+    ];
+    let (code, stdout, stderr) = outputs(&live);
+    assert_eq!(code, Some(0), "{stdout}{stderr}");
+    assert!(stdout.contains("no differences in"), "{stdout}");
+    assert!(stdout.contains("unverified (inferred by the reference, not confirmed here): "));
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json_path).expect("json")).expect("JSON");
+    assert_eq!(report["differences"], serde_json::json!([]));
+
+    let mut document = prodgy_mock::openapi::document();
+    document["paths"]["/api/assistants"] = serde_json::json!({"get": {"responses": {}}});
+    let spec = dir.join("swagger.json");
+    std::fs::write(&spec, document.to_string()).expect("spec");
+    let spec = spec.display().to_string();
+    let (code, stdout, _) = outputs(&["drift", "--spec", &spec]);
+    assert_eq!(code, Some(1), "{stdout}");
+    assert!(
+        stdout.contains("GET /api/assistants  operation"),
+        "{stdout}"
+    );
+
+    assert_eq!(outputs(&["drift"]).0, Some(2), "nothing to compare with");
+    assert_eq!(
+        outputs(&["drift", "--spec", "/no/such/file.json"]).0,
+        Some(2)
+    );
+    assert_eq!(
+        outputs(&["drift", "--upstream", &uri]).0,
+        Some(2),
+        "no token"
+    );
+    assert_eq!(
+        outputs(&["drift", "--spec", &spec, "--upstream", &uri]).0,
+        Some(2)
+    );
+}
+
+#[test]
+fn proxy_mode_records_on_shutdown_and_never_logs_credentials() {
+    let (_runtime, upstream) = upstream(None);
+    let out = scratch("proxy").join("recorded");
+    let out_arg = out.display().to_string();
+    let uri = upstream.uri();
+    let stderr = stderr_after_two_requests(&["--proxy", &uri, "--record", &out_arg, "-v"], &[]);
+    assert!(stderr.contains("route=agents.list"), "{stderr}");
+    assert!(!stderr.contains(ACME_TOKEN), "{stderr}");
+    assert!(
+        stderr.contains("recorded what passed through the proxy"),
+        "{stderr}"
+    );
+    let agents = std::fs::read_to_string(out.join("agents.json")).expect("written on shutdown");
+    assert!(agents.contains("Support Triage"));
+    let (code, _, stderr) = outputs(&["--port", "0", "--record", &out_arg]);
+    assert_eq!(code, Some(2), "--record needs --proxy: {stderr}");
+}

@@ -93,6 +93,12 @@ pub const ADMIN: &[AdminOp] = &[
     ),
     admin("admin.state", Method::GET, "/__admin/state", state),
     admin(
+        "admin.record",
+        Method::POST,
+        "/__admin/record",
+        flush_recording,
+    ),
+    admin(
         "admin.namespaces",
         Method::GET,
         "/__admin/namespaces",
@@ -186,7 +192,7 @@ impl AdminReq<'_> {
         }
         Ok(self
             .headers
-            .get("x-mock-namespace")
+            .get(crate::headers::MOCK_NAMESPACE)
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned))
     }
@@ -284,7 +290,39 @@ pub fn health(app: &App) -> Value {
         "clock": app.clock.now().to_string(),
         "journal": { "size": app.journal.count(&Filter::default(), live(app)), "capacity": app.journal.capacity() },
         "reload": reload(app),
+        "proxy": app.proxy.as_ref().map(|p| json!({
+            "upstream": p.url(),
+            "record": p.record_dir().map(|d| d.display().to_string()),
+        })),
     })
+}
+
+/// `POST /__admin/record`: proxy mode's recording written now (409 when not recording).
+fn flush_recording(app: &App, _: &AdminReq<'_>) -> Outcome {
+    let Some(proxy) = app.proxy.as_ref().filter(|p| p.record_dir().is_some()) else {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "not recording: start the mock with --proxy URL --record DIR",
+        ));
+    };
+    match proxy.flush() {
+        Ok(Some(written)) => {
+            let counts: Map<String, Value> = written
+                .counts
+                .iter()
+                .map(|(kind, n)| (kind.plural().to_owned(), json!(n)))
+                .collect();
+            Ok(Reply::ok(json!({
+                "dir": written.dir.display().to_string(),
+                "counts": counts,
+                "warnings": written.warnings,
+            })))
+        }
+        Ok(None) => Ok(Reply::ok(
+            json!({ "dir": null, "counts": {}, "warnings": [] }),
+        )),
+        Err(error) => Err(ApiError::internal(error.to_string())),
+    }
 }
 
 /// The hot-reload counters and the outcome of the latest attempt.

@@ -127,7 +127,7 @@ impl RateLimit {
         let token = (self.key == KeyBy::Token)
             .then(|| {
                 headers
-                    .get("x-api-token")
+                    .get(crate::headers::API_TOKEN)
                     .or_else(|| headers.get(AUTHORIZATION))
             })
             .flatten()

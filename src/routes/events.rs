@@ -63,7 +63,7 @@ pub fn stream(ctx: &Ctx<'_>, req: &Req, id: &str) -> Result<Reply, ApiError> {
 
 /// The `Last-Event-ID` header as a number (0 without it); 400 when it is not one.
 fn last_event_id(req: &Req) -> Result<u64, ApiError> {
-    let Some(value) = req.headers.get("last-event-id") else {
+    let Some(value) = req.headers.get(crate::headers::LAST_EVENT_ID) else {
         return Ok(0);
     };
     let text = value.to_str().unwrap_or_default().trim();

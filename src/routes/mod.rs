@@ -26,7 +26,7 @@ mod webhooks;
 mod workflow_bases;
 mod workflows;
 
-pub use operation::{Access, Answer, Body, Class, Handler, Operation, Paging};
+pub use operation::{Access, Answer, Body, Class, Handler, Operation, Paging, Source};
 pub use request::Req;
 pub use router::{Pattern, Router};
 pub use select::{MCP_PATH, RouteSet, Selector, tool_row};

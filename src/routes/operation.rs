@@ -87,6 +87,16 @@ pub enum Class {
     Strict,
 }
 
+/// Where an operation's method and path come from, as the reference's §4 checklist marks
+/// them. Drift lists inferred operations as unverified until an upstream confirms them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// Method and path are stated by the public docs (checklist "D").
+    Documented,
+    /// The path (or the whole operation) is the mock's guess (checklist "D*" and "I").
+    Inferred,
+}
+
 /// What an operation reads from the request body.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Body {
@@ -173,6 +183,8 @@ pub struct Operation {
     /// Whether its error envelopes leave out the `error` key (the documented shape of the
     /// generic webhook).
     pub bare_errors: bool,
+    /// Whether its method and path are documented or inferred.
+    pub source: Source,
     /// The handler.
     pub handler: Handler,
 }
@@ -219,6 +231,7 @@ pub const fn op(
         refusals: &[],
         business_rule: None,
         bare_errors: false,
+        source: Source::Documented,
         handler,
     }
 }
@@ -293,6 +306,12 @@ impl Operation {
     /// Answers errors without the `error` key.
     pub const fn bare_errors(mut self) -> Self {
         self.bare_errors = true;
+        self
+    }
+
+    /// Its path (or the whole operation) is inferred, not documented.
+    pub const fn inferred(mut self) -> Self {
+        self.source = Source::Inferred;
         self
     }
 

@@ -1,4 +1,5 @@
-//! Every operation the mock serves, once, in the order of the reference's §4 checklist.
+//! Every operation the mock serves, once, in the order of the reference's §4 checklist. Rows
+//! whose path the checklist marks D* or I say `.inferred()`.
 //!
 //! To add an endpoint: write its handler beside the others of its resource and add its row
 //! here; the router, dispatch, validation, rate-limit class and OpenAPI document follow.
@@ -231,6 +232,7 @@ pub const OPERATIONS: &[Operation] = &[
         One(AGENT),
         ById(agents::update),
     )
+    .inferred()
     .json(AGENT_UPDATE)
     .rule("output_template may use only the known placeholders"),
     op(
@@ -240,7 +242,8 @@ pub const OPERATIONS: &[Operation] = &[
         "Uninstall an agent",
         One(GONE),
         ById(agents::delete),
-    ),
+    )
+    .inferred(),
     op(
         "agents.delete_by_query",
         Method::DELETE,
@@ -294,7 +297,8 @@ pub const OPERATIONS: &[Operation] = &[
         "Get a trigger",
         One(TRIGGER),
         ById(triggers::get),
-    ),
+    )
+    .inferred(),
     op(
         "workflow.execute",
         Method::POST,
@@ -370,7 +374,8 @@ pub const OPERATIONS: &[Operation] = &[
         "Get a workflow base definition",
         One(WORKFLOW_BASE),
         ById(workflow_bases::get),
-    ),
+    )
+    .inferred(),
     op(
         "workflow_bases.create",
         Method::POST,
@@ -390,6 +395,7 @@ pub const OPERATIONS: &[Operation] = &[
         One(WORKFLOW_BASE),
         ById(workflow_bases::update),
     )
+    .inferred()
     .json(WORKFLOW_UPDATE)
     .refuses(&[403])
     .rule(WORKFLOW_RULES),
@@ -413,6 +419,7 @@ pub const OPERATIONS: &[Operation] = &[
         One(GONE),
         ById(workflow_bases::delete),
     )
+    .inferred()
     .refuses(&[403]),
     op(
         "workflow_bases.delete_by_query",
@@ -502,6 +509,7 @@ pub const OPERATIONS: &[Operation] = &[
         List(HIT),
         Plain(knowledge::search),
     )
+    .inferred()
     .query(SEARCH_QUERY)
     .paged(HITS)
     .strict(),
@@ -513,6 +521,7 @@ pub const OPERATIONS: &[Operation] = &[
         List(HIT),
         Plain(knowledge::search),
     )
+    .inferred()
     .json(SEARCH_BODY)
     .paged(HITS)
     .strict(),
@@ -524,6 +533,7 @@ pub const OPERATIONS: &[Operation] = &[
         One(DOCUMENT),
         Streaming(knowledge::upload),
     )
+    .inferred()
     .created()
     .form("file", DOCUMENT_FORM)
     .strict()
@@ -536,6 +546,7 @@ pub const OPERATIONS: &[Operation] = &[
         One(DOCUMENT),
         Streaming(knowledge::upload),
     )
+    .inferred()
     .created()
     .form("file", DOCUMENT_FORM)
     .strict()
@@ -547,7 +558,8 @@ pub const OPERATIONS: &[Operation] = &[
         "Get a knowledge-base document",
         One(DOCUMENT),
         ById(knowledge::get),
-    ),
+    )
+    .inferred(),
     op(
         "knowledge.delete",
         Method::DELETE,
@@ -555,7 +567,8 @@ pub const OPERATIONS: &[Operation] = &[
         "Delete a knowledge-base document",
         One(GONE),
         ById(knowledge::delete),
-    ),
+    )
+    .inferred(),
     op(
         "transcription.create",
         Method::POST,
@@ -564,6 +577,7 @@ pub const OPERATIONS: &[Operation] = &[
         One(Shape::Built(&TRANSCRIPTION)),
         Streaming(transcription::transcribe),
     )
+    .inferred()
     .form(
         "file",
         &[opt("language", Ty::Str).noted("ISO 639-1, e.g. en, pt or es (pt-BR is read as pt)")],
@@ -578,6 +592,7 @@ pub const OPERATIONS: &[Operation] = &[
         One(Shape::Built(&TRANSCRIPTION)),
         Streaming(transcription::transcribe),
     )
+    .inferred()
     .form(
         "file",
         &[opt("language", Ty::Str).noted("ISO 639-1, e.g. en, pt or es (pt-BR is read as pt)")],
@@ -592,6 +607,7 @@ pub const OPERATIONS: &[Operation] = &[
         One(TOKEN),
         Plain(tokens::create),
     )
+    .inferred()
     .created()
     .json(&[req("name", Ty::Text), EXPIRY, PRODUCT])
     .rule("expires_at must be in the future"),
@@ -603,6 +619,7 @@ pub const OPERATIONS: &[Operation] = &[
         List(TOKEN),
         Plain(tokens::list_all),
     )
+    .inferred()
     .query(&[PRODUCT, opt("status", Ty::OneOf(TOKEN_STATUSES))]),
     op(
         "tokens.get",
@@ -611,7 +628,8 @@ pub const OPERATIONS: &[Operation] = &[
         "Get an API token",
         One(TOKEN),
         ById(tokens::get),
-    ),
+    )
+    .inferred(),
     op(
         "tokens.regenerate",
         Method::POST,
@@ -620,6 +638,7 @@ pub const OPERATIONS: &[Operation] = &[
         One(TOKEN),
         ById(tokens::regenerate),
     )
+    .inferred()
     .rule(TOKEN_RULES),
     op(
         "tokens.revoke",
@@ -629,6 +648,7 @@ pub const OPERATIONS: &[Operation] = &[
         One(TOKEN),
         ById(tokens::revoke),
     )
+    .inferred()
     .rule(TOKEN_RULES),
     op(
         "tokens.revoke_alias",
@@ -638,6 +658,7 @@ pub const OPERATIONS: &[Operation] = &[
         One(TOKEN),
         ById(tokens::revoke),
     )
+    .inferred()
     .rule(TOKEN_RULES),
     op(
         "tokens.renew",
@@ -647,6 +668,7 @@ pub const OPERATIONS: &[Operation] = &[
         One(TOKEN),
         ById(tokens::renew),
     )
+    .inferred()
     .json_optional(&[EXPIRY])
     .rule("expires_at must be in the future; a revoked token cannot be renewed"),
     op(
@@ -657,6 +679,7 @@ pub const OPERATIONS: &[Operation] = &[
         One(TOKEN),
         ById(tokens::set_active),
     )
+    .inferred()
     .json(&[req("is_active", Ty::Bool)])
     .rule(TOKEN_RULES),
     op(
@@ -666,7 +689,8 @@ pub const OPERATIONS: &[Operation] = &[
         "A token's audit trail, newest first",
         List(Shape::Built(&AUDIT_ENTRY)),
         ById(tokens::audit_logs),
-    ),
+    )
+    .inferred(),
     op(
         "webhooks.generic",
         Method::POST,

@@ -25,13 +25,10 @@ pub use rules::{Call, Decision, RuleState, Scenarios, ToolCall};
 
 use hyper::HeaderMap;
 
-/// The header that names the namespace a request belongs to.
-pub const NAMESPACE_HEADER: &str = "x-mock-namespace";
-
 /// The namespace of a request: `X-Mock-Namespace`, or `default`.
 pub fn namespace_of(headers: &HeaderMap) -> &str {
     headers
-        .get(NAMESPACE_HEADER)
+        .get(crate::headers::MOCK_NAMESPACE)
         .and_then(|v| v.to_str().ok())
         .filter(|v| !v.is_empty())
         .unwrap_or("default")

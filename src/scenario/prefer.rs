@@ -15,7 +15,7 @@ use super::rules::{Call, Decision};
 /// The status asked for by `Prefer: code=NNN`, when it is an error status.
 pub fn code(headers: &HeaderMap) -> Option<StatusCode> {
     headers
-        .get_all("prefer")
+        .get_all(crate::headers::PREFER)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split([',', ';']))

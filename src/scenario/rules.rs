@@ -20,9 +20,6 @@ use crate::error::ApiError;
 use crate::ratelimit::RateLimit;
 use crate::routes::Route;
 
-/// The header that picks scenarios for one request.
-pub const SCENARIO_HEADER: &str = "x-mock-scenario";
-
 /// What the engine needs to know about a request.
 #[derive(Debug, Clone, Copy)]
 pub struct Call<'a> {
@@ -220,7 +217,7 @@ impl Scenarios {
         headers: &HeaderMap,
         namespace: &RuleState,
     ) -> Result<Arc<[Arc<Scenario>]>, ApiError> {
-        let Some(value) = headers.get(SCENARIO_HEADER) else {
+        let Some(value) = headers.get(crate::headers::MOCK_SCENARIO) else {
             return Ok(namespace.active().unwrap_or_else(|| self.active()));
         };
         let names = value

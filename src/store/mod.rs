@@ -308,6 +308,11 @@ impl State {
         self.seed.default_product.as_deref()
     }
 
+    /// [`State::default_product`], shared.
+    pub fn default_product_id(&self) -> Option<Id> {
+        self.seed.default_product.clone()
+    }
+
     /// Record counts per kind, keyed by the fixture name (`agents`, …).
     pub fn counts(&self) -> BTreeMap<&'static str, usize> {
         Kind::ALL

@@ -13,14 +13,31 @@ use std::ops::Deref;
 use std::sync::{Arc, OnceLock};
 
 use bytes::Bytes;
+use serde_json::Value;
 
 use super::Record;
+use crate::clock::Timestamp;
 
 /// A stored record and, once needed, its JSON text.
 #[derive(Debug)]
 pub struct Doc {
     record: Record,
     json: OnceLock<Bytes>,
+    token: OnceLock<Box<TokenFacts>>,
+}
+
+/// What authenticating with a token reads from its record, on every call: taken from the
+/// record once (a record never changes; an update stores a new one).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TokenFacts {
+    /// The token's id.
+    pub id: Arc<str>,
+    /// Its `status`, when it has one.
+    pub status: Option<Box<str>>,
+    /// Its `expires_at`, when set and a valid timestamp.
+    pub expires_at: Option<Timestamp>,
+    /// Its `product_id`, when set.
+    pub product: Option<Arc<str>>,
 }
 
 impl Doc {
@@ -29,6 +46,7 @@ impl Doc {
         Self {
             record,
             json: OnceLock::new(),
+            token: OnceLock::new(),
         }
     }
 
@@ -36,6 +54,7 @@ impl Doc {
         Self {
             record,
             json: OnceLock::from(json),
+            token: OnceLock::new(),
         }
     }
 
@@ -44,6 +63,19 @@ impl Doc {
         self.json.get_or_init(|| {
             // Serializing a JSON map cannot fail.
             Bytes::from(serde_json::to_vec(&self.record).unwrap_or_default())
+        })
+    }
+
+    /// The record read as an API token, once.
+    pub fn token(&self) -> &TokenFacts {
+        self.token.get_or_init(|| {
+            let text = |key: &str| self.record.get(key).and_then(Value::as_str);
+            Box::new(TokenFacts {
+                id: Arc::from(text("id").unwrap_or_default()),
+                status: text("status").map(Box::from),
+                expires_at: text("expires_at").and_then(Timestamp::parse),
+                product: text("product_id").map(Arc::from),
+            })
         })
     }
 
