@@ -199,8 +199,18 @@ async fn stages(
         return Ok(document);
     }
     if mcp::is_mcp(parts.uri.path()) {
+        // Boxed like the admin API: the gateway's future would grow every request's. Served
+        // from the mock's state in proxy mode too.
         let conn = (conn.peer, &*conn.reset);
-        return mcp::serve(&service.mcp, &service.app, parts, body, conn, trace).await;
+        return Box::pin(mcp::serve(
+            &service.mcp,
+            &service.app,
+            parts,
+            body,
+            conn,
+            trace,
+        ))
+        .await;
     }
     let namespace = match namespace_of(app, &parts.headers) {
         Ok(namespace) => namespace,
