@@ -82,10 +82,10 @@ pub fn allow(origin: HeaderValue, response: &mut Response<Body>) {
         .filter(|name| !SAFELISTED.contains(name))
         .map(HeaderName::as_str)
         .collect();
-    if !exposed.is_empty() {
-        if let Ok(value) = HeaderValue::from_str(&exposed.join(", ")) {
-            headers.insert(ACCESS_CONTROL_EXPOSE_HEADERS, value);
-        }
+    if !exposed.is_empty()
+        && let Ok(value) = HeaderValue::from_str(&exposed.join(", "))
+    {
+        headers.insert(ACCESS_CONTROL_EXPOSE_HEADERS, value);
     }
     headers.insert(ACCESS_CONTROL_ALLOW_ORIGIN, origin);
     headers.insert(

@@ -25,7 +25,7 @@ use crate::store::{Kind, Seed, SeedRecord};
 type Loaded = (SeedRecord, Location, Facts);
 
 /// The shipped fixture files, compiled in.
-const BUILTIN: [(Kind, &str); 9] = [
+const BUILTIN: [(Kind, &str); 10] = [
     (Kind::Product, include_str!("../fixtures/products.json")),
     (Kind::Catalog, include_str!("../fixtures/catalog.json")),
     (Kind::Token, include_str!("../fixtures/tokens.json")),
@@ -38,6 +38,10 @@ const BUILTIN: [(Kind, &str); 9] = [
     (Kind::Trigger, include_str!("../fixtures/triggers.json")),
     (Kind::Workflow, include_str!("../fixtures/workflows.json")),
     (Kind::Document, include_str!("../fixtures/documents.json")),
+    (
+        Kind::IntegrationTemplate,
+        include_str!("../fixtures/integration_templates.json"),
+    ),
 ];
 
 /// A validated set of seed records, one list per kind, in file order.
@@ -212,15 +216,15 @@ impl FixtureSet {
                 return Err(FixtureError::InvalidRecord { at, message });
             }
             let field = kind.unique_field();
-            if let (Some(field), Some(value)) = (field, field.and_then(|f| record.text(f))) {
-                if !unique_values.insert(value.to_owned()) {
-                    let message = format!(
-                        "{} '{}': field '{field}' value '{value}' is already used by another record",
-                        kind.singular(),
-                        record.id()
-                    );
-                    return Err(FixtureError::InvalidRecord { at, message });
-                }
+            if let (Some(field), Some(value)) = (field, field.and_then(|f| record.text(f)))
+                && !unique_values.insert(value.to_owned())
+            {
+                let message = format!(
+                    "{} '{}': field '{field}' value '{value}' is already used by another record",
+                    kind.singular(),
+                    record.id()
+                );
+                return Err(FixtureError::InvalidRecord { at, message });
             }
             self.records[kind.index()].push(record);
             self.locations[kind.index()].push(at);

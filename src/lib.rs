@@ -1,7 +1,8 @@
 //! prodgy-mock: a fast, deterministic local emulator of the Prodgy REST API.
 //!
 //! Point any HTTP client at it and it answers every documented `/api` endpoint from
-//! in-memory state seeded from fixture files, with the documented envelope, auth and errors.
+//! in-memory state seeded from fixture files, with the documented envelope, auth and errors;
+//! MCP clients get the documented gateway's tools at `/mcp`, from the same state.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
@@ -30,13 +31,14 @@
 //! - `executions`: the execution simulation; `auth`: credentials to a caller.
 //! - `envelope`, `body`, `cors`, `date`, `journal`, `upstream`: HTTP plumbing, the request
 //!   journal and the client of a real instance.
-//! - `routes`: the operation rows (`routes::table`), the router, request validation and one
-//!   module of handlers per resource.
+//! - `routes`: the operation rows (`routes::table`), the router, request validation, one
+//!   module of handlers per resource, and the MCP tools (`routes::tools`).
 //! - `ratelimit`, `scenario`: the documented limits and fault injection.
 //! - `record`: an instance's records as fixtures (`prodgy-mock record`); `proxy`: proxy mode
 //!   (`--proxy`, `--record`).
 //! - `namespace`: one object per `X-Mock-Namespace` (records, runs, counters, buckets).
-//! - `app`: what all requests share; `admin`, `reload`, `openapi`, `trace`: around it.
+//! - `app`: what all requests share; `admin`, `mcp` (the MCP gateway at `/mcp`), `reload`,
+//!   `openapi`, `trace`: around it.
 //! - `service`: the request path as ordered stages; `server`: [`MockServer`].
 //! - `config`, `cli`, `logging`, `healthcheck`: settings and the binary's parts.
 //! - `drift`: where the mock differs from an instance or its OpenAPI document
@@ -66,6 +68,7 @@ pub mod healthcheck;
 mod journal;
 #[doc(hidden)]
 pub mod logging;
+mod mcp;
 mod namespace;
 pub mod openapi;
 mod proxy;

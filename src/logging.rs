@@ -6,11 +6,12 @@ use std::io::IsTerminal;
 
 use crate::config::LogFormat;
 
-/// The filter without `PRODGY_MOCK_LOG`.
-const DEFAULT_FILTER: &str = "info";
+/// The filter without `PRODGY_MOCK_LOG`: the MCP SDK (`rmcp`) logs every session and
+/// notification at info, so only its warnings show.
+const DEFAULT_FILTER: &str = "info,rmcp=warn";
 /// The filter `--verbose` stands for: prodgy-mock's own debug lines (one per request among
-/// them), libraries (h2 and the like) kept at info.
-const VERBOSE_FILTER: &str = "info,prodgy_mock=debug";
+/// them, `/mcp` included), libraries (h2 and the like) kept at info, the MCP SDK at warn.
+const VERBOSE_FILTER: &str = "info,rmcp=warn,prodgy_mock=debug";
 
 /// Installs the global subscriber writing to stderr. The level comes from `PRODGY_MOCK_LOG`
 /// (an `EnvFilter` such as `debug` or `prodgy_mock=debug`) when it is set and valid, else
@@ -69,9 +70,12 @@ mod tests {
 
     #[test]
     fn the_environment_filter_wins_over_verbose() {
-        assert_eq!(directives(None, false), "info");
-        assert_eq!(directives(None, true), "info,prodgy_mock=debug");
-        assert_eq!(directives(Some(""), true), "info,prodgy_mock=debug");
+        assert_eq!(directives(None, false), "info,rmcp=warn");
+        assert_eq!(directives(None, true), "info,rmcp=warn,prodgy_mock=debug");
+        assert_eq!(
+            directives(Some(""), true),
+            "info,rmcp=warn,prodgy_mock=debug"
+        );
         assert_eq!(directives(Some("warn"), true), "warn");
         assert_eq!(directives(Some("debug"), false), "debug");
     }

@@ -190,6 +190,18 @@ impl Namespaces {
         Ok(self.create(name))
     }
 
+    /// The namespace a request's `X-Mock-Namespace` names (400 when malformed), or the default
+    /// one; 503 when it would be one namespace too many.
+    pub fn of_request(&self, headers: &hyper::HeaderMap) -> Result<Arc<Namespace>, ApiError> {
+        match headers.get(crate::headers::MOCK_NAMESPACE) {
+            None => Ok(self.default_namespace()),
+            Some(value) => {
+                let name = NamespaceName::parse(value.as_bytes())?;
+                self.get(&name).map_err(TooManyNamespaces::to_api_error)
+            }
+        }
+    }
+
     /// The records of namespace `name` if it is live, else a fresh state over the seed that is
     /// not kept (what a read-only look at a namespace no request has named yet sees).
     pub fn peek(&self, name: &str) -> Arc<State> {

@@ -25,7 +25,11 @@ pub fn document() -> Value {
         }
     }
     let mut schemas = Map::new();
-    for kind in Kind::ALL {
+    // Integration templates are served by the MCP gateway only: the document stays REST's.
+    for kind in Kind::ALL
+        .into_iter()
+        .filter(|k| *k != Kind::IntegrationTemplate)
+    {
         schemas.insert(kind.schema_name().to_owned(), kind.json_schema());
     }
     for built in answers::ALL {

@@ -141,10 +141,10 @@ impl Proxy {
             Ok(answer) => answer,
             Err(error) => return bad_gateway(&error),
         };
-        if let (Some(recorder), Some(route)) = (&self.recorder, route) {
-            if answer.status.is_success() {
-                recorder.keep(&parts.method, route, &answer.body);
-            }
+        if let (Some(recorder), Some(route)) = (&self.recorder, route)
+            && answer.status.is_success()
+        {
+            recorder.keep(&parts.method, route, &answer.body);
         }
         let mut response = Response::new(Body::full(answer.body));
         *response.status_mut() = answer.status;

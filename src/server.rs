@@ -476,6 +476,7 @@ async fn serve(listener: TcpListener, app: Arc<App>, mut stopped: watch::Receive
         });
     }
     drop(listener);
+    answers.close();
     if tokio::time::timeout(DRAIN_TIMEOUT, graceful.shutdown())
         .await
         .is_err()

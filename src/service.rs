@@ -2,7 +2,8 @@
 //!
 //! 0. **preflight**: with CORS on, an `OPTIONS` request is answered 204 at once;
 //! 1. **admin**: `/__admin/*` (the admin operations' rows, on the same router type) and
-//!    `/swagger.json` are answered aside, never journaled;
+//!    `/swagger.json` are answered aside, never journaled; `/mcp` goes to the MCP gateway
+//!    (`mcp`), whose stages mirror these;
 //! 2. **namespace**: `X-Mock-Namespace` picks the [`Namespace`] (400 when malformed, 503 when
 //!    one too many);
 //! 3. **route**: `(method, path)` → [`Route`] (404 / 405);
@@ -43,7 +44,7 @@ use crate::auth::{self, Principal};
 use crate::body::{self, Unread};
 use crate::envelope::{self, Body};
 use crate::error::ApiError;
-use crate::namespace::{Namespace, NamespaceName, TooManyNamespaces};
+use crate::namespace::Namespace;
 use crate::proxy::Proxy;
 use crate::ratelimit::{Class, Verdict};
 use crate::routes::{self, Access, Ctx, Req, Route, Router};
@@ -51,7 +52,7 @@ use crate::scenario::{self, Aborted, Call, Decision, Scenario, Scenarios, fault}
 use crate::schema;
 use crate::store::State;
 use crate::trace::Trace;
-use crate::{admin, cors, openapi};
+use crate::{admin, cors, mcp, openapi};
 
 /// The connection a request arrived on.
 #[derive(Debug, Clone)]
@@ -62,22 +63,30 @@ pub struct Conn {
     pub reset: Arc<AtomicBool>,
 }
 
-/// What answers requests: the app, and the admin API's router (the admin API sits above the
-/// app, so the app cannot hold it).
+/// What answers requests: the app, the admin API's router and the MCP gateway (both sit
+/// above the app, so the app cannot hold them).
 #[derive(Debug)]
 pub struct Service {
     /// Everything shared by all requests.
     pub app: Arc<App>,
     admin: Router<AdminOp>,
+    mcp: mcp::Gateway,
 }
 
 impl Service {
     /// The service of `app`.
     pub fn new(app: Arc<App>) -> Self {
+        let mcp = mcp::Gateway::new(app.settings.body_limit);
         Self {
             app,
             admin: admin::router(),
+            mcp,
         }
+    }
+
+    /// Ends what would outlive the server's connections: the MCP sessions and their streams.
+    pub fn close(&self) {
+        self.mcp.close();
     }
 }
 
@@ -148,6 +157,7 @@ async fn pipeline(
         let path = parts.uri.path();
         let allow = match is_admin(app, path) {
             true => service.admin.allowed(path),
+            false if mcp::is_mcp(path) => Some(mcp::ALLOW.to_owned()),
             false => app.router.allowed(path),
         };
         cors::preflight(&parts.headers, allow)
@@ -187,6 +197,20 @@ async fn stages(
     }
     if let Some(document) = openapi::serve(&parts.method, parts.uri.path()) {
         return Ok(document);
+    }
+    if mcp::is_mcp(parts.uri.path()) {
+        // Boxed like the admin API: the gateway's future would grow every request's. Served
+        // from the mock's state in proxy mode too.
+        let conn = (conn.peer, &*conn.reset);
+        return Box::pin(mcp::serve(
+            &service.mcp,
+            &service.app,
+            parts,
+            body,
+            conn,
+            trace,
+        ))
+        .await;
     }
     let namespace = match namespace_of(app, &parts.headers) {
         Ok(namespace) => namespace,
@@ -402,15 +426,7 @@ fn bare_if(op: &routes::Operation, error: ApiError) -> ApiError {
 /// The namespace named by `X-Mock-Namespace` (400 when malformed), or the default one; 503
 /// when it would be one namespace too many.
 fn namespace_of(app: &App, headers: &HeaderMap) -> Result<Arc<Namespace>, ApiError> {
-    match headers.get(crate::headers::MOCK_NAMESPACE) {
-        None => Ok(app.namespaces.default_namespace()),
-        Some(value) => {
-            let name = NamespaceName::parse(value.as_bytes())?;
-            app.namespaces
-                .get(&name)
-                .map_err(TooManyNamespaces::to_api_error)
-        }
-    }
+    app.namespaces.of_request(headers)
 }
 
 fn authorize(app: &App, state: &State, req: &Req) -> Result<Principal, ApiError> {

@@ -9,6 +9,7 @@ use std::ops::{Bound, RangeBounds};
 use crate::clock::Timestamp;
 use crate::journal::{Entry, Filter, StatusMatch};
 use crate::routes::OPERATIONS;
+use crate::routes::tools::{MESSAGES, TOOLS};
 
 /// A request the mock answered, as the journal kept it (credential values masked, the first
 /// 4 KiB of the body).
@@ -92,10 +93,17 @@ impl RequestFilter {
         Self::default()
     }
 
-    /// Only the operation named `name` (as in scenarios: `agents.install`).
+    /// Only the operation named `name` (as in scenarios: `agents.install`, or
+    /// `mcp.invoke_agent` for an MCP tool call).
     pub fn route(mut self, name: &str) -> Self {
         self.inner.route = Some(name.to_owned());
         self
+    }
+
+    /// Only calls of the MCP gateway's tool `name` (`invoke_agent`): the same as
+    /// `route("mcp.invoke_agent")`.
+    pub fn tool(self, name: &str) -> Self {
+        self.route(&format!("mcp.{name}"))
     }
 
     /// Only this method.
@@ -220,19 +228,29 @@ impl Expectation {
         }
     }
 
-    /// Expects `times` calls of the operation named `route`. Panics when no operation has
+    /// Expects `times` calls of the operation named `route` (an MCP tool's is
+    /// `mcp.<tool>`, other MCP messages `mcp.initialize`, …). Panics when no operation has
     /// that name (a typo would otherwise expect requests that can never come).
     pub fn route(route: &str, times: impl Into<Times>) -> Self {
-        assert!(
-            OPERATIONS.iter().any(|op| op.name == route),
-            "no operation is named '{route}'; the names are: {}",
+        let names = || {
             OPERATIONS
                 .iter()
                 .map(|op| op.name)
-                .collect::<Vec<_>>()
-                .join(", ")
+                .chain(TOOLS.iter().map(|t| t.route()))
+                .chain(MESSAGES.iter().copied())
+        };
+        assert!(
+            names().any(|name| name == route),
+            "no operation is named '{route}'; the names are: {}",
+            names().collect::<Vec<_>>().join(", ")
         );
         Self::new(RequestFilter::new().route(route), times)
+    }
+
+    /// Expects `times` calls of the MCP gateway's tool `name`. Panics when no tool has that
+    /// name.
+    pub fn tool(name: &str, times: impl Into<Times>) -> Self {
+        Self::route(&format!("mcp.{name}"), times)
     }
 
     /// Why the `matched` count breaks it, if it does.
@@ -257,6 +275,26 @@ mod tests {
         assert!(Times::from(..=2).allows(0) && !Times::from(..=2).allows(3));
         assert!(Times::from(2..4).allows(3) && !Times::from(2..4).allows(4));
         assert_eq!(Times::from(1..=3).to_string(), "between 1 and 3");
+    }
+
+    #[test]
+    fn tool_filters_and_expectations_name_the_tools_route() {
+        assert_eq!(
+            RequestFilter::new().tool("invoke_agent").to_string(),
+            "route mcp.invoke_agent"
+        );
+        let expected = Expectation::tool("invoke_agent", 1);
+        assert_eq!(
+            expected.filter.inner.route.as_deref(),
+            Some("mcp.invoke_agent")
+        );
+        Expectation::route("mcp.initialize", 1..);
+    }
+
+    #[test]
+    #[should_panic(expected = "no operation is named 'mcp.invoke_agents'")]
+    fn an_expectation_on_a_misspelled_tool_is_refused() {
+        Expectation::tool("invoke_agents", 1);
     }
 
     #[test]

@@ -400,7 +400,11 @@ fn filter(req: &AdminReq<'_>) -> Result<Filter, ApiError> {
     Ok(Filter {
         method: req.query("method").map(str::to_owned),
         path: req.query("path").map(str::to_owned),
-        route: req.query("route").map(str::to_owned),
+        // `?tool=invoke_agent` is `?route=mcp.invoke_agent`: the MCP gateway's tool calls.
+        route: req
+            .query("route")
+            .map(str::to_owned)
+            .or_else(|| req.query("tool").map(|t| format!("mcp.{t}"))),
         status,
         namespace: req.query("namespace").map(str::to_owned),
         since,

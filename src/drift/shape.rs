@@ -56,11 +56,11 @@ pub struct Declared {
 /// The JSON kinds a value of `ty` has (`None`: any).
 pub fn ty_kinds(ty: Ty) -> Option<BTreeSet<&'static str>> {
     let kinds: &[&'static str] = match ty {
-        Ty::Str | Ty::Text | Ty::NonEmpty | Ty::Time | Ty::OneOf(_) => &["string"],
+        Ty::Str | Ty::Text | Ty::NonEmpty | Ty::Time | Ty::OneOf(_) | Ty::Slug => &["string"],
         Ty::Tags => &["array", "string"],
         Ty::Bool => &["boolean"],
         Ty::Object | Ty::Shape(_) => &["object"],
-        Ty::Strings | Ty::Nodes | Ty::Connections => &["array"],
+        Ty::Strings | Ty::SomeOf(_) | Ty::Nodes | Ty::Connections => &["array"],
         Ty::Number => &["integer", "number"],
         Ty::Int { .. } => &["integer"],
         Ty::Any | Ty::Template => return None,

@@ -81,11 +81,12 @@ fn sample(ty: Ty) -> Value {
         Ty::Str | Ty::Text | Ty::NonEmpty => json!(PROBE),
         Ty::Bool => json!(true),
         Ty::Object | Ty::Shape(_) => json!({}),
-        Ty::Tags | Ty::Strings | Ty::Nodes | Ty::Connections => json!([]),
+        Ty::Tags | Ty::Strings | Ty::SomeOf(_) | Ty::Nodes | Ty::Connections => json!([]),
         Ty::Number => json!(1),
         Ty::Int { min } => json!(min),
         Ty::Time => json!("2099-01-01T00:00:00Z"),
         Ty::OneOf(values) => json!(values.first().copied().unwrap_or_default()),
+        Ty::Slug => json!("probe"),
         Ty::Any | Ty::Template => Value::Null,
     }
 }

@@ -16,6 +16,7 @@ use crate::clock::Timestamp;
 use crate::envelope::{self, Body};
 use crate::error::ApiError;
 pub use crate::routes::Class;
+use crate::routes::tools::TOOLS;
 use crate::routes::{ApiRouter, RouteSet};
 pub use spec::{KeyBy, RateLimitSpec};
 
@@ -73,15 +74,19 @@ impl RateLimit {
             .as_ref()
             .map(|list| list.iter().map(|s| set_of(s, true)).collect());
         let exempt: Vec<RouteSet> = spec.exempt.iter().map(|s| set_of(s, true)).collect();
-        let classes = router
+        // The routes' rows, then the MCP tools' (see `routes::tool_row`).
+        let documented = router
             .rows()
+            .map(|op| op.class)
+            .chain(TOOLS.iter().map(|tool| tool.class));
+        let classes = documented
             .enumerate()
-            .map(|(i, op)| {
+            .map(|(i, class)| {
                 if exempt.iter().any(|s| s.contains(i)) {
                     return None;
                 }
                 Some(match &strict {
-                    None => op.class,
+                    None => class,
                     Some(sets) if sets.iter().any(|s| s.contains(i)) => Class::Strict,
                     Some(_) => Class::Standard,
                 })

@@ -270,11 +270,11 @@ impl Crawl<'_> {
             let Some(body) = self.judge(op, Method::GET, &path, &answer)? else {
                 return Ok(read);
             };
-            if let Some(record) = body.get("data").and_then(Value::as_object) {
-                if record.get("id").and_then(Value::as_str) == Some(id) {
-                    self.recording.put(kind, record.clone());
-                    read += 1;
-                }
+            if let Some(record) = body.get("data").and_then(Value::as_object)
+                && record.get("id").and_then(Value::as_str) == Some(id)
+            {
+                self.recording.put(kind, record.clone());
+                read += 1;
             }
         }
         Ok(read)

@@ -234,10 +234,10 @@ fn make_up_catalog(recording: &mut Recording) {
         })
         .collect();
     for (id, name) in named {
-        if !recording.contains(Kind::Catalog, &id) {
-            if let Value::Object(agent) = json!({"id": id, "name": name}) {
-                recording.put(Kind::Catalog, agent);
-            }
+        if !recording.contains(Kind::Catalog, &id)
+            && let Value::Object(agent) = json!({"id": id, "name": name})
+        {
+            recording.put(Kind::Catalog, agent);
         }
     }
 }

@@ -17,7 +17,9 @@ pub mod request;
 pub mod router;
 pub mod select;
 pub mod table;
+mod templates;
 mod tokens;
+pub mod tools;
 mod transcription;
 mod triggers;
 mod webhooks;
@@ -27,7 +29,7 @@ mod workflows;
 pub use operation::{Access, Answer, Body, Class, Handler, Operation, Paging, Source};
 pub use request::Req;
 pub use router::{Pattern, Router};
-pub use select::RouteSet;
+pub use select::{MCP_PATH, RouteSet, Selector, tool_row};
 pub use table::OPERATIONS;
 
 use std::sync::Arc;

@@ -37,6 +37,10 @@ pub fn create(ctx: &Ctx<'_>, req: &Req) -> Result<Reply, ApiError> {
         "usage_count": 0,
         "last_used_at": null,
         "created_at": now.to_string(),
+        // A token created here acts as a member on the MCP gateway (fixtures can say more).
+        "role": "member",
+        "scopes": null,
+        "ai_preferences": null,
     });
     let stored = store_new(ctx, Kind::Token, object(record))?;
     let id = record_id(&stored);

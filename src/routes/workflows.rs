@@ -30,13 +30,13 @@ pub fn execute(ctx: &Ctx<'_>, req: &Req) -> Result<Reply, ApiError> {
         (Some(workflow), named_agent) => {
             let workflow = visible(ctx, Kind::Workflow, workflow)?;
             let own = text(&workflow, "agent_base_id");
-            if let (Some(named), Some(own)) = (named_agent, own) {
-                if named != own {
-                    return Err(ApiError::bad_request(format!(
-                        "workflow base '{}' belongs to agent '{own}', not '{named}'",
-                        text(&workflow, "id").unwrap_or_default()
-                    )));
-                }
+            if let (Some(named), Some(own)) = (named_agent, own)
+                && named != own
+            {
+                return Err(ApiError::bad_request(format!(
+                    "workflow base '{}' belongs to agent '{own}', not '{named}'",
+                    text(&workflow, "id").unwrap_or_default()
+                )));
             }
             let agent = match named_agent.or(own) {
                 Some(agent) => Some(visible(ctx, Kind::Agent, agent)?),

@@ -18,7 +18,7 @@ use super::model::{Delay, Fault, MatchSpec, RuleSpec, ScenarioSpec, When};
 use crate::envelope::error_name;
 use crate::error::{Location, ScenarioError, UnknownScenario};
 use crate::ratelimit::RateLimit;
-use crate::routes::{ApiRouter, RouteSet};
+use crate::routes::{ApiRouter, RouteSet, Selector};
 
 /// What a rule does when it fires.
 #[derive(Debug, Default)]
@@ -328,6 +328,9 @@ fn describe(m: &MatchSpec) -> String {
     if let Some(route) = &m.route {
         parts.push(format!("route {route}"));
     }
+    if let Some(tool) = &m.tool {
+        parts.push(format!("tool {tool}"));
+    }
     if let Some(auth) = m.authenticated {
         parts.push(format!("authenticated {auth}"));
     }
@@ -338,10 +341,13 @@ fn compile_rule(rule: RuleSpec, scenario: &str, id: u32, router: &ApiRouter) -> 
     let m = &rule.matches;
     let routes = RouteSet::select(
         router,
-        m.method.as_ref().map(|m| &m.0),
-        m.path.as_deref(),
-        m.route.as_deref(),
-        m.authenticated,
+        Selector {
+            method: m.method.as_ref().map(|m| &m.0),
+            path: m.path.as_deref(),
+            route: m.route.as_deref(),
+            tool: m.tool.as_deref(),
+            authenticated: m.authenticated,
+        },
     );
     let has_extra = !m.headers.is_empty() || !m.query.is_empty() || m.namespace.is_some();
     let extra = has_extra.then(|| Extra::from_spec(m));

@@ -21,7 +21,7 @@ pub mod rules;
 
 pub use catalog::{Catalog, Scenario};
 pub use fault::{Aborted, ConnIo};
-pub use rules::{Call, Decision, RuleState, Scenarios};
+pub use rules::{Call, Decision, RuleState, Scenarios, ToolCall};
 
 use hyper::HeaderMap;
 

@@ -53,8 +53,11 @@ pub struct MatchSpec {
     pub method: Option<MethodSpec>,
     /// Path pattern with `{param}` segments, e.g. `/api/agent-base/{id}`.
     pub path: Option<String>,
-    /// A route name from the table (`agents.get`), or a prefix ending in `*` (`agents.*`).
+    /// A route name from the table (`agents.get`, `mcp.invoke_agent`), or a prefix ending in
+    /// `*` (`agents.*`, `mcp.*`).
     pub route: Option<String>,
+    /// An MCP tool name (`invoke_agent`), or a prefix ending in `*`: only calls of that tool.
+    pub tool: Option<String>,
     /// Only routes that need a token (`true`) or only those that do not (`false`).
     pub authenticated: Option<bool>,
     /// Request headers that must be present with exactly these values.

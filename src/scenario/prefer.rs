@@ -27,7 +27,12 @@ pub fn code(headers: &HeaderMap) -> Option<StatusCode> {
 
 /// The decision for a `Prefer` header on `call`, if it carries one.
 pub fn decide(call: &Call<'_>) -> Option<Decision> {
-    let status = code(call.headers)?;
+    for_headers(call.headers)
+}
+
+/// The decision for a `Prefer` header among `headers` (an MCP tool call's), if they carry one.
+pub fn for_headers(headers: &HeaderMap) -> Option<Decision> {
+    let status = code(headers)?;
     let message = format!(
         "{} answered as asked by the request header 'Prefer: code={}'",
         status.as_u16(),

@@ -35,6 +35,54 @@ pub struct Call<'a> {
     pub namespace: &'a str,
 }
 
+/// What the engine needs to know about an MCP tool call (a `POST /mcp` carrying
+/// `tools/call`).
+#[derive(Debug, Clone, Copy)]
+pub struct ToolCall<'a> {
+    /// The tool's row (see [`crate::routes::tool_row`]).
+    pub row: usize,
+    /// The HTTP request headers.
+    pub headers: &'a HeaderMap,
+    /// The raw query string of the request.
+    pub query: Option<&'a str>,
+    /// The namespace.
+    pub namespace: &'a str,
+}
+
+/// A call as the rules see it: a row, where it was sent, and the request.
+#[derive(Debug, Clone, Copy)]
+struct Target<'a> {
+    row: usize,
+    path: &'a str,
+    headers: &'a HeaderMap,
+    query: Option<&'a str>,
+    namespace: &'a str,
+}
+
+impl<'a> From<&Call<'a>> for Target<'a> {
+    fn from(call: &Call<'a>) -> Self {
+        Self {
+            row: call.route.index,
+            path: call.path,
+            headers: call.headers,
+            query: call.query,
+            namespace: call.namespace,
+        }
+    }
+}
+
+impl<'a> From<&ToolCall<'a>> for Target<'a> {
+    fn from(call: &ToolCall<'a>) -> Self {
+        Self {
+            row: call.row,
+            path: crate::routes::MCP_PATH,
+            headers: call.headers,
+            query: call.query,
+            namespace: call.namespace,
+        }
+    }
+}
+
 /// A rule that fired.
 #[derive(Debug, Clone)]
 pub struct Decision {
@@ -190,10 +238,28 @@ impl Scenarios {
 
     /// The first rule of `set` that fires for `call`, counted and drawn in `rules`.
     pub fn decide(set: &[Arc<Scenario>], call: &Call<'_>, rules: &RuleState) -> Option<Decision> {
+        Self::first_firing(set, Target::from(call), rules)
+    }
+
+    /// The first rule of `set` that fires for the MCP tool call `call`, counted (per rule,
+    /// tool and namespace) and drawn in `rules`.
+    pub fn decide_tool(
+        set: &[Arc<Scenario>],
+        call: &ToolCall<'_>,
+        rules: &RuleState,
+    ) -> Option<Decision> {
+        Self::first_firing(set, Target::from(call), rules)
+    }
+
+    fn first_firing(
+        set: &[Arc<Scenario>],
+        call: Target<'_>,
+        rules: &RuleState,
+    ) -> Option<Decision> {
         let rule = set
             .iter()
             .flat_map(|s| s.rules.iter())
-            .find(|rule| fires(rule, call, rules))?;
+            .find(|rule| fires(rule, &call, rules))?;
         let delay = rule.effect.delay.map(|d| draw_delay(d, rules));
         Some(Decision {
             rule: Arc::clone(&rule.label),
@@ -203,24 +269,24 @@ impl Scenarios {
     }
 }
 
-fn fires(rule: &Rule, call: &Call<'_>, rules: &RuleState) -> bool {
-    if !rule.routes.matches(call.route, call.path) {
+fn fires(rule: &Rule, call: &Target<'_>, rules: &RuleState) -> bool {
+    if !rule.routes.matches_row(call.row, call.path) {
         return false;
     }
-    if let Some(extra) = &rule.extra {
-        if !extra.matches(call.headers, call.query, call.namespace) {
-            return false;
-        }
+    if let Some(extra) = &rule.extra
+        && !extra.matches(call.headers, call.query, call.namespace)
+    {
+        return false;
     }
     match rule.when {
         When::Always => true,
         When::Probability(p) => rules.draw(|rng| rng.random_bool(p)),
         when => {
-            let n = rules.count(rule.id, call.route.index);
+            let n = rules.count(rule.id, call.row);
             match when {
                 When::Nth(k) => n == k,
                 When::Range(from, to) => (from..=to).contains(&n),
-                When::Every(k) => n % k == 0,
+                When::Every(k) => n.is_multiple_of(k),
                 When::First(k) => n <= k,
                 When::Always | When::Probability(_) => true,
             }

@@ -17,8 +17,8 @@ use serde_json::{Map, Value, json};
 
 pub use answers::{Built, Shape};
 pub use records::{
-    DOCUMENT_STATUSES, EXECUTION_STATUSES, FIXTURE_EPOCH, Kind, TEMPLATE_NOTE, TEXT_FORMATS,
-    TOKEN_STATUSES, TRIGGER_TYPES, conform,
+    AI_PREFERENCES, DOCUMENT_STATUSES, EXECUTION_STATUSES, FIXTURE_EPOCH, Kind, MCP_SCOPES,
+    MCP_SETTINGS, TEMPLATE_NOTE, TEXT_FORMATS, TOKEN_ROLES, TOKEN_STATUSES, TRIGGER_TYPES, conform,
 };
 
 use crate::clock::Timestamp;
@@ -89,6 +89,11 @@ pub enum Ty {
     Time,
     /// One of the listed strings.
     OneOf(&'static [&'static str]),
+    /// An array of strings, each one of the listed ones.
+    SomeOf(&'static [&'static str]),
+    /// A lower-case identifier: a letter, then letters, digits or `_` (`azure_devops`), at
+    /// most 64 characters.
+    Slug,
     /// Workflow nodes: objects with a non-empty string `id`.
     Nodes,
     /// Workflow connections: objects with string `from` and `to`.
@@ -257,6 +262,12 @@ impl Ty {
                 .as_str()
                 .is_some_and(|s| Timestamp::parse(s).is_some()),
             Ty::OneOf(options) => value.as_str().is_some_and(|s| options.contains(&s)),
+            Ty::SomeOf(options) => value.as_array().is_some_and(|items| {
+                items
+                    .iter()
+                    .all(|item| item.as_str().is_some_and(|s| options.contains(&s)))
+            }),
+            Ty::Slug => value.as_str().is_some_and(is_slug),
             Ty::Nodes | Ty::Connections => value.is_array() && self.first_bad_item(value).is_none(),
             Ty::Shape(fields) => value
                 .as_object()
@@ -288,6 +299,19 @@ impl Ty {
                     .collect::<Vec<_>>()
                     .join(", ")
             ),
+            Ty::SomeOf(options) => format!(
+                "an array of strings, each one of {}",
+                options
+                    .iter()
+                    .map(|o| format!("\"{o}\""))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            Ty::Slug => {
+                "a lower-case identifier such as \"azure_devops\" (a letter, then letters, \
+                         digits or '_', at most 64)"
+                    .into()
+            }
             Ty::Nodes => "an array of objects, each with a non-empty string 'id'".into(),
             Ty::Connections => "an array of objects with string 'from' and 'to'".into(),
             Ty::Shape(fields) => format!(
@@ -320,6 +344,10 @@ impl Ty {
             Ty::Int { min } => json!({ "type": "integer", "minimum": min, "maximum": u64::MAX }),
             Ty::Time => json!({ "type": "string", "format": "date-time" }),
             Ty::OneOf(values) => json!({ "type": "string", "enum": values }),
+            Ty::SomeOf(values) => {
+                json!({ "type": "array", "items": { "type": "string", "enum": values } })
+            }
+            Ty::Slug => json!({ "type": "string", "pattern": "^[a-z][a-z0-9_]{0,63}$" }),
             Ty::Nodes => json!({
                 "type": "array",
                 "items": { "$ref": "#/components/schemas/WorkflowNode" },
@@ -411,6 +439,15 @@ fn whole(value: &Value) -> Option<u64> {
             .then(|| format!("{float:.0}").parse().ok())
             .flatten()
     })
+}
+
+/// Whether `text` is a [`Ty::Slug`]: a lower-case letter, then lower-case letters, digits or
+/// `_`, 64 characters at most.
+pub fn is_slug(text: &str) -> bool {
+    let mut bytes = text.bytes();
+    bytes.next().is_some_and(|b| b.is_ascii_lowercase())
+        && text.len() <= 64
+        && bytes.all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
 }
 
 /// "a string", "an array", … for messages about what was sent.

@@ -26,6 +26,9 @@ pub enum Kind {
     Workflow,
     /// A knowledge-base document.
     Document,
+    /// An integration template of the catalog the MCP gateway installs from (Azure DevOps,
+    /// Slack, …); installing one creates an [`Kind::Integration`].
+    IntegrationTemplate,
 }
 
 /// The timestamp fixtures get when they give none, so seeded data is byte-identical.
@@ -42,6 +45,11 @@ pub const EXECUTION_STATUSES: &[&str] = &[
 ];
 /// Token statuses, as documented.
 pub const TOKEN_STATUSES: &[&str] = &["active", "inactive", "expired", "revoked"];
+/// The roles a token acts with on the MCP gateway (INFERRED names; the docs say only that
+/// some tools need the SUPERADMIN or ADMIN role).
+pub const TOKEN_ROLES: &[&str] = &["member", "admin", "superadmin"];
+/// The OAuth 2.1 scopes of the MCP gateway, as documented (MCP-USE).
+pub const MCP_SCOPES: &[&str] = &["mcp:read", "mcp:write", "mcp:execute", "mcp:admin"];
 /// Trigger types.
 pub const TRIGGER_TYPES: &[&str] = &["manual", "webhook", "schedule"];
 /// The `output_template` of the kinds that have one (null: none of its own).
@@ -63,7 +71,7 @@ pub const DOCUMENT_STATUSES: &[&str] = &[
 
 impl Kind {
     /// Every kind, in the order fixtures are loaded (referenced kinds first).
-    pub const ALL: [Kind; 9] = [
+    pub const ALL: [Kind; 10] = [
         Kind::Product,
         Kind::Catalog,
         Kind::Token,
@@ -73,6 +81,7 @@ impl Kind {
         Kind::Trigger,
         Kind::Workflow,
         Kind::Document,
+        Kind::IntegrationTemplate,
     ];
 
     /// Position in [`Kind::ALL`] (the declaration order).
@@ -87,6 +96,7 @@ impl Kind {
             Kind::Trigger => 6,
             Kind::Workflow => 7,
             Kind::Document => 8,
+            Kind::IntegrationTemplate => 9,
         }
     }
 
@@ -102,6 +112,7 @@ impl Kind {
             Kind::Trigger => "Trigger",
             Kind::Workflow => "WorkflowBase",
             Kind::Document => "KnowledgeDocument",
+            Kind::IntegrationTemplate => "IntegrationTemplate",
         }
     }
 
@@ -156,6 +167,7 @@ impl Kind {
             Kind::Trigger => "triggers.json",
             Kind::Workflow => "workflows.json",
             Kind::Document => "documents.json",
+            Kind::IntegrationTemplate => "integration_templates.json",
         }
     }
 
@@ -176,13 +188,14 @@ impl Kind {
             Kind::Trigger => "trigger",
             Kind::Workflow => "workflow base",
             Kind::Document => "knowledge document",
+            Kind::IntegrationTemplate => "integration template",
         }
     }
 
     /// The field whose value partitions the order index (lists are read per partition).
     pub fn partition_field(self) -> Option<&'static str> {
         match self {
-            Kind::Product | Kind::Catalog => None,
+            Kind::Product | Kind::Catalog | Kind::IntegrationTemplate => None,
             Kind::Execution | Kind::Trigger => Some("agent_base_id"),
             Kind::Token | Kind::Agent | Kind::Integration | Kind::Workflow | Kind::Document => {
                 Some("product_id")
@@ -196,6 +209,7 @@ impl Kind {
         match self {
             Kind::Token => Some("token"),
             Kind::Trigger => Some("custom_path"),
+            Kind::IntegrationTemplate => Some("type"),
             _ => None,
         }
     }
@@ -203,7 +217,7 @@ impl Kind {
     /// Fields that name a record of another kind; a dangling one is a fixture error.
     pub fn references(self) -> &'static [(&'static str, Kind)] {
         match self {
-            Kind::Product | Kind::Catalog => &[],
+            Kind::Product | Kind::Catalog | Kind::IntegrationTemplate => &[],
             Kind::Token | Kind::Integration | Kind::Document => &[("product_id", Kind::Product)],
             Kind::Agent => &[("product_id", Kind::Product), ("agent_id", Kind::Catalog)],
             Kind::Execution => &[
@@ -229,6 +243,11 @@ impl Kind {
                     req("name", Ty::Str),
                     dflt("organization_id", Ty::Str, "null").or_null(),
                     dflt("created_at", Ty::Time, EPOCH),
+                    // What the MCP gateway's get_workspace_info and settings tools read.
+                    dflt("vision", Ty::Str, "null").or_null(),
+                    dflt("target_audience", Ty::Str, "null").or_null(),
+                    dflt("okrs", Ty::Any, "null").or_null(),
+                    dflt("mcp_settings", Ty::Shape(MCP_SETTINGS), "null").or_null(),
                 ];
                 F
             }
@@ -243,6 +262,11 @@ impl Kind {
                     dflt("usage_count", COUNT, "0"),
                     dflt("last_used_at", Ty::Time, "null").or_null(),
                     dflt("created_at", Ty::Time, EPOCH),
+                    // How the token acts on the MCP gateway: its role, and the scopes it is
+                    // limited to (null: not limited).
+                    dflt("role", Ty::OneOf(TOKEN_ROLES), "\"member\""),
+                    dflt("scopes", Ty::SomeOf(MCP_SCOPES), "null").or_null(),
+                    dflt("ai_preferences", Ty::Shape(AI_PREFERENCES), "null").or_null(),
                 ];
                 F
             }
@@ -354,6 +378,21 @@ impl Kind {
                 ];
                 F
             }
+            Kind::IntegrationTemplate => {
+                const F: &[Field] = &[
+                    req("id", Ty::Str),
+                    req("type", Ty::Slug),
+                    req("name", Ty::Text),
+                    dflt("description", Ty::Str, "\"\""),
+                    dflt("category", Ty::Str, "\"custom\""),
+                    dflt("credential_fields", Ty::Strings, "[]"),
+                    dflt("settings_fields", Ty::Strings, "[]"),
+                    dflt("tools", Ty::Strings, "[]"),
+                    dflt("created_at", Ty::Time, EPOCH),
+                    dflt("updated_at", Ty::Time, EPOCH),
+                ];
+                F
+            }
         }
     }
 
@@ -389,6 +428,16 @@ impl Kind {
     }
 }
 
+/// The MCP gateway's settings of a product (`get_mcp_settings`): instructions sent to clients
+/// when they connect, and rules (INFERRED shape).
+pub const MCP_SETTINGS: &[Field] = &[opt("instructions", Ty::Str), opt("rules", Ty::Strings)];
+
+/// A token user's personal AI preferences (`update_my_ai_preferences`, INFERRED names).
+pub const AI_PREFERENCES: &[Field] = &[
+    opt("directive", Ty::Str),
+    opt("confirm_destructive_actions", Ty::Bool),
+];
+
 /// Checks `record` against `kind`'s schema, filling defaults and derived fields.
 ///
 /// On failure the message names the field and what it must be.
@@ -421,10 +470,10 @@ pub fn conform(kind: Kind, record: &mut Record) -> Result<(), String> {
     // UUIDs are case-insensitive (RFC 9562) and stored in lower case, as generated ones are.
     let id_fields = std::iter::once("id").chain(kind.references().iter().map(|(f, _)| *f));
     for field in id_fields {
-        if let Some(Value::String(id)) = record.get_mut(field) {
-            if let std::borrow::Cow::Owned(lower) = canonical_id(id) {
-                *id = lower;
-            }
+        if let Some(Value::String(id)) = record.get_mut(field)
+            && let std::borrow::Cow::Owned(lower) = canonical_id(id)
+        {
+            *id = lower;
         }
     }
     let token = record.get("token").and_then(Value::as_str);

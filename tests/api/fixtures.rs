@@ -450,3 +450,57 @@ async fn the_shipped_fixtures_look_like_a_real_workspace() {
     );
     assert_eq!(echo["output_template"], "{{input}}");
 }
+
+#[tokio::test]
+async fn token_roles_scopes_and_integration_templates_are_checked_naming_the_field() {
+    let token = |extra: &str| {
+        format!(
+            "[\n  {{\"id\": \"t1\", \"product_id\": \"p1\", \"name\": \"T\", \"token\": \"prodgy_T1\", {extra}}}\n]\n"
+        )
+    };
+    let role = dir_with(
+        "role",
+        &[
+            ("products.json", PRODUCTS),
+            ("tokens.json", &token("\"role\": \"owner\"")),
+        ],
+    );
+    let message = start_error(&role).await;
+    assert!(message.contains("tokens.json:2:3"), "{message}");
+    assert!(
+        message.contains("field 'role' must be one of \"member\", \"admin\", \"superadmin\""),
+        "{message}"
+    );
+    let scopes = dir_with(
+        "scopes",
+        &[
+            ("products.json", PRODUCTS),
+            (
+                "tokens.json",
+                &token("\"scopes\": [\"mcp:read\", \"api:read\"]"),
+            ),
+        ],
+    );
+    let message = start_error(&scopes).await;
+    assert!(
+        message.contains("field 'scopes' must be an array of strings, each one of \"mcp:read\""),
+        "{message}"
+    );
+    let twice = "[\n  {\"id\": \"i1\", \"type\": \"jira\", \"name\": \"Jira\"},\n  {\"id\": \"i2\", \"type\": \"jira\", \"name\": \"Jira 2\"}\n]\n";
+    let duplicate = dir_with("templates", &[("integration_templates.json", twice)]);
+    let message = start_error(&duplicate).await;
+    assert!(
+        message.contains("integration_templates.json:3:3"),
+        "{message}"
+    );
+    assert!(
+        message.contains("field 'type' value 'jira' is already used"),
+        "{message}"
+    );
+    let slug = "[\n  {\"id\": \"i1\", \"type\": \"Azure DevOps\", \"name\": \"Azure\"}\n]\n";
+    let message = start_error(&dir_with("slug", &[("integration_templates.json", slug)])).await;
+    assert!(
+        message.contains("field 'type' must be a lower-case identifier"),
+        "{message}"
+    );
+}
