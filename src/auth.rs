@@ -60,9 +60,17 @@ fn is_jwt(value: &str) -> bool {
 }
 
 fn credential(headers: &HeaderMap) -> Result<Credential<'_>, ApiError> {
-    let raw = if let Some(token) = headers.get(crate::headers::API_TOKEN) {
+    let raw = if let Some(token) = crate::headers::get(headers, &crate::headers::API_TOKEN) {
+        // The common case, checked on the bytes: a well-formed token is ASCII.
+        let bytes = token.as_bytes().trim_ascii();
+        if let Some(token) = crate::schema::is_api_token_bytes(bytes)
+            .then(|| std::str::from_utf8(bytes).ok())
+            .flatten()
+        {
+            return Ok(Credential::ApiToken(token));
+        }
         token.to_str().map_err(|_| malformed("X-API-Token"))?.trim()
-    } else if let Some(auth) = headers.get(AUTHORIZATION) {
+    } else if let Some(auth) = crate::headers::get(headers, &AUTHORIZATION) {
         let auth = auth
             .to_str()
             .map_err(|_| malformed("Authorization"))?
@@ -112,9 +120,7 @@ pub struct Presented<'a> {
 
 /// Who sent the request, for audit entries.
 pub fn origin(req: Presented<'_>) -> Origin {
-    let user_agent = req
-        .headers
-        .get(hyper::header::USER_AGENT)
+    let user_agent = crate::headers::get(req.headers, &hyper::header::USER_AGENT)
         .and_then(|v| v.to_str().ok())
         .map(|ua| {
             let cut = ua
@@ -269,7 +275,7 @@ fn expired(id: &str, at: Option<Timestamp>) -> ApiError {
 
 /// Checks `X-Organization-Id`: when present it must be a UUID.
 pub fn check_organization(headers: &HeaderMap) -> Result<(), ApiError> {
-    let Some(value) = headers.get(crate::headers::ORGANIZATION_ID) else {
+    let Some(value) = crate::headers::get(headers, &crate::headers::ORGANIZATION_ID) else {
         return Ok(());
     };
     let text = value.to_str().unwrap_or_default();

@@ -112,8 +112,7 @@ impl Refused {
 /// Whether the client waits for `100 Continue` before sending its body: it then sends nothing
 /// unless the body is read, so an early answer closes the connection instead of draining.
 pub fn expects_continue(headers: &HeaderMap) -> bool {
-    headers
-        .get(EXPECT)
+    crate::headers::get(headers, &EXPECT)
         .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"100-continue"))
 }
 
@@ -131,8 +130,7 @@ pub fn close<B>(version: Version, response: &mut Response<B>) {
 /// found while reading a chunked body) the answer is 413, after the rest of the body has been
 /// read and discarded up to [`drain_cap`].
 pub async fn read(headers: &HeaderMap, mut body: Incoming, limit: usize) -> Result<Bytes, Refused> {
-    let announced = headers
-        .get(CONTENT_LENGTH)
+    let announced = crate::headers::get(headers, &CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
     let too_large = |complete: bool| Refused {

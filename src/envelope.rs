@@ -285,8 +285,7 @@ fn success(reply: Reply) -> Response<Body> {
 fn success_bytes(message: &str, data: &Payload, pagination: Option<Pagination>) -> Vec<u8> {
     let mut out = Vec::with_capacity(64 + message.len() + data.size_hint());
     out.extend_from_slice(b"{\"success\":true,\"message\":");
-    // Writing a string or a plain struct into a Vec cannot fail.
-    let _ = serde_json::to_writer(&mut out, message);
+    write_str(&mut out, message);
     out.extend_from_slice(b",\"data\":");
     data.write(&mut out);
     if let Some(pagination) = pagination {
@@ -295,6 +294,22 @@ fn success_bytes(message: &str, data: &Payload, pagination: Option<Pagination>) 
     }
     out.push(b'}');
     out
+}
+
+/// Appends `text` as a JSON string: copied as it is when nothing in it needs escaping (every
+/// fixed message), else written by serde_json.
+fn write_str(out: &mut Vec<u8>, text: &str) {
+    let plain = text
+        .bytes()
+        .fold(true, |ok, b| ok & (b >= 0x20) & (b != b'"') & (b != b'\\'));
+    if plain {
+        out.push(b'"');
+        out.extend_from_slice(text.as_bytes());
+        out.push(b'"');
+    } else {
+        // Writing a string into a Vec cannot fail.
+        let _ = serde_json::to_writer(&mut *out, text);
+    }
 }
 
 /// The error envelope for `error`, with an `Allow` header on 405.
@@ -356,6 +371,21 @@ mod tests {
             body,
             json!({"success": false, "error": "Not Found", "message": "agent 'x' not found"})
         );
+    }
+
+    #[test]
+    fn messages_are_json_strings_whatever_they_hold() {
+        for message in [
+            "Agent retrieved",
+            "",
+            "a \"quoted\" \\ path\n\u{1}",
+            "ünïcode ✓",
+        ] {
+            let mut out = Vec::new();
+            write_str(&mut out, message);
+            let back: String = serde_json::from_slice(&out).expect("a JSON string");
+            assert_eq!(back, message);
+        }
     }
 
     #[tokio::test]

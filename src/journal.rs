@@ -382,10 +382,28 @@ impl Journal {
         }
         entry.id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let mut entries = self.lock();
-        if entries.len() == self.capacity {
-            entries.pop_front();
-        }
-        entries.push_back(Arc::new(entry));
+        let oldest = (entries.len() == self.capacity)
+            .then(|| entries.pop_front())
+            .flatten();
+        // The oldest entry's allocation is reused when no reader holds it; either way, what
+        // it held is freed after the lock is released.
+        let (mut freed, mut released) = (None, None);
+        let kept = match oldest {
+            Some(mut old) => match Arc::get_mut(&mut old) {
+                Some(slot) => {
+                    freed = Some(std::mem::replace(slot, entry));
+                    old
+                }
+                None => {
+                    released = Some(old);
+                    Arc::new(entry)
+                }
+            },
+            None => Arc::new(entry),
+        };
+        entries.push_back(kept);
+        drop(entries);
+        drop((freed, released));
     }
 
     /// Entries passing `filter` whose namespace incarnation is `live`, newest first, at

@@ -29,6 +29,7 @@
 use std::any::Any;
 use std::net::SocketAddr;
 use std::panic::AssertUnwindSafe;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -45,7 +46,6 @@ use crate::body::{self, Unread};
 use crate::envelope::{self, Body};
 use crate::error::ApiError;
 use crate::namespace::Namespace;
-use crate::proxy::Proxy;
 use crate::ratelimit::{Class, Verdict};
 use crate::routes::{self, Access, Ctx, Req, Route, Router};
 use crate::scenario::{self, Aborted, Call, Decision, Scenario, Scenarios, fault};
@@ -137,6 +137,11 @@ fn panicked(method: &Method, path: &str, panic: &(dyn Any + Send)) -> Response<B
 
 /// Stages 1–11, then what every answer gets: the unread rest of the body is drained (or the
 /// connection announced closed) and CORS headers are added.
+///
+/// The stages are written flat on purpose: an `async fn` that awaits another keeps the
+/// callee's whole state inside its own and copies it there, so each level of nesting roughly
+/// doubles what every request allocates and moves. Only [`api`] nests here; the rare branches
+/// (admin API, MCP gateway, proxy, delays, draining) are boxed.
 async fn pipeline(
     service: &Service,
     request: Request<Incoming>,
@@ -153,16 +158,39 @@ async fn pipeline(
         .cors
         .then(|| parts.headers.get(hyper::header::ORIGIN).cloned())
         .flatten();
+    let path = parts.uri.path();
     let mut response = if app.settings.cors && parts.method == Method::OPTIONS {
-        let path = parts.uri.path();
         let allow = match is_admin(app, path) {
             true => service.admin.allowed(path),
             false if mcp::is_mcp(path) => Some(mcp::ALLOW.to_owned()),
             false => app.router.allowed(path),
         };
         cors::preflight(&parts.headers, allow)
+    } else if is_admin(app, path) {
+        // Boxed (see `boxed`): the admin API is rare on the hot path.
+        boxed(serve_admin(app, &service.admin, parts, &mut body, trace)).await
+    } else if let Some(document) = openapi::serve(&parts.method, path) {
+        document
+    } else if mcp::is_mcp(path) {
+        // Boxed like the admin API. Served from the mock's state in proxy mode too.
+        let conn = (conn.peer, &*conn.reset);
+        boxed(mcp::serve(
+            &service.mcp,
+            &service.app,
+            parts,
+            &mut body,
+            conn,
+            trace,
+        ))
+        .await?
     } else {
-        stages(service, parts, &mut body, conn, trace).await?
+        match namespace_of(app, &parts.headers) {
+            Ok(namespace) => {
+                trace.enter(&app.journal, &app.clock, &namespace, &parts);
+                api(app, &namespace, parts, &mut body, conn, trace).await?
+            }
+            Err(error) => envelope::failure(&error),
+        }
     };
     body.settle(
         waits_for_continue,
@@ -177,47 +205,18 @@ async fn pipeline(
     Ok(response)
 }
 
+/// `future` on the heap, for a branch few requests take. Its state is then no part of every
+/// request's future. This must be a plain function: a future built inside an `async fn`
+/// occupies that function's state even when it is boxed at once, because rustc keeps a
+/// temporary across the await that ends its statement.
+#[inline(never)]
+fn boxed<F: Future>(future: F) -> Pin<Box<F>> {
+    Box::pin(future)
+}
+
 /// Whether `path` is the admin API's (and it is served).
 fn is_admin(app: &App, path: &str) -> bool {
     app.settings.admin && (path == "/__admin" || path.starts_with("/__admin/"))
-}
-
-async fn stages(
-    service: &Service,
-    parts: Parts,
-    body: &mut Unread,
-    conn: &Conn,
-    trace: &mut Trace,
-) -> Result<Response<Body>, Aborted> {
-    let app = &*service.app;
-    if is_admin(app, parts.uri.path()) {
-        // Boxed: the admin API is rare on the hot path, and its future would grow every
-        // request's.
-        return Ok(Box::pin(serve_admin(app, &service.admin, parts, body, trace)).await);
-    }
-    if let Some(document) = openapi::serve(&parts.method, parts.uri.path()) {
-        return Ok(document);
-    }
-    if mcp::is_mcp(parts.uri.path()) {
-        // Boxed like the admin API: the gateway's future would grow every request's. Served
-        // from the mock's state in proxy mode too.
-        let conn = (conn.peer, &*conn.reset);
-        return Box::pin(mcp::serve(
-            &service.mcp,
-            &service.app,
-            parts,
-            body,
-            conn,
-            trace,
-        ))
-        .await;
-    }
-    let namespace = match namespace_of(app, &parts.headers) {
-        Ok(namespace) => namespace,
-        Err(error) => return Ok(envelope::failure(&error)),
-    };
-    trace.enter(&app.journal, &app.clock, &namespace, &parts);
-    api(app, &namespace, parts, body, conn, trace).await
 }
 
 async fn serve_admin(
@@ -246,31 +245,41 @@ async fn serve_admin(
     envelope::respond((route.op.handler)(app, &req))
 }
 
-/// Stages 3–10 for an `/api` request.
-async fn api(
-    app: &App,
-    ns: &Arc<Namespace>,
-    parts: Parts,
-    body: &mut Unread,
-    conn: &Conn,
-    trace: &mut Trace,
-) -> Result<Response<Body>, Aborted> {
+/// What stages 3–6 decided for an `/api` request that goes on.
+struct Plan {
+    route: Route,
+    set: Arc<[Arc<Scenario>]>,
+    limit: Option<Verdict>,
+    decision: Option<Decision>,
+}
+
+/// Where stages 3–6 leave an `/api` request.
+enum Planned {
+    /// It goes on.
+    Go(Plan),
+    /// Proxy mode, a path the router does not know: it is forwarded as it is.
+    Forward,
+    /// A stage answered it (404/405, 400, 429).
+    Answered(Response<Body>),
+}
+
+/// Stages 3–6, which never wait: the route (404/405), the scenarios (400), the rate limit
+/// (429) and the rule that fires.
+fn plan(app: &App, ns: &Namespace, parts: &Parts, peer: SocketAddr, trace: &mut Trace) -> Planned {
     let route = match app.router.recognize(&parts.method, parts.uri.path()) {
         Ok(route) => route,
-        Err(error) => match &app.proxy {
-            Some(proxy) => return Ok(forward(app, proxy, parts, body, None, trace).await),
-            None => return Ok(envelope::failure(&error)),
-        },
+        Err(_) if app.proxy.is_some() => return Planned::Forward,
+        Err(error) => return Planned::Answered(envelope::failure(&error)),
     };
     trace.route(route.op.name);
     let set = match app.scenarios.for_request(&parts.headers, &ns.rules) {
         Ok(set) => set,
-        Err(error) => return Ok(envelope::failure(&error)),
+        Err(error) => return Planned::Answered(envelope::failure(&error)),
     };
-    let limit = rate_limit(app, ns, &set, &route, &parts, conn.peer);
+    let limit = rate_limit(app, ns, &set, &route, parts, peer);
     if let Some(refused) = limit.filter(|v| v.refused) {
         trace.rule("rate-limit");
-        return Ok(refused.refusal());
+        return Planned::Answered(refused.refusal());
     }
     let call = Call {
         route: &route,
@@ -283,28 +292,104 @@ async fn api(
     if let Some(decision) = decision.as_ref() {
         trace.rule(&decision.rule);
     }
-    if let Some(delay) = decision.as_ref().and_then(|d| d.delay) {
-        Box::pin(tokio::time::sleep(delay)).await;
-    }
-    let route_index = route.index;
-    let mut response = match (decision.as_ref().and_then(injected), &app.proxy) {
-        (Some(response), _) => response,
-        (None, Some(proxy)) => forward(app, proxy, parts, body, Some(&route), trace).await,
-        (None, None) => answer(app, ns, parts, body, route, conn.peer, trace).await,
+    Planned::Go(Plan {
+        route,
+        set,
+        limit,
+        decision,
+    })
+}
+
+/// Stages 3–10 for an `/api` request.
+async fn api(
+    app: &App,
+    ns: &Arc<Namespace>,
+    parts: Parts,
+    unread: &mut Unread,
+    conn: &Conn,
+    trace: &mut Trace,
+) -> Result<Response<Body>, Aborted> {
+    let plan = match plan(app, ns, &parts, conn.peer, trace) {
+        Planned::Go(plan) => plan,
+        Planned::Forward => return Ok(boxed(forward(app, parts, unread, None, trace)).await),
+        Planned::Answered(response) => return Ok(response),
     };
-    // A 429 a rule or `Prefer` injected carries what a real limit would send with it.
-    let exhausted = (response.status() == StatusCode::TOO_MANY_REQUESTS).then(|| {
-        let limit = Scenarios::rate_limit(&set)
+    if let Some(delay) = plan.decision.as_ref().and_then(|d| d.delay) {
+        boxed(tokio::time::sleep(delay)).await;
+    }
+    let route_index = plan.route.index;
+    let injected = plan.decision.as_ref().and_then(injected);
+    let mut response = match (injected, app.proxy.is_some()) {
+        (Some(response), _) => response,
+        (None, true) => boxed(forward(app, parts, unread, Some(&plan.route), trace)).await,
+        (None, false) => {
+            // Stage 8, the real answer: body (413) → auth (401/400) → query and body checked
+            // against the operation's row (400) → handler → envelope.
+            let op = plan.route.op;
+            let (body, stream) = if matches!(op.body, routes::Body::Form { .. }) {
+                (Bytes::new(), unread.take())
+            } else {
+                match unread.read(&parts.headers, app.settings.body_limit).await {
+                    Ok(bytes) => (bytes, None),
+                    Err(refused) => return Ok(refused.into_response(parts.version)),
+                }
+            };
+            trace.body(&body);
+            let mut req = Req {
+                route: plan.route,
+                query: parts.uri.query().map(parse_query).unwrap_or_default(),
+                path: parts.uri.path().to_owned(),
+                peer: Some(conn.peer),
+                headers: parts.headers,
+                body,
+                object: None,
+                stream: Mutex::new(stream),
+            };
+            let result = match admit(app, &ns.state, &mut req) {
+                Ok(caller) => {
+                    let ctx = Ctx {
+                        state: &ns.state,
+                        runs: &ns.runs,
+                        clock: &app.clock,
+                        caller: &caller,
+                        settings: &app.settings,
+                    };
+                    let param = req.route.param.as_deref();
+                    req.route.op.handler.call(ctx, &req, param).await
+                }
+                Err(error) => Err(error),
+            };
+            // A streaming handler that refused early leaves the rest of the body to be drained.
+            unread.put_back(req.take_stream());
+            envelope::respond(result.map_err(|error| bare_if(op, error)))
+        }
+    };
+    let exhausted = exhausted(app, &plan.set, route_index, response.status());
+    finish_headers(
+        &mut response,
+        exhausted.or(plan.limit),
+        plan.decision.as_ref(),
+    );
+    match plan.decision.and_then(|d| d.effect.fault) {
+        Some(f) => fault::apply(f, response, &conn.reset),
+        None => Ok(response),
+    }
+}
+
+/// A 429 a rule or `Prefer` injected carries what a real limit would send with it.
+fn exhausted(
+    app: &App,
+    set: &[Arc<Scenario>],
+    route_index: usize,
+    status: StatusCode,
+) -> Option<Verdict> {
+    (status == StatusCode::TOO_MANY_REQUESTS).then(|| {
+        let limit = Scenarios::rate_limit(set)
             .or(app.faithful_limit())
             .map_or(&*app.documented_limit, |l| &**l);
         let class = limit.class_of(route_index).unwrap_or(Class::Standard);
         Verdict::exhausted(limit, class, app.clock.now())
-    });
-    finish_headers(&mut response, exhausted.or(limit), decision.as_ref());
-    match decision.and_then(|d| d.effect.fault) {
-        Some(f) => fault::apply(f, response, &conn.reset),
-        None => Ok(response),
-    }
+    })
 }
 
 /// Counts the call against its bucket when the scenarios enable limits and the route is
@@ -345,70 +430,29 @@ fn finish_headers(response: &mut Response<Body>, verdict: Option<Verdict>, d: Op
     }
 }
 
-/// The real answer: body → auth → handler → envelope.
-async fn answer(
-    app: &App,
-    ns: &Namespace,
-    parts: Parts,
-    unread: &mut Unread,
-    route: Route,
-    peer: SocketAddr,
-    trace: &mut Trace,
-) -> Response<Body> {
-    let (body, stream) = if matches!(route.op.body, routes::Body::Form { .. }) {
-        (Bytes::new(), unread.take())
-    } else {
-        match unread.read(&parts.headers, app.settings.body_limit).await {
-            Ok(bytes) => (bytes, None),
-            Err(refused) => return refused.into_response(parts.version),
-        }
-    };
-    trace.body(&body);
-    let op = route.op;
-    let mut req = Req {
-        route,
-        query: parts.uri.query().map(parse_query).unwrap_or_default(),
-        path: parts.uri.path().to_owned(),
-        peer: Some(peer),
-        headers: parts.headers,
-        body,
-        object: None,
-        stream: Mutex::new(stream),
-    };
-    // Credentials first (401), then what the operation's row says it reads (400).
-    let checked = authorize(app, &ns.state, &req).and_then(|caller| {
-        schema::check_query(op.query, &req.query)?;
-        req.object = routes::request::json_body(op, &req.headers, &req.body)?;
-        Ok(caller)
-    });
-    let result = match checked {
-        Ok(caller) => {
-            let ctx = Ctx {
-                state: &ns.state,
-                runs: &ns.runs,
-                clock: &app.clock,
-                caller: &caller,
-                settings: &app.settings,
-            };
-            let param = req.route.param.as_deref();
-            req.route.op.handler.call(ctx, &req, param).await
-        }
-        Err(error) => Err(error),
-    };
-    // A streaming handler that refused early leaves the rest of the body to be drained.
-    unread.put_back(req.take_stream());
-    envelope::respond(result.map_err(|error| bare_if(op, error)))
+/// Credentials first (401), then what the operation's row says it reads (400): its query and
+/// its JSON body, parsed into `req.object`.
+fn admit(app: &App, state: &State, req: &mut Req) -> Result<Principal, ApiError> {
+    let op = req.route.op;
+    let caller = authorize(app, state, req)?;
+    schema::check_query(op.query, &req.query)?;
+    req.object = routes::request::json_body(op, &req.headers, &req.body)?;
+    Ok(caller)
 }
 
 /// Proxy mode's answer: the body read (413 over the limit), then the upstream's.
 async fn forward(
     app: &App,
-    proxy: &Proxy,
     parts: Parts,
     unread: &mut Unread,
     route: Option<&Route>,
     trace: &mut Trace,
 ) -> Response<Body> {
+    let Some(proxy) = app.proxy.as_ref() else {
+        return envelope::failure(&ApiError::internal(
+            "nothing to forward to: proxy mode is off",
+        ));
+    };
     let body = match unread.read(&parts.headers, app.settings.body_limit).await {
         Ok(bytes) => bytes,
         Err(refused) => return refused.into_response(parts.version),

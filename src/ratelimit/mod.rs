@@ -126,9 +126,8 @@ impl RateLimit {
     pub fn key_of(&self, peer: SocketAddr, headers: &HeaderMap) -> Caller {
         let token = (self.key == KeyBy::Token)
             .then(|| {
-                headers
-                    .get(crate::headers::API_TOKEN)
-                    .or_else(|| headers.get(AUTHORIZATION))
+                crate::headers::get(headers, &crate::headers::API_TOKEN)
+                    .or_else(|| crate::headers::get(headers, &AUTHORIZATION))
             })
             .flatten()
             .and_then(|v| v.to_str().ok());

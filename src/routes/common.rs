@@ -1,6 +1,7 @@
 //! Helpers every resource handler shares: visibility, product resolution, list pages and
 //! applying a JSON body to a record.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use serde_json::{Map, Value, json};
@@ -12,21 +13,21 @@ use crate::store::{Doc, Kind, Page, PageRequest, Record, record_id};
 
 /// The product that owns `record` of `kind`; `None` for records every product shares
 /// (global integrations, workflow bases without a product).
-pub fn owner(ctx: &Ctx<'_>, kind: Kind, record: &Record) -> Option<Arc<str>> {
-    let field = |r: &Record, f: &str| r.get(f).and_then(Value::as_str).map(Arc::from);
+/// Borrowed from `record` when it names its product itself.
+pub fn owner<'r>(ctx: &Ctx<'_>, kind: Kind, record: &'r Record) -> Option<Cow<'r, str>> {
+    let field = |f: &str| record.get(f).and_then(Value::as_str);
     match kind {
-        Kind::Product => field(record, "id"),
+        Kind::Product => field("id").map(Cow::Borrowed),
         Kind::Execution | Kind::Trigger => {
             // Executions of a workflow base without an agent carry their product themselves.
-            if let (Kind::Execution, Some(product)) = (kind, field(record, "product_id")) {
-                return Some(product);
+            if let (Kind::Execution, Some(product)) = (kind, field("product_id")) {
+                return Some(Cow::Borrowed(product));
             }
-            let agent = field(record, "agent_base_id")?;
-            ctx.state
-                .get(Kind::Agent, &agent)
-                .and_then(|a| field(&a, "product_id"))
+            let agent = ctx.state.get(Kind::Agent, field("agent_base_id")?)?;
+            let product = agent.get("product_id").and_then(Value::as_str)?;
+            Some(Cow::Owned(product.to_owned()))
         }
-        _ => field(record, "product_id"),
+        _ => field("product_id").map(Cow::Borrowed),
     }
 }
 

@@ -153,7 +153,7 @@ pub fn json_object(
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(None);
     }
-    if let Some(kind) = headers.get(CONTENT_TYPE) {
+    if let Some(kind) = crate::headers::get(headers, &CONTENT_TYPE) {
         let kind = kind.to_str().unwrap_or_default();
         let essence = kind.split(';').next().unwrap_or_default().trim();
         let json = essence.eq_ignore_ascii_case("application/json")

@@ -27,8 +27,7 @@ use hyper::HeaderMap;
 
 /// The namespace of a request: `X-Mock-Namespace`, or `default`.
 pub fn namespace_of(headers: &HeaderMap) -> &str {
-    headers
-        .get(crate::headers::MOCK_NAMESPACE)
+    crate::headers::get(headers, &crate::headers::MOCK_NAMESPACE)
         .and_then(|v| v.to_str().ok())
         .filter(|v| !v.is_empty())
         .unwrap_or("default")

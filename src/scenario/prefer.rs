@@ -14,9 +14,7 @@ use super::rules::{Call, Decision};
 
 /// The status asked for by `Prefer: code=NNN`, when it is an error status.
 pub fn code(headers: &HeaderMap) -> Option<StatusCode> {
-    headers
-        .get_all(crate::headers::PREFER)
-        .iter()
+    crate::headers::get_all(headers, &crate::headers::PREFER)
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split([',', ';']))
         .find_map(|pref| pref.trim().strip_prefix("code="))

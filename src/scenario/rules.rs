@@ -217,7 +217,7 @@ impl Scenarios {
         headers: &HeaderMap,
         namespace: &RuleState,
     ) -> Result<Arc<[Arc<Scenario>]>, ApiError> {
-        let Some(value) = headers.get(crate::headers::MOCK_SCENARIO) else {
+        let Some(value) = crate::headers::get(headers, &crate::headers::MOCK_SCENARIO) else {
             return Ok(namespace.active().unwrap_or_else(|| self.active()));
         };
         let names = value

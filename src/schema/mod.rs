@@ -29,11 +29,17 @@ pub type Record = Map<String, Value>;
 
 /// Whether `value` has the API token form `prodgy_[A-Za-z0-9_-]+`.
 pub fn is_api_token(value: &str) -> bool {
-    value.strip_prefix("prodgy_").is_some_and(|rest| {
+    is_api_token_bytes(value.as_bytes())
+}
+
+/// [`is_api_token`] on raw bytes (a header value), which then are ASCII.
+pub fn is_api_token_bytes(value: &[u8]) -> bool {
+    value.strip_prefix(b"prodgy_").is_some_and(|rest| {
+        // A fold, not `all`: every byte is checked, so the compiler can check many at once.
         !rest.is_empty()
-            && rest
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+            && rest.iter().fold(true, |ok, &b| {
+                ok & (b.is_ascii_alphanumeric() | (b == b'_') | (b == b'-'))
+            })
     })
 }
 

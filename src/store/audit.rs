@@ -102,6 +102,10 @@ pub struct AuditEntry {
 pub struct AuditLog {
     entries: VecDeque<AuditEntry>,
     total: u64,
+    /// Calls counted for the token (its `used` entries, including those the ring dropped).
+    pub uses: u64,
+    /// When the last of them was made.
+    pub last_used: Option<Timestamp>,
 }
 
 impl AuditLog {

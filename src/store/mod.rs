@@ -13,7 +13,6 @@ mod seed;
 mod stored;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use crate::hash::FastMap;
@@ -70,20 +69,12 @@ impl Seeded {
     }
 }
 
-/// Per-token usage, kept beside the record so counting a call is one atomic bump.
-#[derive(Debug, Default)]
-struct Usage {
-    count: AtomicU64,
-    last_used_ms: AtomicI64,
-}
-
 /// The state one namespace sees.
 #[derive(Debug)]
 pub struct State {
     seed: Arc<Seeded>,
     own: Vec<OnceLock<Collection>>,
-    usage: FastMap<Id, Usage>,
-    /// Token audit trails (bounded rings), created on first use.
+    /// Token audit trails (bounded rings) and use counts, created on first use.
     audit: FastMap<Id, AuditLog>,
     /// Secrets replaced by a regeneration: refused even where unknown tokens are accepted.
     retired: FastMap<Arc<str>, Id>,
@@ -98,7 +89,6 @@ impl State {
         Self {
             seed,
             own: Kind::ALL.iter().map(|_| OnceLock::new()).collect(),
-            usage: FastMap::default(),
             audit: FastMap::default(),
             retired: FastMap::default(),
             creators: FastMap::default(),
@@ -237,15 +227,21 @@ impl State {
 
     /// Counts one authenticated call made with token `id` and appends its `used` entry.
     pub fn record_use(&self, id: &str, at: Timestamp, origin: Origin, details: Details) {
-        let bump = |usage: &Usage| {
-            usage.count.fetch_add(1, Ordering::Relaxed);
-            usage.last_used_ms.store(at.millis(), Ordering::Relaxed);
+        // One lookup: the count sits beside the trail.
+        let used = |log: &mut AuditLog| {
+            log.uses += 1;
+            log.last_used = Some(at);
+            log.push(AuditAction::Used, at, origin, details);
         };
-        match self.usage.get(id) {
-            Some(usage) => bump(&usage),
-            None => bump(&self.usage.entry(Arc::from(id)).or_default()),
+        match self.audit.get_mut(id) {
+            Some(mut log) => used(&mut log),
+            None => used(
+                &mut self
+                    .audit
+                    .entry(Arc::from(id))
+                    .or_insert_with(|| self.fresh_log(id)),
+            ),
         }
-        self.audit(id, AuditAction::Used, at, origin, details);
     }
 
     /// Appends an entry to token `id`'s audit trail (a bounded ring).
@@ -297,10 +293,9 @@ impl State {
 
     /// Calls counted for token `id` in this state, and the last one's time.
     pub fn usage_of(&self, id: &str) -> (u64, Option<Timestamp>) {
-        self.usage.get(id).map_or((0, None), |u| {
-            let at = Timestamp::from_millis(u.last_used_ms.load(Ordering::Relaxed));
-            (u.count.load(Ordering::Relaxed), Some(at))
-        })
+        self.audit
+            .get(id)
+            .map_or((0, None), |log| (log.uses, log.last_used))
     }
 
     /// The product that lenient-mode tokens unknown to the fixtures are bound to.
