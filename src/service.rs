@@ -140,7 +140,7 @@ fn panicked(method: &Method, path: &str, panic: &(dyn Any + Send)) -> Response<B
 ///
 /// The stages are written flat on purpose: an `async fn` that awaits another keeps the
 /// callee's whole state inside its own and copies it there, so each level of nesting roughly
-/// doubles what every request allocates and moves. Only [`api`] nests here; the rare branches
+/// doubles what every request allocates and moves. Nothing nests here; the rare branches
 /// (admin API, MCP gateway, proxy, delays, draining) are boxed.
 async fn pipeline(
     service: &Service,
@@ -150,7 +150,7 @@ async fn pipeline(
 ) -> Result<Response<Body>, Aborted> {
     let app = &*service.app;
     let (parts, body) = request.into_parts();
-    let mut body = Unread::new(body);
+    let mut unread = Unread::new(body);
     let version = parts.version;
     let waits_for_continue = body::expects_continue(&parts.headers);
     let origin = app
@@ -168,7 +168,7 @@ async fn pipeline(
         cors::preflight(&parts.headers, allow)
     } else if is_admin(app, path) {
         // Boxed (see `boxed`): the admin API is rare on the hot path.
-        boxed(serve_admin(app, &service.admin, parts, &mut body, trace)).await
+        boxed(serve_admin(app, &service.admin, parts, &mut unread, trace)).await
     } else if let Some(document) = openapi::serve(&parts.method, path) {
         document
     } else if mcp::is_mcp(path) {
@@ -178,27 +178,98 @@ async fn pipeline(
             &service.mcp,
             &service.app,
             parts,
-            &mut body,
+            &mut unread,
             conn,
             trace,
         ))
         .await?
     } else {
-        match namespace_of(app, &parts.headers) {
-            Ok(namespace) => {
-                trace.enter(&app.journal, &app.clock, &namespace, &parts);
-                api(app, &namespace, parts, &mut body, conn, trace).await?
+        // Stages 2–10 for an `/api` request, inline (see above).
+        'api: {
+            let ns = match namespace_of(app, &parts.headers) {
+                Ok(ns) => ns,
+                Err(error) => break 'api envelope::failure(&error),
+            };
+            trace.enter(&app.journal, &app.clock, &ns, &parts);
+            let plan = match plan(app, &ns, &parts, conn.peer, trace) {
+                Planned::Go(plan) => plan,
+                Planned::Forward => {
+                    break 'api boxed(forward(app, parts, &mut unread, None, trace)).await;
+                }
+                Planned::Answered(response) => break 'api response,
+            };
+            if let Some(delay) = plan.decision.as_ref().and_then(|d| d.delay) {
+                boxed(tokio::time::sleep(delay)).await;
             }
-            Err(error) => envelope::failure(&error),
+            let route_index = plan.route.index;
+            let injected = plan.decision.as_ref().and_then(injected);
+            let mut response = match (injected, app.proxy.is_some()) {
+                (Some(response), _) => response,
+                (None, true) => {
+                    boxed(forward(app, parts, &mut unread, Some(&plan.route), trace)).await
+                }
+                (None, false) => {
+                    // Stage 8, the real answer: body (413) → auth (401/400) → query and body checked
+                    // against the operation's row (400) → handler → envelope.
+                    let op = plan.route.op;
+                    let (body, stream) = if matches!(op.body, routes::Body::Form { .. }) {
+                        (Bytes::new(), unread.take())
+                    } else {
+                        match unread.read(&parts.headers, app.settings.body_limit).await {
+                            Ok(bytes) => (bytes, None),
+                            Err(refused) => break 'api refused.into_response(parts.version),
+                        }
+                    };
+                    trace.body(&body);
+                    let mut req = Req {
+                        route: plan.route,
+                        query: parts.uri.query().map(parse_query).unwrap_or_default(),
+                        path: parts.uri.path().to_owned(),
+                        peer: Some(conn.peer),
+                        headers: parts.headers,
+                        body,
+                        object: None,
+                        stream: Mutex::new(stream),
+                    };
+                    let result = match admit(app, &ns.state, &mut req) {
+                        Ok(caller) => {
+                            let ctx = Ctx {
+                                state: &ns.state,
+                                runs: &ns.runs,
+                                clock: &app.clock,
+                                caller: &caller,
+                                settings: &app.settings,
+                            };
+                            let param = req.route.param.as_deref();
+                            req.route.op.handler.call(ctx, &req, param).await
+                        }
+                        Err(error) => Err(error),
+                    };
+                    // A streaming handler that refused early leaves the rest of the body to be drained.
+                    unread.put_back(req.take_stream());
+                    envelope::respond(result.map_err(|error| bare_if(op, error)))
+                }
+            };
+            let exhausted = exhausted(app, &plan.set, route_index, response.status());
+            finish_headers(
+                &mut response,
+                exhausted.or(plan.limit),
+                plan.decision.as_ref(),
+            );
+            match plan.decision.and_then(|d| d.effect.fault) {
+                Some(f) => fault::apply(f, response, &conn.reset)?,
+                None => response,
+            }
         }
     };
-    body.settle(
-        waits_for_continue,
-        version,
-        app.settings.body_limit,
-        &mut response,
-    )
-    .await;
+    unread
+        .settle(
+            waits_for_continue,
+            version,
+            app.settings.body_limit,
+            &mut response,
+        )
+        .await;
     if let Some(origin) = origin {
         cors::allow(origin, &mut response);
     }
@@ -298,82 +369,6 @@ fn plan(app: &App, ns: &Namespace, parts: &Parts, peer: SocketAddr, trace: &mut 
         limit,
         decision,
     })
-}
-
-/// Stages 3–10 for an `/api` request.
-async fn api(
-    app: &App,
-    ns: &Arc<Namespace>,
-    parts: Parts,
-    unread: &mut Unread,
-    conn: &Conn,
-    trace: &mut Trace,
-) -> Result<Response<Body>, Aborted> {
-    let plan = match plan(app, ns, &parts, conn.peer, trace) {
-        Planned::Go(plan) => plan,
-        Planned::Forward => return Ok(boxed(forward(app, parts, unread, None, trace)).await),
-        Planned::Answered(response) => return Ok(response),
-    };
-    if let Some(delay) = plan.decision.as_ref().and_then(|d| d.delay) {
-        boxed(tokio::time::sleep(delay)).await;
-    }
-    let route_index = plan.route.index;
-    let injected = plan.decision.as_ref().and_then(injected);
-    let mut response = match (injected, app.proxy.is_some()) {
-        (Some(response), _) => response,
-        (None, true) => boxed(forward(app, parts, unread, Some(&plan.route), trace)).await,
-        (None, false) => {
-            // Stage 8, the real answer: body (413) → auth (401/400) → query and body checked
-            // against the operation's row (400) → handler → envelope.
-            let op = plan.route.op;
-            let (body, stream) = if matches!(op.body, routes::Body::Form { .. }) {
-                (Bytes::new(), unread.take())
-            } else {
-                match unread.read(&parts.headers, app.settings.body_limit).await {
-                    Ok(bytes) => (bytes, None),
-                    Err(refused) => return Ok(refused.into_response(parts.version)),
-                }
-            };
-            trace.body(&body);
-            let mut req = Req {
-                route: plan.route,
-                query: parts.uri.query().map(parse_query).unwrap_or_default(),
-                path: parts.uri.path().to_owned(),
-                peer: Some(conn.peer),
-                headers: parts.headers,
-                body,
-                object: None,
-                stream: Mutex::new(stream),
-            };
-            let result = match admit(app, &ns.state, &mut req) {
-                Ok(caller) => {
-                    let ctx = Ctx {
-                        state: &ns.state,
-                        runs: &ns.runs,
-                        clock: &app.clock,
-                        caller: &caller,
-                        settings: &app.settings,
-                    };
-                    let param = req.route.param.as_deref();
-                    req.route.op.handler.call(ctx, &req, param).await
-                }
-                Err(error) => Err(error),
-            };
-            // A streaming handler that refused early leaves the rest of the body to be drained.
-            unread.put_back(req.take_stream());
-            envelope::respond(result.map_err(|error| bare_if(op, error)))
-        }
-    };
-    let exhausted = exhausted(app, &plan.set, route_index, response.status());
-    finish_headers(
-        &mut response,
-        exhausted.or(plan.limit),
-        plan.decision.as_ref(),
-    );
-    match plan.decision.and_then(|d| d.effect.fault) {
-        Some(f) => fault::apply(f, response, &conn.reset),
-        None => Ok(response),
-    }
 }
 
 /// A 429 a rule or `Prefer` injected carries what a real limit would send with it.

@@ -15,19 +15,19 @@ use crate::store::{Doc, Kind, Page, PageRequest, Record, record_id};
 /// (global integrations, workflow bases without a product).
 /// Borrowed from `record` when it names its product itself.
 pub fn owner<'r>(ctx: &Ctx<'_>, kind: Kind, record: &'r Record) -> Option<Cow<'r, str>> {
-    let field = |f: &str| record.get(f).and_then(Value::as_str);
+    let text = |f: &str| field(record, f).and_then(Value::as_str);
     match kind {
-        Kind::Product => field("id").map(Cow::Borrowed),
+        Kind::Product => text("id").map(Cow::Borrowed),
         Kind::Execution | Kind::Trigger => {
             // Executions of a workflow base without an agent carry their product themselves.
-            if let (Kind::Execution, Some(product)) = (kind, field("product_id")) {
+            if let (Kind::Execution, Some(product)) = (kind, text("product_id")) {
                 return Some(Cow::Borrowed(product));
             }
-            let agent = ctx.state.get(Kind::Agent, field("agent_base_id")?)?;
-            let product = agent.get("product_id").and_then(Value::as_str)?;
+            let agent = ctx.state.get(Kind::Agent, text("agent_base_id")?)?;
+            let product = field(&agent, "product_id").and_then(Value::as_str)?;
             Some(Cow::Owned(product.to_owned()))
         }
-        _ => field("product_id").map(Cow::Borrowed),
+        _ => text("product_id").map(Cow::Borrowed),
     }
 }
 
@@ -35,7 +35,20 @@ pub fn owner<'r>(ctx: &Ctx<'_>, kind: Kind, record: &'r Record) -> Option<Cow<'r
 /// a product.
 pub fn shared(kind: Kind, record: &Record) -> bool {
     matches!(kind, Kind::Integration | Kind::Workflow)
-        && record.get("product_id").is_none_or(Value::is_null)
+        && field(record, "product_id").is_none_or(Value::is_null)
+}
+
+/// `record[name]`, read on every request for visibility. A record has a few dozen fields at
+/// most, and comparing their names costs less than hashing one (serde_json's maps hash with
+/// SipHash), so a small record is scanned.
+pub fn field<'r>(record: &'r Record, name: &str) -> Option<&'r Value> {
+    if record.len() <= 32 {
+        record
+            .iter()
+            .find_map(|(key, value)| (key == name).then_some(value))
+    } else {
+        record.get(name)
+    }
 }
 
 /// The record of `kind` with `id`, if the caller may see it; 404 otherwise (also for another

@@ -220,14 +220,27 @@ impl<R: Pattern> Router<R> {
 
 /// Splits `path` into the segments after each `/` (what precedes the first is skipped, as a
 /// pattern's empty start is), into `parts`; how many, or `None` when there are too many for
-/// any pattern. The search for `/` goes a word at a time.
+/// any pattern. Each segment's end is one tight scan for the next `/` (ASCII, so every cut is
+/// a char boundary).
 fn split<'p>(path: &'p str, parts: &mut [&'p str; MAX_SEGMENTS]) -> Option<usize> {
+    let bytes = path.as_bytes();
+    let Some(first) = bytes.iter().position(|&b| b == b'/') else {
+        return Some(0);
+    };
+    let mut start = first + 1;
     let mut count = 0;
-    for segment in path.split('/').skip(1) {
-        *parts.get_mut(count)? = segment;
+    loop {
+        let end = bytes
+            .get(start..)
+            .and_then(|rest| rest.iter().position(|&b| b == b'/'))
+            .map_or(bytes.len(), |at| start + at);
+        *parts.get_mut(count)? = path.get(start..end).unwrap_or_default();
         count += 1;
+        if end == bytes.len() {
+            return Some(count);
+        }
+        start = end + 1;
     }
-    Some(count)
 }
 
 /// `path` without one trailing slash (`/` stays `/`).
