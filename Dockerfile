@@ -1,7 +1,7 @@
 # Multi-stage build: compile in the Rust image, ship only the binary on a slim base.
 FROM rust:1-slim-bookworm AS build
 WORKDIR /src
-COPY Cargo.toml Cargo.lock ./
+COPY Cargo.toml Cargo.lock build.rs ./
 COPY src ./src
 COPY fixtures ./fixtures
 COPY scenarios ./scenarios
