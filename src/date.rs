@@ -5,7 +5,7 @@
 use std::sync::{Mutex, PoisonError};
 
 use hyper::HeaderMap;
-use hyper::header::{DATE, HeaderValue};
+use hyper::header::{DATE, Entry, HeaderValue};
 
 use crate::clock::Timestamp;
 
@@ -23,11 +23,11 @@ impl DateHeader {
     /// Sets `Date` in `headers` to the second of `now`, unless a scenario rule set one on
     /// purpose. A time HTTP cannot show (before year 0 or after 9999) leaves it to hyper.
     pub fn stamp(&self, headers: &mut HeaderMap, now: Timestamp) {
-        if headers.contains_key(DATE) {
-            return;
-        }
-        if let Some(value) = self.value(now.unix_seconds()) {
-            headers.insert(DATE, value);
+        // One lookup for both the check and the insert.
+        if let Entry::Vacant(slot) = headers.entry(DATE)
+            && let Some(value) = self.value(now.unix_seconds())
+        {
+            slot.insert(value);
         }
     }
 
