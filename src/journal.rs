@@ -3,7 +3,9 @@
 //! Appending takes one short mutex hold and evicts the oldest entry when full, so memory
 //! stays flat however long the server runs. Recording is cheap: an entry keeps the request
 //! line and headers as raw bytes packed in one buffer (copied, so no connection buffer is
-//! kept alive), the first 4 KiB of the body and the time as a [`Timestamp`]. Formatting
+//! kept alive), the first 4 KiB of the body and the time as a [`Timestamp`]; the response's
+//! headers are shared, not copied (the mock made them; proxy mode copies an upstream's out of
+//! its connection buffer first). Formatting
 //! (RFC 3339 time, lossy UTF-8, token masking) happens only when the journal is read, and
 //! token values are masked on every way out: serialization and `Debug`.
 
@@ -15,6 +17,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use bytes::Bytes;
+use hyper::header::{HeaderName, HeaderValue};
 use hyper::{HeaderMap, Method, Uri};
 use serde::ser::{Serialize, SerializeStruct, Serializer};
 
@@ -56,7 +59,9 @@ pub struct Entry {
 
 /// What was answered: headers and the first [`BODY_LIMIT`] bytes of a body known whole.
 struct Answered {
-    headers: Packed,
+    /// The mock's own headers, shared rather than copied (none points into a connection's
+    /// buffer, unlike a request's).
+    headers: Vec<(HeaderName, HeaderValue)>,
     body: Option<Bytes>,
     /// The body's full size, when known whole (not for streams).
     size: Option<usize>,
@@ -93,7 +98,10 @@ impl Entry {
     pub fn set_response(&mut self, status: u16, headers: &HeaderMap, body: Option<&Bytes>) {
         self.status = status;
         self.response = Some(Answered {
-            headers: Packed::new("", "", headers),
+            headers: headers
+                .iter()
+                .map(|(name, value)| (name.clone(), value.clone()))
+                .collect(),
             // A small body is shared, not copied; a large one's prefix is copied, so the
             // journal never holds a large answer alive.
             body: body
@@ -110,8 +118,8 @@ impl Entry {
     pub fn response_headers(&self) -> Vec<(&str, String)> {
         self.response.as_ref().map_or_else(Vec::new, |r| {
             r.headers
-                .headers()
-                .map(|(name, value)| (name, shown(name, value)))
+                .iter()
+                .map(|(name, value)| (name.as_str(), shown(name.as_str(), value.as_bytes())))
                 .collect()
         })
     }

@@ -20,7 +20,7 @@ use std::sync::Mutex;
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
-use hyper::header::{CONTENT_TYPE, HeaderName};
+use hyper::header::{CONTENT_TYPE, HeaderName, HeaderValue};
 use hyper::http::request::Parts;
 use hyper::{HeaderMap, Method, Request, Response, StatusCode};
 use serde_json::Value;
@@ -133,6 +133,7 @@ impl Proxy {
             .is_some_and(|t| t.starts_with("text/event-stream"));
         if streams {
             let (mut head, body) = response.into_parts();
+            head.headers = owned(&head.headers);
             strip_hop_by_hop(&mut head.headers);
             let body = body.map_err(std::io::Error::other);
             return Response::from_parts(head, Body::stream(body));
@@ -148,7 +149,7 @@ impl Proxy {
         }
         let mut response = Response::new(Body::full(answer.body));
         *response.status_mut() = answer.status;
-        *response.headers_mut() = answer.headers;
+        *response.headers_mut() = owned(&answer.headers);
         strip_hop_by_hop(response.headers_mut());
         if parts.method != Method::HEAD {
             // The body is sent whole: hyper writes its length.
@@ -244,6 +245,17 @@ fn forwarded(headers: &HeaderMap) -> HeaderMap {
         .collect();
     for name in mock {
         out.remove(name);
+    }
+    out
+}
+
+/// `headers` with every value copied out of the upstream connection's read buffer, which a
+/// value sharing it would keep alive for as long as the request journal keeps the answer.
+fn owned(headers: &HeaderMap) -> HeaderMap {
+    let mut out = HeaderMap::with_capacity(headers.len());
+    for (name, value) in headers {
+        let copied = HeaderValue::from_bytes(value.as_bytes()).unwrap_or_else(|_| value.clone());
+        out.append(name.clone(), copied);
     }
     out
 }

@@ -135,7 +135,8 @@ impl Collection {
     /// The record whose unique field equals `value`.
     pub fn by_unique(&self, value: &str) -> Option<Arc<Doc>> {
         let id = self.unique.get(value).map(|id| Arc::clone(&id))?;
-        self.get(&id)
+        // The index holds stored ids, canonical already.
+        self.rows.get(&*id).map(|row| row.data.record())
     }
 
     fn unique_of(&self, record: &Record) -> Option<Arc<str>> {
