@@ -103,13 +103,11 @@ pub async fn handle(
     let method = request.method().clone();
     let uri = request.uri().clone();
     let mut trace = Trace::start(app.journal.enabled());
-    // Boxed: the pipeline's state is a few kilobytes, and hyper moves the future `handle`
-    // returns; a small one is cheaper to move than to allocate.
-    let answer = Box::pin(AssertUnwindSafe(pipeline(
-        &service, request, &conn, &mut trace,
-    )))
-    .catch_unwind()
-    .await;
+    // Not boxed: the pipeline's state is about 2 KB (see `pipeline`), which hyper copies once
+    // into its connection's slot for the future; boxing it cost an allocation and a copy more.
+    let answer = AssertUnwindSafe(pipeline(&service, request, &conn, &mut trace))
+        .catch_unwind()
+        .await;
     let mut response = answer.unwrap_or_else(|panic| Ok(panicked(&method, uri.path(), &*panic)));
     if let Ok(response) = response.as_mut() {
         app.date.stamp(response.headers_mut(), app.clock.now());
