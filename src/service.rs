@@ -207,8 +207,8 @@ async fn pipeline(
                     boxed(forward(app, parts, &mut unread, Some(&plan.route), trace)).await
                 }
                 (None, false) => {
-                    // Stage 8, the real answer: body (413) → auth (401/400) → query and body checked
-                    // against the operation's row (400) → handler → envelope.
+                    // Stage 8, the real answer: body (413) → auth (401/400) → query and
+                    // body checked against the operation's row (400) → handler → envelope.
                     let op = plan.route.op;
                     let (body, stream) = if matches!(op.body, routes::Body::Form { .. }) {
                         (Bytes::new(), unread.take())
