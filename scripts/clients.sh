@@ -9,26 +9,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bin="$(realpath "${1:-target/debug/prodgy-mock}")"
 work="$(mktemp -d)"
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-# Waits (up to 10 s) for a line matching $2 in file $1 and prints it.
-wait_for_line() {
-  for _ in $(seq 100); do
-    if line="$(grep -m1 -E "$2" "$1" 2>/dev/null)"; then
-      echo "$line"
-      return 0
-    fi
-    sleep 0.1
-  done
-  echo "no line matching '$2' in $1:" >&2
-  cat "$1" >&2
-  return 1
-}
+# shellcheck source=scripts/lib.sh
+source scripts/lib.sh
 
 "$bin" --port 0 --no-watch >"$work/mock.out" 2>"$work/mock.err" &
 pids+=($!)
