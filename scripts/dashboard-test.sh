@@ -37,35 +37,8 @@ for tool in "${CHROMIUM:-chromium}" "${CHROMEDRIVER:-chromedriver}"; do
     fi
 done
 
-# A venv; where python3-venv (ensurepip) is missing, a pip --target directory instead.
-if [ -x "$venv/bin/python" ]; then
-    py=("$venv/bin/python")
-else
-    py=(env PYTHONPATH="$venv/site" python3)
-fi
-installed() {
-    "${py[@]}" - "${packages[@]}" <<'EOF' 2>/dev/null
-import importlib.metadata as metadata, sys
-for pin in sys.argv[1:]:
-    name, version = pin.split("==")
-    if metadata.version(name) != version:
-        sys.exit(1)
-EOF
-}
-if ! installed; then
-    echo "dashboard-test: installing ${packages[*]} into $venv" >&2
-    if [ -x "$venv/bin/python" ] || python3 -m venv "$venv" >/dev/null 2>&1; then
-        py=("$venv/bin/python")
-        "${py[@]}" -m pip install --quiet --disable-pip-version-check "${packages[@]}" \
-            || fail "pip install ${packages[*]} (is PyPI reachable?)"
-    else
-        echo "dashboard-test: python3 -m venv failed; installing with pip --target $venv/site" >&2
-        rm -rf "$venv"
-        py=(env PYTHONPATH="$venv/site" python3)
-        python3 -m pip install --quiet --disable-pip-version-check --target "$venv/site" \
-            "${packages[@]}" || fail "pip install ${packages[*]} (is PyPI reachable?)"
-    fi
-    installed || fail "${packages[*]} not importable after installing them"
-fi
+# shellcheck source=scripts/python-env.sh
+source scripts/python-env.sh
+pinned_python dashboard-test "$venv" "${packages[@]}"
 
 "${py[@]}" -u scripts/dashboard_test.py "$bin" "${screenshot[@]}"

@@ -22,36 +22,9 @@ packages=(openapi-python-client==0.29.1 httpx==0.28.1 attrs==26.1.0 python-dateu
 fail() { echo "openapi-client: FAILED: $*" >&2; exit 1; }
 [ -x "$bin" ] || fail "no binary at $bin (run cargo build first)"
 
-# A venv; where python3-venv (ensurepip) is missing, a pip --target directory instead.
-if [ -x "$venv/bin/python" ]; then
-    py=("$venv/bin/python")
-else
-    py=(env PYTHONPATH="$venv/site" python3)
-fi
-installed() {
-    "${py[@]}" - "${packages[@]}" <<'EOF' 2>/dev/null
-import importlib.metadata as metadata, sys
-for pin in sys.argv[1:]:
-    name, version = pin.split("==")
-    if metadata.version(name) != version:
-        sys.exit(1)
-EOF
-}
-if ! installed; then
-    echo "openapi-client: installing ${packages[*]} into $venv" >&2
-    rm -rf "$venv"
-    if python3 -m venv "$venv" >/dev/null 2>&1; then
-        py=("$venv/bin/python")
-        "${py[@]}" -m pip install --quiet --disable-pip-version-check "${packages[@]}" \
-            || fail "pip install ${packages[*]} (is PyPI reachable?)"
-    else
-        echo "openapi-client: python3 -m venv failed; installing with pip --target $venv/site" >&2
-        py=(env PYTHONPATH="$venv/site" python3)
-        python3 -m pip install --quiet --disable-pip-version-check --target "$venv/site" \
-            "${packages[@]}" || fail "pip install ${packages[*]} (is PyPI reachable?)"
-    fi
-    installed || fail "${packages[*]} not importable after installing them"
-fi
+# shellcheck source=scripts/python-env.sh
+source scripts/python-env.sh
+pinned_python openapi-client "$venv" "${packages[@]}"
 
 work="$(mktemp -d)"
 # A frozen clock: the started execution stays running while the test pauses and stops it.
