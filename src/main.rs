@@ -224,7 +224,7 @@ const PURGE_DELAY: Duration = Duration::from_millis(1200);
 /// loading a large seed frees about as much as it keeps (the file's text, the parsed trees), so
 /// a server no request reaches would hold twice its memory. Once the delay has passed, one large
 /// block is allocated and freed: its page goes back to the arena, which runs the purge (a
-/// 100k-agent seed: about 180 MB resident after start, 85 MB from then on; `bench/run.sh`).
+/// 100k-agent seed: about 178 MB resident after start, 89 MB from then on; `bench/run.sh`).
 async fn settle_allocator() {
     tokio::time::sleep(PURGE_DELAY).await;
     // Large enough for a page of its own; never written, so never resident.
