@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::{Duration, Instant};
 
 use tokio::sync::watch;
@@ -17,6 +17,7 @@ use crate::proxy::Proxy;
 use crate::ratelimit::RateLimit;
 use crate::routes::ApiRouter;
 use crate::scenario::{Catalog, Scenario, Scenarios};
+use crate::shard::Sharded;
 
 /// The outcome of the latest reload attempt.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -57,10 +58,9 @@ pub struct App {
     pub journal: Journal,
     /// When the server started (for uptime and idle tracking).
     pub started: Instant,
-    /// Requests being answered right now.
-    pub in_flight: AtomicUsize,
-    /// Milliseconds since `started` when the last request finished.
-    pub last_activity_ms: AtomicI64,
+    /// Requests in flight and when the last one finished, per shard (every request writes
+    /// them; see `shard`).
+    activity: Sharded<Activity>,
     /// The documented rate limits, compiled: counted on every operation under `--faithful`,
     /// and the source of the headers of an injected 429.
     pub documented_limit: Arc<RateLimit>,
@@ -83,14 +83,13 @@ impl App {
             settings,
             router,
             clock,
-            date: DateHeader::default(),
+            date: DateHeader,
             namespaces,
             scenarios,
             reloads: watch::channel(ReloadReport::default()).0,
             journal,
             started: Instant::now(),
-            in_flight: AtomicUsize::new(0),
-            last_activity_ms: AtomicI64::new(0),
+            activity: Sharded::new(Activity::default),
             documented_limit,
             proxy: None,
         }
@@ -135,13 +134,53 @@ impl App {
         }
     }
 
+    /// A request arrived.
+    pub fn request_started(&self) {
+        self.activity
+            .mine()
+            .in_flight
+            .fetch_add(1, Ordering::AcqRel);
+    }
+
+    /// A request that arrived was answered at `at`.
+    pub fn request_finished(&self, at: Instant) {
+        let shard = self.activity.mine();
+        let ms = i64::try_from(at.saturating_duration_since(self.started).as_millis());
+        shard
+            .last_ms
+            .fetch_max(ms.unwrap_or(i64::MAX), Ordering::AcqRel);
+        // A request may finish on another thread than it started on: only the sum counts.
+        shard.in_flight.fetch_sub(1, Ordering::AcqRel);
+    }
+
     /// How long no request has been in flight, or `None` while one is.
     pub fn idle_for(&self) -> Option<Duration> {
-        if self.in_flight.load(Ordering::Acquire) > 0 {
+        let in_flight: i64 = self
+            .activity
+            .all()
+            .map(|a| a.in_flight.load(Ordering::Acquire))
+            .sum();
+        if in_flight > 0 {
             return None;
         }
-        let last = u64::try_from(self.last_activity_ms.load(Ordering::Acquire)).unwrap_or(0);
+        let last = self
+            .activity
+            .all()
+            .map(|a| a.last_ms.load(Ordering::Acquire))
+            .max()
+            .unwrap_or(0);
+        let last = u64::try_from(last).unwrap_or(0);
         let now = u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX);
         Some(Duration::from_millis(now.saturating_sub(last)))
     }
+}
+
+/// One shard's share of [`App::idle_for`]'s facts.
+#[derive(Debug, Default)]
+struct Activity {
+    /// Requests started here minus requests finished here (negative when requests moved
+    /// between threads; only the sum over shards means anything).
+    in_flight: AtomicI64,
+    /// Milliseconds since `started` when the last request finished here.
+    last_ms: AtomicI64,
 }

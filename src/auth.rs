@@ -3,10 +3,9 @@
 //! Credentials come from `X-API-Token` or `Authorization: Bearer`; when both are sent,
 //! `X-API-Token` wins. Every refusal is a 401 whose message says why.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError, Weak};
 
-use hyper::HeaderMap;
-use hyper::header::AUTHORIZATION;
+use crate::headers::Known;
 use serde_json::{Value, json};
 
 use crate::clock::Timestamp;
@@ -59,8 +58,8 @@ fn is_jwt(value: &str) -> bool {
         })
 }
 
-fn credential(headers: &HeaderMap) -> Result<Credential<'_>, ApiError> {
-    let raw = if let Some(token) = crate::headers::get(headers, &crate::headers::API_TOKEN) {
+fn credential<'a>(headers: &Known<'a>) -> Result<Credential<'a>, ApiError> {
+    let raw = if let Some(token) = headers.api_token {
         // The common case, checked on the bytes: a well-formed token is ASCII.
         let bytes = token.as_bytes().trim_ascii();
         if let Some(token) = crate::schema::is_api_token_bytes(bytes)
@@ -70,7 +69,7 @@ fn credential(headers: &HeaderMap) -> Result<Credential<'_>, ApiError> {
             return Ok(Credential::ApiToken(token));
         }
         token.to_str().map_err(|_| malformed("X-API-Token"))?.trim()
-    } else if let Some(auth) = crate::headers::get(headers, &AUTHORIZATION) {
+    } else if let Some(auth) = headers.authorization {
         let auth = auth
             .to_str()
             .map_err(|_| malformed("Authorization"))?
@@ -109,7 +108,7 @@ fn malformed(what: &str) -> ApiError {
 #[derive(Debug, Clone, Copy)]
 pub struct Presented<'a> {
     /// The request headers (credentials, user agent).
-    pub headers: &'a HeaderMap,
+    pub headers: Known<'a>,
     /// The client's address, when known.
     pub peer: Option<std::net::SocketAddr>,
     /// The operation's method.
@@ -120,7 +119,9 @@ pub struct Presented<'a> {
 
 /// Who sent the request, for audit entries.
 pub fn origin(req: Presented<'_>) -> Origin {
-    let user_agent = crate::headers::get(req.headers, &hyper::header::USER_AGENT)
+    let user_agent = req
+        .headers
+        .user_agent
         .and_then(|v| v.to_str().ok())
         .map(|ua| {
             let cut = ua
@@ -136,35 +137,140 @@ pub fn origin(req: Presented<'_>) -> Origin {
 }
 
 /// Checks the caller's credentials under `mode` and counts the call against its token (one
-/// counter bump and one bounded `used` audit entry).
+/// counter bump and one bounded `used` audit entry). With a connection's `cache`, a
+/// connection that presents the same credential again skips the look-up (see
+/// [`TokenCache`]).
 pub fn authenticate(
     mode: AuthMode,
-    state: &State,
+    state: &Arc<State>,
     req: Presented<'_>,
     now: Timestamp,
+    cache: Option<&TokenCache>,
 ) -> Result<Principal, ApiError> {
-    let headers = req.headers;
     if mode == AuthMode::Off {
         return Ok(Principal::default());
     }
+    if let Some(hit) = cache.and_then(|c| c.recall(state, mode, &req.headers, now)) {
+        if let Some(id) = &hit.token_id {
+            count_use(state, Arc::clone(id), now, req);
+        }
+        return Ok(hit);
+    }
+    let headers = req.headers;
+    // Read before the look-up: a write after it makes the remembered answer miss next time.
+    let writes = state.token_writes();
     let default = |workspace_token| Principal {
         product: state.default_product_id(),
         token_id: None,
         workspace_token,
     };
-    match (credential(headers)?, mode) {
-        (Credential::Jwt, AuthMode::Strict) => Err(ApiError::unauthorized(
-            "unknown token: strict auth accepts only API tokens from the fixtures, not JWTs",
-        )),
-        (Credential::Jwt, _) => Ok(default(false)),
+    let (principal, expires_at) = match (credential(&headers)?, mode) {
+        (Credential::Jwt, AuthMode::Strict) => {
+            return Err(ApiError::unauthorized(
+                "unknown token: strict auth accepts only API tokens from the fixtures, not JWTs",
+            ));
+        }
+        (Credential::Jwt, _) => return Ok(default(false)),
         (Credential::ApiToken(secret), _) => match state.token_by_secret(secret) {
-            Some(token) => admit(state, &token, now, req),
-            None if state.retired_secret(secret).is_some() => Err(regenerated()),
-            None if mode == AuthMode::Strict => Err(ApiError::unauthorized(
-                "unknown token: strict auth accepts only tokens present in the fixtures or created through /api/api-tokens",
-            )),
-            None => Ok(default(true)),
+            Some(token) => (admit(state, &token, now, req)?, token.token().expires_at),
+            None if state.retired_secret(secret).is_some() => return Err(regenerated()),
+            None if mode == AuthMode::Strict => {
+                return Err(ApiError::unauthorized(
+                    "unknown token: strict auth accepts only tokens present in the fixtures or created through /api/api-tokens",
+                ));
+            }
+            None => (default(true), None),
         },
+    };
+    if let Some(cache) = cache {
+        cache.remember((state, writes), mode, &headers, &principal, expires_at);
+    }
+    Ok(principal)
+}
+
+/// What one connection last authenticated, so that the next request presenting the very same
+/// credential bytes (a client reuses its connection and its token) is answered without
+/// looking the token up again. The memory holds only while the namespace's tokens are as
+/// they were (no token written since, the same namespace incarnation and auth mode) and the
+/// token has not expired; anything else takes the full path. Its principal holds copies of
+/// its text of its own, so handing it out touches nothing another connection touches.
+#[derive(Debug, Default)]
+pub struct TokenCache {
+    last: Mutex<Option<Remembered>>,
+}
+
+#[derive(Debug)]
+struct Remembered {
+    /// The namespace state it was found in (only compared, never upgraded).
+    state: Weak<State>,
+    /// That state's token writes at the time.
+    writes: u64,
+    mode: AuthMode,
+    /// Whether the credential came in `X-API-Token` (else `Authorization`).
+    api_token: bool,
+    /// The credential header's bytes.
+    raw: Box<[u8]>,
+    principal: Principal,
+    expires_at: Option<Timestamp>,
+}
+
+impl TokenCache {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Option<Remembered>> {
+        // Replaced whole: a panic cannot leave it half written.
+        self.last.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The principal remembered for this credential, if still true at `now`.
+    fn recall(
+        &self,
+        state: &Arc<State>,
+        mode: AuthMode,
+        headers: &Known<'_>,
+        now: Timestamp,
+    ) -> Option<Principal> {
+        let last = self.lock();
+        let last = last.as_ref()?;
+        let raw = match last.api_token {
+            true => headers.api_token?,
+            false if headers.api_token.is_none() => headers.authorization?,
+            false => return None,
+        };
+        let same = last.raw[..] == *raw.as_bytes()
+            && last.mode == mode
+            && std::ptr::eq(last.state.as_ptr(), Arc::as_ptr(state))
+            && last.writes == state.token_writes()
+            && last.expires_at.is_none_or(|at| at > now);
+        same.then(|| last.principal.clone())
+    }
+
+    /// Remembers that this credential made `principal` in `state`.
+    fn remember(
+        &self,
+        (state, writes): (&Arc<State>, u64),
+        mode: AuthMode,
+        headers: &Known<'_>,
+        principal: &Principal,
+        expires_at: Option<Timestamp>,
+    ) {
+        let (api_token, raw) = match (headers.api_token, headers.authorization) {
+            (Some(raw), _) => (true, raw),
+            (None, Some(raw)) => (false, raw),
+            (None, None) => return,
+        };
+        let own = |text: &Option<Arc<str>>| text.as_deref().map(Arc::from);
+        *self.lock() = Some(Remembered {
+            state: Arc::downgrade(state),
+            writes,
+            mode,
+            api_token,
+            raw: raw.as_bytes().into(),
+            principal: Principal {
+                product: own(&principal.product),
+                token_id: own(&principal.token_id),
+                workspace_token: principal.workspace_token,
+            },
+            expires_at,
+        });
     }
 }
 
@@ -178,7 +284,7 @@ pub fn known_token(
     req: Presented<'_>,
     now: Timestamp,
 ) -> Result<Principal, ApiError> {
-    match credential(req.headers)? {
+    match credential(&req.headers)? {
         Credential::Jwt => Err(ApiError::unauthorized(
             "malformed credentials: this route needs an API token (prodgy_...), not a JWT",
         )),
@@ -226,16 +332,21 @@ fn admit(
         expire(state, id, now, origin(req));
         return Err(expired(id, Some(at)));
     }
-    let call = Details::Call {
-        method: req.method.clone(),
-        path: req.path.into(),
-    };
-    state.record_use(id, now, origin(req), call);
+    count_use(state, Arc::clone(&facts.id), now, req);
     Ok(Principal {
         product: facts.product.clone(),
         token_id: Some(Arc::clone(&facts.id)),
         workspace_token: true,
     })
+}
+
+/// Counts `req` as a use of token `id`.
+fn count_use(state: &State, id: Arc<str>, now: Timestamp, req: Presented<'_>) {
+    let call = Details::Call {
+        method: req.method.clone(),
+        path: req.path.into(),
+    };
+    state.record_use(id, now, origin(req), call);
 }
 
 /// Marks token `id` expired and writes its one `expired` audit entry; only the call that
@@ -274,8 +385,8 @@ fn expired(id: &str, at: Option<Timestamp>) -> ApiError {
 }
 
 /// Checks `X-Organization-Id`: when present it must be a UUID.
-pub fn check_organization(headers: &HeaderMap) -> Result<(), ApiError> {
-    let Some(value) = crate::headers::get(headers, &crate::headers::ORGANIZATION_ID) else {
+pub fn check_organization(headers: &Known<'_>) -> Result<(), ApiError> {
+    let Some(value) = headers.organization else {
         return Ok(());
     };
     let text = value.to_str().unwrap_or_default();
@@ -291,6 +402,8 @@ pub fn check_organization(headers: &HeaderMap) -> Result<(), ApiError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use hyper::HeaderMap;
+    use hyper::header::AUTHORIZATION;
 
     #[test]
     fn api_tokens_and_jwts_are_told_apart() {
@@ -310,7 +423,7 @@ mod tests {
             "Bearer prodgy_second".parse().expect("header"),
         );
         assert_eq!(
-            credential(&headers),
+            credential(&Known::of(&headers)),
             Ok(Credential::ApiToken("prodgy_first"))
         );
     }

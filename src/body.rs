@@ -112,8 +112,12 @@ impl Refused {
 /// Whether the client waits for `100 Continue` before sending its body: it then sends nothing
 /// unless the body is read, so an early answer closes the connection instead of draining.
 pub fn expects_continue(headers: &HeaderMap) -> bool {
-    crate::headers::get(headers, &EXPECT)
-        .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"100-continue"))
+    is_continue(crate::headers::get(headers, &EXPECT))
+}
+
+/// Whether an `Expect` header's value (if any) asks for `100 Continue`.
+pub fn is_continue(expect: Option<&HeaderValue>) -> bool {
+    expect.is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"100-continue"))
 }
 
 /// Announces that the connection ends after `response` (HTTP/1 only; HTTP/2 streams end on

@@ -153,7 +153,16 @@ impl Clock {
 
     /// The current server time.
     pub fn now(&self) -> Timestamp {
-        let running = self.inner.started.map_or(0, |at| at.elapsed().as_millis());
+        self.at(Instant::now())
+    }
+
+    /// The server time at `instant` (a reading of the wall clock the caller already has:
+    /// the request path reads it once per request).
+    pub fn at(&self, instant: Instant) -> Timestamp {
+        let running = self
+            .inner
+            .started
+            .map_or(0, |at| instant.saturating_duration_since(at).as_millis());
         let running = i64::try_from(running).unwrap_or(i64::MAX);
         let offset = self.inner.offset_ms.load(Ordering::Relaxed);
         Timestamp(

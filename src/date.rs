@@ -2,21 +2,25 @@
 //! advanced clock shows in `Date` as it does in the bodies. hyper adds a wall-time `Date`
 //! only to responses that lack one; those the mock answers itself always have this one.
 
-use std::sync::{Mutex, PoisonError};
+use std::cell::RefCell;
 
 use hyper::HeaderMap;
 use hyper::header::{DATE, Entry, HeaderValue};
 
 use crate::clock::Timestamp;
 
-/// The last formatted `Date` value and its second: formatting happens at most once per
-/// second of server time, every other response clones the value (a reference count).
-///
-/// A mutex because the critical section is a comparison and that clone; a lock-free cell
-/// would save little at this size and needs a dependency.
+/// Stamps `Date` on responses. Formatting happens at most once per second of server time
+/// and thread: each thread keeps the last value it formatted (see [`LAST`]), and every
+/// other response clones it (a reference count no other core touches).
 #[derive(Debug, Default)]
-pub struct DateHeader {
-    last: Mutex<Option<(i64, HeaderValue)>>,
+pub struct DateHeader;
+
+thread_local! {
+    /// The last `Date` value this thread formatted, and its second. Per thread, like hyper's
+    /// own date cache, because a value shared by all threads would move its cache line (and
+    /// its reference count's) between cores on every response. The value depends only on the
+    /// second, so servers with different clocks in one process share it safely.
+    static LAST: RefCell<Option<(i64, HeaderValue)>> = const { RefCell::new(None) };
 }
 
 impl DateHeader {
@@ -32,13 +36,20 @@ impl DateHeader {
     }
 
     fn value(&self, second: i64) -> Option<HeaderValue> {
-        let mut last = self.last.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some((_, value)) = last.as_ref().filter(|(at, _)| *at == second) {
-            return Some(value.clone());
+        let cached = LAST
+            .try_with(|last| {
+                let last = last.borrow();
+                let (at, value) = last.as_ref()?;
+                (*at == second).then(|| value.clone())
+            })
+            .ok()
+            .flatten();
+        if cached.is_some() {
+            return cached;
         }
         let text = Timestamp::from_millis(second.saturating_mul(1000)).http_date()?;
         let value = HeaderValue::from_str(&text).ok()?;
-        *last = Some((second, value.clone()));
+        let _ = LAST.try_with(|last| *last.borrow_mut() = Some((second, value.clone())));
         Some(value)
     }
 }
@@ -49,7 +60,7 @@ mod tests {
 
     #[test]
     fn the_value_is_reformatted_only_when_the_second_changes() {
-        let dates = DateHeader::default();
+        let dates = DateHeader;
         let t0 = Timestamp::parse("2026-03-05T14:30:00Z").expect("valid");
         let date_at = |now: Timestamp| {
             let mut headers = HeaderMap::new();
@@ -70,7 +81,7 @@ mod tests {
             DATE,
             HeaderValue::from_static("Mon, 01 Jan 2001 00:00:00 GMT"),
         );
-        DateHeader::default().stamp(&mut headers, Timestamp::from_millis(0));
+        DateHeader.stamp(&mut headers, Timestamp::from_millis(0));
         assert_eq!(headers[DATE], "Mon, 01 Jan 2001 00:00:00 GMT");
     }
 }

@@ -1,7 +1,8 @@
 //! The request journal: a bounded ring of the calls the mock answered, for verification.
 //!
-//! Appending takes one short mutex hold and evicts the oldest entry when full, so memory
-//! stays flat however long the server runs. Recording is cheap: an entry keeps the request
+//! Appending takes one short hold of the calling thread's own ring (see [`Journal`]) and
+//! drops what fell out of the window, so memory stays flat however long the server runs and
+//! the threads never wait for each other. Recording is cheap: an entry keeps the request
 //! line and headers as raw bytes packed in one buffer (copied, so no connection buffer is
 //! kept alive), the first 4 KiB of the body and the time as a [`Timestamp`]; the response's
 //! headers are shared, not copied (the mock made them; proxy mode copies an upstream's out of
@@ -22,6 +23,7 @@ use hyper::{HeaderMap, Method, Uri};
 use serde::ser::{Serialize, SerializeStruct, Serializer};
 
 use crate::clock::Timestamp;
+use crate::shard::Sharded;
 
 /// The default number of entries kept.
 pub const DEFAULT_JOURNAL_SIZE: usize = 1000;
@@ -350,20 +352,26 @@ impl std::fmt::Display for StatusMatch {
 }
 
 /// The bounded journal.
+///
+/// Each thread appends to a ring of its own (see `shard`): the journal is written on every
+/// request, and one shared ring would move its lock and its slots between cores each time.
+/// Ids still come from one counter, taken under the ring's lock, so a reader that holds
+/// every ring's lock sees every id handed out so far: polling with `since` never skips an
+/// entry that is recorded late. The journal shows the last `capacity` ids; a ring drops its
+/// entries once they fall out of that window.
 #[derive(Debug)]
 pub struct Journal {
     capacity: usize,
-    entries: Mutex<VecDeque<Arc<Entry>>>,
+    rings: Sharded<Mutex<VecDeque<Arc<Entry>>>>,
     next_id: AtomicU64,
 }
 
 impl Journal {
     /// A journal keeping the last `capacity` entries (0 keeps none).
     pub fn new(capacity: usize) -> Self {
-        let entries = Mutex::new(VecDeque::with_capacity(capacity.min(4096)));
         Self {
             capacity,
-            entries,
+            rings: Sharded::new(|| Mutex::new(VecDeque::new())),
             next_id: AtomicU64::new(1),
         }
     }
@@ -383,35 +391,46 @@ impl Journal {
         self.next_id.load(Ordering::Relaxed).saturating_sub(1)
     }
 
-    /// Appends `entry` (its `id` is assigned here), evicting the oldest when full.
+    /// Appends `entry` (its `id` is assigned here), dropping what fell out of the window.
     pub fn record(&self, mut entry: Entry) {
         if self.capacity == 0 {
             return;
         }
+        let mut ring = lock(self.rings.mine());
         entry.id = self.next_id.fetch_add(1, Ordering::Relaxed);
-        let mut entries = self.lock();
-        let oldest = (entries.len() == self.capacity)
-            .then(|| entries.pop_front())
-            .flatten();
-        // The oldest entry's allocation is reused when no reader holds it; either way, what
-        // it held is freed after the lock is released.
-        let (mut freed, mut released) = (None, None);
-        let kept = match oldest {
+        let oldest_kept = self.oldest_kept(entry.id);
+        // The first entry that fell out lends its allocation when no reader holds it.
+        let mut spare = None;
+        while ring.front().is_some_and(|e| e.id < oldest_kept) {
+            let old = ring.pop_front();
+            if spare.is_none() {
+                spare = old;
+            }
+        }
+        let kept = match spare {
             Some(mut old) => match Arc::get_mut(&mut old) {
                 Some(slot) => {
-                    freed = Some(std::mem::replace(slot, entry));
+                    *slot = entry;
                     old
                 }
-                None => {
-                    released = Some(old);
-                    Arc::new(entry)
-                }
+                None => Arc::new(entry),
             },
             None => Arc::new(entry),
         };
-        entries.push_back(kept);
-        drop(entries);
-        drop((freed, released));
+        ring.push_back(kept);
+    }
+
+    /// The smallest id still shown when `newest` is the newest id.
+    fn oldest_kept(&self, newest: u64) -> u64 {
+        (newest + 1).saturating_sub(self.capacity as u64)
+    }
+
+    /// Every ring, locked (in their fixed order), with the smallest id still shown.
+    fn locked(&self) -> (Vec<MutexGuard<'_, VecDeque<Arc<Entry>>>>, u64) {
+        let rings: Vec<_> = self.rings.all().map(lock).collect();
+        // Under every lock no id is being handed out: the counter is exact.
+        let oldest = self.oldest_kept(self.recorded());
+        (rings, oldest)
     }
 
     /// Entries passing `filter` whose namespace incarnation is `live`, newest first, at
@@ -422,37 +441,44 @@ impl Journal {
         live: impl Fn(&str, u64) -> bool,
         limit: usize,
     ) -> Vec<Arc<Entry>> {
-        let entries = self.lock();
-        entries
+        let (rings, oldest) = self.locked();
+        let mut found: Vec<Arc<Entry>> = rings
             .iter()
-            .rev()
-            .filter(|e| filter.keeps(e) && live(&e.namespace, e.epoch))
-            .take(limit)
+            .flat_map(|ring| ring.iter())
+            .filter(|e| e.id >= oldest && filter.keeps(e) && live(&e.namespace, e.epoch))
             .cloned()
-            .collect()
+            .collect();
+        drop(rings);
+        found.sort_unstable_by_key(|e| std::cmp::Reverse(e.id));
+        found.truncate(limit);
+        found
     }
 
     /// How many entries pass `filter` and are `live`.
     pub fn count(&self, filter: &Filter, live: impl Fn(&str, u64) -> bool) -> usize {
-        self.lock()
+        let (rings, oldest) = self.locked();
+        rings
             .iter()
-            .filter(|e| filter.keeps(e) && live(&e.namespace, e.epoch))
+            .flat_map(|ring| ring.iter())
+            .filter(|e| e.id >= oldest && filter.keeps(e) && live(&e.namespace, e.epoch))
             .count()
     }
 
     /// Removes every entry, or only those of `namespace`.
     pub fn clear(&self, namespace: Option<&str>) {
-        let mut entries = self.lock();
-        match namespace {
-            None => entries.clear(),
-            Some(ns) => entries.retain(|e| &*e.namespace != ns),
+        let (mut rings, _) = self.locked();
+        for ring in &mut rings {
+            match namespace {
+                None => ring.clear(),
+                Some(ns) => ring.retain(|e| &*e.namespace != ns),
+            }
         }
     }
+}
 
-    fn lock(&self) -> MutexGuard<'_, VecDeque<Arc<Entry>>> {
-        // A panic while holding the lock cannot leave the ring half-updated.
-        self.entries.lock().unwrap_or_else(|p| p.into_inner())
-    }
+fn lock(ring: &Mutex<VecDeque<Arc<Entry>>>) -> MutexGuard<'_, VecDeque<Arc<Entry>>> {
+    // A panic while holding the lock cannot leave the ring half-updated.
+    ring.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 /// A header value as shown: lossy UTF-8, with credential values masked.

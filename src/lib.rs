@@ -84,7 +84,9 @@ pub mod scenario;
 pub mod schema;
 mod server;
 mod service;
+mod shard;
 mod store;
+mod timer;
 mod trace;
 #[doc(hidden)]
 pub mod upstream;

@@ -192,8 +192,11 @@ impl Namespaces {
 
     /// The namespace a request's `X-Mock-Namespace` names (400 when malformed), or the default
     /// one; 503 when it would be one namespace too many.
-    pub fn of_request(&self, headers: &hyper::HeaderMap) -> Result<Arc<Namespace>, ApiError> {
-        match crate::headers::get(headers, &crate::headers::MOCK_NAMESPACE) {
+    pub fn of_request(
+        &self,
+        headers: &crate::headers::Known<'_>,
+    ) -> Result<Arc<Namespace>, ApiError> {
+        match headers.namespace {
             None => Ok(self.default_namespace()),
             Some(value) => {
                 let name = NamespaceName::parse(value.as_bytes())?;

@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use hyper::service::service_fn;
-use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
@@ -30,6 +30,7 @@ use crate::reload;
 use crate::routes::{ApiRouter, OPERATIONS};
 use crate::scenario::{Catalog, ConnIo, Scenarios};
 use crate::service::{self, Conn, Service};
+use crate::timer::HeadTimer;
 use crate::verify::{Expectation, ReceivedRequest, RequestFilter};
 
 /// How long shutdown waits for in-flight requests before closing connections.
@@ -439,10 +440,9 @@ impl Drop for MockServer {
 
 async fn serve(listener: TcpListener, app: Arc<App>, mut stopped: watch::Receiver<bool>) {
     let answers = Arc::new(Service::new(Arc::clone(&app)));
-    let mut builder = auto::Builder::new(TokioExecutor::new());
-    builder
+    let mut template = auto::Builder::new(TokioExecutor::new());
+    template
         .http1()
-        .timer(TokioTimer::new())
         .header_read_timeout(app.settings.header_timeout)
         .max_buf_size(MAX_HEAD_BYTES);
     let graceful = GracefulShutdown::new();
@@ -461,10 +461,17 @@ async fn serve(listener: TcpListener, app: Arc<App>, mut stopped: watch::Receive
         };
         let _ = stream.set_nodelay(true);
         let (stream, reset) = ConnIo::new(stream);
-        let conn = Conn { peer, reset };
+        let conn = Conn {
+            peer,
+            reset,
+            tokens: Arc::default(),
+        };
         let answers = Arc::clone(&answers);
         let service =
             service_fn(move |request| service::handle(Arc::clone(&answers), request, conn.clone()));
+        // Each connection gets its own header-read timer (see `timer`).
+        let mut builder = template.clone();
+        builder.http1().timer(HeadTimer::new());
         let connection = builder
             .serve_connection(TokioIo::new(stream), service)
             .into_owned();

@@ -30,21 +30,24 @@ use std::any::Any;
 use std::net::SocketAddr;
 use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
 use bytes::Bytes;
 use futures_util::FutureExt;
 use hyper::body::Incoming;
 use hyper::http::request::Parts;
-use hyper::{HeaderMap, Method, Request, Response, StatusCode};
+use hyper::{Method, Request, Response, StatusCode, Uri};
 
 use crate::admin::{AdminOp, AdminReq};
 use crate::app::App;
 use crate::auth::{self, Principal};
 use crate::body::{self, Unread};
+use crate::clock::Timestamp;
 use crate::envelope::{self, Body};
 use crate::error::ApiError;
+use crate::headers::Known;
 use crate::namespace::Namespace;
 use crate::ratelimit::{Class, Verdict};
 use crate::routes::{self, Access, Ctx, Req, Route, Router};
@@ -61,6 +64,8 @@ pub struct Conn {
     pub peer: SocketAddr,
     /// Set to make the connection end with a reset when it is dropped.
     pub reset: Arc<AtomicBool>,
+    /// The token this connection last authenticated with (see [`auth::TokenCache`]).
+    pub tokens: Arc<auth::TokenCache>,
 }
 
 /// What answers requests: the app, the admin API's router and the MCP gateway (both sit
@@ -98,25 +103,28 @@ pub async fn handle(
     conn: Conn,
 ) -> Result<Response<Body>, Aborted> {
     let app = &service.app;
-    app.in_flight.fetch_add(1, Ordering::AcqRel);
-    // Cheap clones (the URI shares the request's bytes), kept only to name a panic.
-    let method = request.method().clone();
-    let uri = request.uri().clone();
-    let mut trace = Trace::start(app.journal.enabled());
+    // The one wall-clock reading of the request's start (a second one ends it).
+    let arrived = Instant::now();
+    app.request_started();
+    let (mut parts, body) = request.into_parts();
+    // The URI stays here, lent to the stages, so a panic can still name the request.
+    let uri = std::mem::take(&mut parts.uri);
+    let method = parts.method.clone();
+    let mut trace = Trace::start(arrived);
     // Not boxed: the pipeline's state is about 2 KB (see `pipeline`), which hyper copies once
     // into its connection's slot for the future; boxing it cost an allocation and a copy more.
-    let answer = AssertUnwindSafe(pipeline(&service, request, &conn, &mut trace))
+    let answer = AssertUnwindSafe(pipeline(&service, parts, body, &uri, &conn, &mut trace))
         .catch_unwind()
         .await;
     let mut response = answer.unwrap_or_else(|panic| Ok(panicked(&method, uri.path(), &*panic)));
+    let finished = Instant::now();
     if let Ok(response) = response.as_mut() {
-        app.date.stamp(response.headers_mut(), app.clock.now());
+        app.date
+            .stamp(response.headers_mut(), app.clock.at(finished));
     }
-    trace.record(&app.journal, &response);
-    trace.log(&method, uri.path(), &response);
-    let now = i64::try_from(app.started.elapsed().as_millis()).unwrap_or(i64::MAX);
-    app.last_activity_ms.store(now, Ordering::Release);
-    app.in_flight.fetch_sub(1, Ordering::AcqRel);
+    trace.record(&app.journal, &response, finished);
+    trace.log(&method, uri.path(), &response, finished);
+    app.request_finished(finished);
     response
 }
 
@@ -142,21 +150,20 @@ fn panicked(method: &Method, path: &str, panic: &(dyn Any + Send)) -> Response<B
 /// (admin API, MCP gateway, proxy, delays, draining) are boxed.
 async fn pipeline(
     service: &Service,
-    request: Request<Incoming>,
+    parts: Parts,
+    body: Incoming,
+    uri: &Uri,
     conn: &Conn,
     trace: &mut Trace,
 ) -> Result<Response<Body>, Aborted> {
     let app = &*service.app;
-    let (parts, body) = request.into_parts();
     let mut unread = Unread::new(body);
     let version = parts.version;
-    let waits_for_continue = body::expects_continue(&parts.headers);
-    let origin = app
-        .settings
-        .cors
-        .then(|| parts.headers.get(hyper::header::ORIGIN).cloned())
-        .flatten();
-    let path = parts.uri.path();
+    // The headers the stages read, found in one pass.
+    let known = Known::of(&parts.headers);
+    let waits_for_continue = body::is_continue(known.expect);
+    let origin = known.origin.filter(|_| app.settings.cors).cloned();
+    let path = uri.path();
     let mut response = if app.settings.cors && parts.method == Method::OPTIONS {
         let allow = match is_admin(app, path) {
             true => service.admin.allowed(path),
@@ -166,7 +173,14 @@ async fn pipeline(
         cors::preflight(&parts.headers, allow)
     } else if is_admin(app, path) {
         // Boxed (see `boxed`): the admin API is rare on the hot path.
-        boxed(serve_admin(app, &service.admin, parts, &mut unread, trace)).await
+        boxed(serve_admin(
+            app,
+            &service.admin,
+            with_uri(parts, uri),
+            &mut unread,
+            trace,
+        ))
+        .await
     } else if let Some(document) = openapi::serve(&parts.method, path) {
         document
     } else if mcp::is_mcp(path) {
@@ -175,7 +189,7 @@ async fn pipeline(
         boxed(mcp::serve(
             &service.mcp,
             &service.app,
-            parts,
+            with_uri(parts, uri),
             &mut unread,
             conn,
             trace,
@@ -184,14 +198,16 @@ async fn pipeline(
     } else {
         // Stages 2–10 for an `/api` request, inline (see above).
         'api: {
-            let ns = match namespace_of(app, &parts.headers) {
+            let ns = match app.namespaces.of_request(&known) {
                 Ok(ns) => ns,
                 Err(error) => break 'api envelope::failure(&error),
             };
-            trace.enter(&app.journal, &app.clock, &ns, &parts);
-            let plan = match plan(app, &ns, &parts, conn.peer, trace) {
+            let now = app.clock.at(trace.arrived());
+            trace.enter(&app.journal, now, &ns, &parts.method, uri, &parts.headers);
+            let plan = match plan(app, &ns, (&parts, &known), uri, conn.peer, now, trace) {
                 Planned::Go(plan) => plan,
                 Planned::Forward => {
+                    let parts = with_uri(parts, uri);
                     break 'api boxed(forward(app, parts, &mut unread, None, trace)).await;
                 }
                 Planned::Answered(response) => break 'api response,
@@ -204,6 +220,7 @@ async fn pipeline(
             let mut response = match (injected, app.proxy.is_some()) {
                 (Some(response), _) => response,
                 (None, true) => {
+                    let parts = with_uri(parts, uri);
                     boxed(forward(app, parts, &mut unread, Some(&plan.route), trace)).await
                 }
                 (None, false) => {
@@ -221,15 +238,16 @@ async fn pipeline(
                     trace.body(&body);
                     let mut req = Req {
                         route: plan.route,
-                        query: parts.uri.query().map(parse_query).unwrap_or_default(),
-                        path: parts.uri.path().to_owned(),
+                        query: uri.query().map(parse_query).unwrap_or_default(),
+                        path: uri.path(),
                         peer: Some(conn.peer),
-                        headers: parts.headers,
+                        headers: &parts.headers,
+                        known,
                         body,
                         object: None,
                         stream: Mutex::new(stream),
                     };
-                    let result = match admit(app, &ns.state, &mut req) {
+                    let result = match admit(app, (&ns.state, &conn.tokens), &mut req, now) {
                         Ok(caller) => {
                             let ctx = Ctx {
                                 state: &ns.state,
@@ -272,6 +290,13 @@ async fn pipeline(
         cors::allow(origin, &mut response);
     }
     Ok(response)
+}
+
+/// `parts` with the URI the stages borrowed put back, for a branch that takes the whole
+/// request (admin API, MCP gateway, proxy).
+fn with_uri(mut parts: Parts, uri: &Uri) -> Parts {
+    parts.uri = uri.clone();
+    parts
 }
 
 /// `future` on the heap, for a branch few requests take. Its state is then no part of every
@@ -334,27 +359,36 @@ enum Planned {
 
 /// Stages 3–6, which never wait: the route (404/405), the scenarios (400), the rate limit
 /// (429) and the rule that fires.
-fn plan(app: &App, ns: &Namespace, parts: &Parts, peer: SocketAddr, trace: &mut Trace) -> Planned {
-    let route = match app.router.recognize(&parts.method, parts.uri.path()) {
+fn plan(
+    app: &App,
+    ns: &Namespace,
+    (parts, known): (&Parts, &Known<'_>),
+    uri: &Uri,
+    peer: SocketAddr,
+    now: Timestamp,
+    trace: &mut Trace,
+) -> Planned {
+    let route = match app.router.recognize(&parts.method, uri.path()) {
         Ok(route) => route,
         Err(_) if app.proxy.is_some() => return Planned::Forward,
         Err(error) => return Planned::Answered(envelope::failure(&error)),
     };
     trace.route(route.op.name);
-    let set = match app.scenarios.for_request(&parts.headers, &ns.rules) {
+    let set = match app.scenarios.for_request(known, &ns.rules) {
         Ok(set) => set,
         Err(error) => return Planned::Answered(envelope::failure(&error)),
     };
-    let limit = rate_limit(app, ns, &set, &route, parts, peer);
+    let limit = rate_limit(app, ns, &set, &route, known, peer, now);
     if let Some(refused) = limit.filter(|v| v.refused) {
         trace.rule("rate-limit");
         return Planned::Answered(refused.refusal());
     }
     let call = Call {
         route: &route,
-        path: parts.uri.path(),
+        path: uri.path(),
         headers: &parts.headers,
-        query: parts.uri.query(),
+        prefer: known.prefer.is_some(),
+        query: uri.query(),
         namespace: ns.name().as_str(),
     };
     let decision = prefer(&call).or_else(|| Scenarios::decide(&set, &call, &ns.rules));
@@ -392,13 +426,14 @@ fn rate_limit(
     ns: &Namespace,
     set: &[Arc<Scenario>],
     route: &Route,
-    parts: &Parts,
+    known: &Known<'_>,
     peer: SocketAddr,
+    now: Timestamp,
 ) -> Option<Verdict> {
     let limit = Scenarios::rate_limit(set).or(app.faithful_limit())?;
     let class = limit.class_of(route.index)?;
-    let key = limit.key_of(peer, &parts.headers);
-    Some(ns.buckets.check(limit, class, key, app.clock.now()))
+    let key = limit.key_of(peer, known);
+    Some(ns.buckets.check(limit, class, key, now))
 }
 
 /// Prism-style `Prefer: code=NNN` (200 to 599): answers that status with its envelope; a
@@ -425,11 +460,16 @@ fn finish_headers(response: &mut Response<Body>, verdict: Option<Verdict>, d: Op
 
 /// Credentials first (401), then what the operation's row says it reads (400): its query and
 /// its JSON body, parsed into `req.object`.
-fn admit(app: &App, state: &State, req: &mut Req) -> Result<Principal, ApiError> {
+fn admit(
+    app: &App,
+    (state, tokens): (&Arc<State>, &auth::TokenCache),
+    req: &mut Req,
+    now: Timestamp,
+) -> Result<Principal, ApiError> {
     let op = req.route.op;
-    let caller = authorize(app, state, req)?;
+    let caller = authorize(app, (state, tokens), req, now)?;
     schema::check_query(op.query, &req.query)?;
-    req.object = routes::request::json_body(op, &req.headers, &req.body)?;
+    req.object = routes::request::json_body(op, req.known.content_type, &req.body)?;
     Ok(caller)
 }
 
@@ -460,23 +500,20 @@ fn bare_if(op: &routes::Operation, error: ApiError) -> ApiError {
     if op.bare_errors { error.bare() } else { error }
 }
 
-/// The namespace named by `X-Mock-Namespace` (400 when malformed), or the default one; 503
-/// when it would be one namespace too many.
-fn namespace_of(app: &App, headers: &HeaderMap) -> Result<Arc<Namespace>, ApiError> {
-    app.namespaces.of_request(headers)
-}
-
-fn authorize(app: &App, state: &State, req: &Req) -> Result<Principal, ApiError> {
+fn authorize(
+    app: &App,
+    (state, tokens): (&Arc<State>, &auth::TokenCache),
+    req: &Req,
+    now: Timestamp,
+) -> Result<Principal, ApiError> {
     let caller = match req.route.op.access {
-        Access::Token => auth::authenticate(
-            app.settings.auth_mode(),
-            state,
-            req.presented(),
-            app.clock.now(),
-        )?,
+        Access::Token => {
+            let mode = app.settings.auth_mode();
+            auth::authenticate(mode, state, req.presented(), now, Some(tokens))?
+        }
         Access::OptionalToken | Access::Platform => Principal::default(),
     };
-    auth::check_organization(&req.headers)?;
+    auth::check_organization(&req.known)?;
     Ok(caller)
 }
 

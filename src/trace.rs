@@ -1,15 +1,15 @@
 //! What one request leaves behind: its entry in the request journal and, at debug level, one
 //! log line (target `prodgy_mock::request`). The stages fill both through the same calls as
 //! they learn the namespace, route, rule and status; each part exists only when it is on, so
-//! with the journal off and debug logging off a request pays one level check.
+//! with the journal off and debug logging off a request pays one level check (and the two
+//! clock readings every request makes anyway: arrival and answer).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use hyper::http::request::Parts;
-use hyper::{Method, Response};
+use hyper::{HeaderMap, Method, Response, Uri};
 
-use crate::clock::Clock;
+use crate::clock::Timestamp;
 use crate::envelope::Body;
 use crate::journal::{Entry, Journal};
 use crate::namespace::Namespace;
@@ -21,8 +21,8 @@ const TARGET: &str = "prodgy_mock::request";
 /// The journal entry and log line of one request, filled in as the stages go.
 #[derive(Debug)]
 pub(crate) struct Trace {
-    /// When the request arrived, when anything will need its duration.
-    started: Option<Instant>,
+    /// When the request arrived.
+    started: Instant,
     /// Present when debug logging is on.
     line: Option<Line>,
     /// Present when the journal is on and the request reached the API stages.
@@ -38,14 +38,13 @@ struct Line {
 }
 
 impl Trace {
-    /// A request just arrived; `journal_on` says whether it may be journaled.
-    pub(crate) fn start(journal_on: bool) -> Self {
+    /// A request arrived at `started`.
+    pub(crate) fn start(started: Instant) -> Self {
         let line = tracing::enabled!(target: TARGET, tracing::Level::DEBUG).then(|| Line {
             namespace: None,
             route: None,
             rule: None,
         });
-        let started = (journal_on || line.is_some()).then(Instant::now);
         Self {
             started,
             line,
@@ -53,23 +52,28 @@ impl Trace {
         }
     }
 
-    /// The request entered the API stages in `namespace`; with the journal on, its entry
-    /// starts here, stamped by `clock`.
+    /// When the request arrived.
+    pub(crate) fn arrived(&self) -> Instant {
+        self.started
+    }
+
+    /// The request entered the API stages in `namespace` at server time `at`; with the
+    /// journal on, its entry starts here.
     pub(crate) fn enter(
         &mut self,
         journal: &Journal,
-        clock: &Clock,
+        at: Timestamp,
         namespace: &Namespace,
-        parts: &Parts,
+        method: &Method,
+        uri: &Uri,
+        headers: &HeaderMap,
     ) {
         if let Some(line) = self.line.as_mut() {
             line.namespace = Some(namespace.name().shared());
         }
         if journal.enabled() {
-            let at = clock.now();
             let of = (namespace.name().shared(), namespace.epoch());
-            let entry = Entry::start(at, of, &parts.method, &parts.uri, &parts.headers);
-            self.entry = Some(entry);
+            self.entry = Some(Entry::start(at, of, method, uri, headers));
         }
     }
 
@@ -100,13 +104,18 @@ impl Trace {
         }
     }
 
-    /// Hands the journal entry, if any, to `journal` with what was answered (or status 0 for
-    /// a connection a scenario aborted on purpose).
-    pub(crate) fn record(&mut self, journal: &Journal, outcome: &Result<Response<Body>, Aborted>) {
+    /// Hands the journal entry, if any, to `journal` with what was answered at `finished`
+    /// (or status 0 for a connection a scenario aborted on purpose).
+    pub(crate) fn record(
+        &mut self,
+        journal: &Journal,
+        outcome: &Result<Response<Body>, Aborted>,
+        finished: Instant,
+    ) {
         let Some(mut entry) = self.entry.take() else {
             return;
         };
-        entry.duration = self.started.map_or(Duration::ZERO, |s| s.elapsed());
+        entry.duration = finished.saturating_duration_since(self.started);
         if let Ok(response) = outcome {
             let empty = bytes::Bytes::new();
             let body = response.body().bytes();
@@ -122,6 +131,7 @@ impl Trace {
         method: &Method,
         path: &str,
         outcome: &Result<Response<Body>, Aborted>,
+        finished: Instant,
     ) {
         let Some(line) = self.line else {
             return;
@@ -131,7 +141,7 @@ impl Trace {
             method = %method,
             path = %path,
             status = status_of(outcome),
-            duration_ms = millis(self.started.map_or(Duration::ZERO, |s| s.elapsed())),
+            duration_ms = millis(finished.saturating_duration_since(self.started)),
             namespace = line.namespace.as_deref().map(tracing::field::display),
             route = line.route.map(tracing::field::display),
             rule = line.rule.as_deref().map(tracing::field::display),

@@ -45,6 +45,7 @@ use crate::auth::{self, Presented, Principal};
 use crate::body::Unread;
 use crate::envelope::{self, Body, error_name};
 use crate::error::ApiError;
+use crate::headers::Known;
 use crate::namespace::Namespace;
 use crate::ratelimit::Verdict;
 use crate::routes::{MCP_PATH, tool_row};
@@ -121,11 +122,19 @@ pub async fn serve(
     (peer, reset): (SocketAddr, &AtomicBool),
     trace: &mut Trace,
 ) -> Result<Response<Body>, Aborted> {
-    let namespace = match app.namespaces.of_request(&parts.headers) {
+    let namespace = match app.namespaces.of_request(&Known::of(&parts.headers)) {
         Ok(namespace) => namespace,
         Err(error) => return Ok(refusal(&error, REFUSED, &Value::Null)),
     };
-    trace.enter(&app.journal, &app.clock, &namespace, &parts);
+    let at = app.clock.at(trace.arrived());
+    trace.enter(
+        &app.journal,
+        at,
+        &namespace,
+        &parts.method,
+        &parts.uri,
+        &parts.headers,
+    );
     let body = match parts.method {
         Method::POST => match unread.read(&parts.headers, app.settings.body_limit).await {
             Ok(bytes) => bytes,
@@ -143,7 +152,10 @@ pub async fn serve(
     let mut verdict = None;
     let mut decision = None;
     if let Some(tool) = message.tool {
-        let set = match app.scenarios.for_request(&parts.headers, &namespace.rules) {
+        let set = match app
+            .scenarios
+            .for_request(&Known::of(&parts.headers), &namespace.rules)
+        {
             Ok(set) => set,
             Err(error) => return Ok(refusal(&error, INVALID_REQUEST, &message.id)),
         };
@@ -152,7 +164,7 @@ pub async fn serve(
             .or(app.faithful_limit())
             .and_then(|limit| {
                 let class = limit.class_of(row)?;
-                let key = limit.key_of(peer, &parts.headers);
+                let key = limit.key_of(peer, &Known::of(&parts.headers));
                 Some(namespace.buckets.check(limit, class, key, app.clock.now()))
             });
         if let Some(refused) = verdict.filter(|v| v.refused) {
@@ -217,8 +229,9 @@ fn authorize(
     parts: &Parts,
     peer: SocketAddr,
 ) -> Result<Principal, ApiError> {
+    let known = Known::of(&parts.headers);
     let presented = Presented {
-        headers: &parts.headers,
+        headers: known,
         peer: Some(peer),
         method: &parts.method,
         path: MCP_PATH,
@@ -228,8 +241,9 @@ fn authorize(
         &namespace.state,
         presented,
         app.clock.now(),
+        None,
     )?;
-    auth::check_organization(&parts.headers)?;
+    auth::check_organization(&known)?;
     Ok(caller)
 }
 

@@ -9,7 +9,7 @@
 use std::net::{IpAddr, SocketAddr};
 
 use crate::hash::FastMap;
-use hyper::header::{AUTHORIZATION, HeaderName, HeaderValue, RETRY_AFTER};
+use hyper::header::{HeaderName, HeaderValue, RETRY_AFTER};
 use hyper::{HeaderMap, Response};
 
 use crate::clock::Timestamp;
@@ -123,12 +123,9 @@ impl RateLimit {
     }
 
     /// The bucket key of a caller: its IP, or its credential when keyed by token.
-    pub fn key_of(&self, peer: SocketAddr, headers: &HeaderMap) -> Caller {
+    pub fn key_of(&self, peer: SocketAddr, headers: &crate::headers::Known<'_>) -> Caller {
         let token = (self.key == KeyBy::Token)
-            .then(|| {
-                crate::headers::get(headers, &crate::headers::API_TOKEN)
-                    .or_else(|| crate::headers::get(headers, &AUTHORIZATION))
-            })
+            .then(|| headers.credential())
             .flatten()
             .and_then(|v| v.to_str().ok());
         match token {

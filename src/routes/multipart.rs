@@ -87,7 +87,7 @@ impl Form {
 /// Reads the multipart body of `req` under `spec`. `on_file` runs once the file part's headers
 /// have been accepted, before its bytes stream in.
 pub async fn read(
-    req: &Req,
+    req: &Req<'_>,
     spec: &FormSpec,
     on_file: &mut (dyn FnMut(&FileHead) -> Result<(), ApiError> + Send),
 ) -> Result<Form, ApiError> {
@@ -109,7 +109,7 @@ pub async fn read(
 }
 
 async fn parse<S>(
-    req: &Req,
+    req: &Req<'_>,
     spec: &FormSpec,
     on_file: &mut (dyn FnMut(&FileHead) -> Result<(), ApiError> + Send),
     data: &mut S,

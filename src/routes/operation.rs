@@ -54,7 +54,7 @@ impl Handler {
     }
 
     /// Runs it for `req`, whose path parameter (if any) is `param`.
-    pub async fn call(&self, ctx: Ctx<'_>, req: &Req, param: Option<&str>) -> Outcome {
+    pub async fn call(&self, ctx: Ctx<'_>, req: &Req<'_>, param: Option<&str>) -> Outcome {
         match (self, param) {
             (Handler::Plain(handler), _) => handler(&ctx, req),
             (Handler::ById(handler), Some(id)) => handler(&ctx, req, id),

@@ -7,28 +7,32 @@ use bytes::Bytes;
 use hyper::HeaderMap;
 use hyper::body::Incoming;
 use hyper::header::CONTENT_TYPE;
+use hyper::header::HeaderValue;
 use serde_json::{Map, Value};
 
 use super::{Body, Route};
 use crate::error::ApiError;
+use crate::headers::Known;
 use crate::store::PageRequest;
 
 /// A recognized request, ready for its handler.
 #[derive(Debug)]
-pub struct Req {
+pub struct Req<'a> {
     /// The matched route and its path parameters.
     pub route: Route,
     /// Query parameters in order (a name may repeat).
     pub query: Vec<(String, String)>,
     /// Request headers.
-    pub headers: HeaderMap,
+    pub headers: &'a HeaderMap,
+    /// The headers the mock reads, found once.
+    pub known: Known<'a>,
     /// The body, already read within the limit (empty for streamed routes).
     pub body: Bytes,
     /// The body of a [`Body::Json`] operation, parsed and checked against its fields; `None`
     /// when none was sent.
     pub object: Option<Map<String, Value>>,
     /// The request path, as sent (without the query).
-    pub path: String,
+    pub path: &'a str,
     /// The client's address, when known.
     pub peer: Option<std::net::SocketAddr>,
     /// The unread body of a [`Body::Form`] operation, for its handler to stream (with its own
@@ -36,14 +40,14 @@ pub struct Req {
     pub stream: Mutex<Option<Incoming>>,
 }
 
-impl Req {
+impl<'a> Req<'a> {
     /// The request as auth sees it.
     pub fn presented(&self) -> crate::auth::Presented<'_> {
         crate::auth::Presented {
-            headers: &self.headers,
+            headers: self.known,
             peer: self.peer,
             method: &self.route.op.method,
-            path: &self.path,
+            path: self.path,
         }
     }
 
@@ -126,13 +130,13 @@ impl Req {
 /// (400 naming the first wrong one); `None` when no body was sent (400 when one is required).
 pub fn json_body(
     op: &super::Operation,
-    headers: &HeaderMap,
+    content_type: Option<&HeaderValue>,
     body: &[u8],
 ) -> Result<Option<Map<String, Value>>, ApiError> {
     let Body::Json { fields, required } = op.body else {
         return Ok(None);
     };
-    match json_object(headers, body)? {
+    match json_object_of(content_type, body)? {
         Some(object) => {
             crate::schema::check_object(fields, &object)?;
             Ok(Some(object))
@@ -150,10 +154,18 @@ pub fn json_object(
     headers: &HeaderMap,
     body: &[u8],
 ) -> Result<Option<Map<String, Value>>, ApiError> {
+    json_object_of(crate::headers::get(headers, &CONTENT_TYPE), body)
+}
+
+/// [`json_object`] for a request whose `Content-Type` is `content_type`.
+fn json_object_of(
+    content_type: Option<&HeaderValue>,
+    body: &[u8],
+) -> Result<Option<Map<String, Value>>, ApiError> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(None);
     }
-    if let Some(kind) = crate::headers::get(headers, &CONTENT_TYPE) {
+    if let Some(kind) = content_type {
         let kind = kind.to_str().unwrap_or_default();
         let essence = kind.split(';').next().unwrap_or_default().trim();
         let json = essence.eq_ignore_ascii_case("application/json")

@@ -27,7 +27,8 @@ pub fn code(headers: &HeaderMap) -> Option<StatusCode> {
 
 /// The decision for a `Prefer` header on `call`, if it carries one.
 pub fn decide(call: &Call<'_>) -> Option<Decision> {
-    for_headers(call.headers)
+    // Most requests carry no `Prefer`, and the known headers say so already.
+    call.prefer.then(|| for_headers(call.headers)).flatten()
 }
 
 /// The decision for a `Prefer` header among `headers` (an MCP tool call's), if they carry one.

@@ -17,6 +17,7 @@ use rand_chacha::ChaCha8Rng;
 use super::catalog::{Catalog, Effect, Rule, Scenario};
 use super::model::{Delay, When};
 use crate::error::ApiError;
+use crate::headers::Known;
 use crate::ratelimit::RateLimit;
 use crate::routes::Route;
 
@@ -29,6 +30,8 @@ pub struct Call<'a> {
     pub path: &'a str,
     /// The request headers.
     pub headers: &'a HeaderMap,
+    /// Whether they hold a `Prefer` header (found with the other known headers).
+    pub prefer: bool,
     /// The raw query string.
     pub query: Option<&'a str>,
     /// The namespace.
@@ -214,10 +217,10 @@ impl Scenarios {
     /// name), else its namespace's own, else the server's active set.
     pub fn for_request(
         &self,
-        headers: &HeaderMap,
+        headers: &Known<'_>,
         namespace: &RuleState,
     ) -> Result<Arc<[Arc<Scenario>]>, ApiError> {
-        let Some(value) = crate::headers::get(headers, &crate::headers::MOCK_SCENARIO) else {
+        let Some(value) = headers.scenario else {
             return Ok(namespace.active().unwrap_or_else(|| self.active()));
         };
         let names = value

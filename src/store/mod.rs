@@ -13,7 +13,9 @@ mod seed;
 mod stored;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+use std::time::Instant;
 
 use crate::hash::FastMap;
 use rand::{Rng, SeedableRng};
@@ -26,6 +28,7 @@ pub use collection::{Collection, DuplicateId, Id, Page, PageRequest, Scope, reco
 pub use seed::{Seed, SeedRecord};
 
 use crate::clock::Timestamp;
+use crate::shard::Sharded;
 use audit::AuditLog;
 pub use stored::Doc;
 
@@ -76,6 +79,15 @@ pub struct State {
     own: Vec<OnceLock<Collection>>,
     /// Token audit trails (bounded rings) and use counts, created on first use.
     audit: FastMap<Id, AuditLog>,
+    /// Calls counted against tokens and not yet in their trails, per shard: every
+    /// authenticated call makes one, so each thread appends to its own list, and whoever
+    /// reads a trail or a count first moves them all in, in the order they were made.
+    uses: Sharded<Mutex<Vec<Use>>>,
+    /// Serializes moving pending uses into the trails, so batches land in order.
+    settling: Mutex<()>,
+    /// Bumped after every write to the tokens, so a cached look-up of one (see
+    /// `auth::TokenCache`) knows it is still true.
+    token_writes: AtomicU64,
     /// Secrets replaced by a regeneration: refused even where unknown tokens are accepted.
     retired: FastMap<Arc<str>, Id>,
     /// The product that created each shared record through the API (record id → product).
@@ -90,6 +102,9 @@ impl State {
             seed,
             own: Kind::ALL.iter().map(|_| OnceLock::new()).collect(),
             audit: FastMap::default(),
+            uses: Sharded::new(|| Mutex::new(Vec::new())),
+            settling: Mutex::new(()),
+            token_writes: AtomicU64::new(0),
             retired: FastMap::default(),
             creators: FastMap::default(),
             rng: Mutex::new(ChaCha8Rng::seed_from_u64(rng_seed)),
@@ -121,7 +136,21 @@ impl State {
     /// Stores a new record.
     pub fn insert(&self, kind: Kind, mut record: Record) -> Result<Arc<Doc>, DuplicateId> {
         kind.derive(&mut record);
-        self.writable(kind).insert(record)
+        let inserted = self.writable(kind).insert(record);
+        self.wrote(kind);
+        inserted
+    }
+
+    /// Notes a write to `kind` (after it happened).
+    fn wrote(&self, kind: Kind) {
+        if kind == Kind::Token {
+            self.token_writes.fetch_add(1, Ordering::Release);
+        }
+    }
+
+    /// How many writes the tokens have seen: equal counts mean equal tokens.
+    pub fn token_writes(&self) -> u64 {
+        self.token_writes.load(Ordering::Acquire)
     }
 
     /// Changes a record through `change`; `Ok(None)` when it does not exist.
@@ -138,11 +167,14 @@ impl State {
             change(record)?;
             kind.derive(record);
             Ok(())
-        })?;
+        });
+        self.wrote(kind);
+        let updated = updated?;
         if let (Kind::Token, Some(after)) = (kind, &updated) {
             let secret = |r: &Record| r.get("token").and_then(Value::as_str).map(Arc::<str>::from);
             if let Some(old) = secret(&before).filter(|old| secret(after).as_ref() != Some(old)) {
                 self.retired.insert(old, Arc::from(id));
+                self.wrote(kind);
             }
         }
         Ok(updated)
@@ -169,7 +201,9 @@ impl State {
         if !self.collection(kind).contains(id) {
             return None;
         }
-        self.writable(kind).remove(id)
+        let removed = self.writable(kind).remove(id);
+        self.wrote(kind);
+        removed
     }
 
     /// Removes a record and what depends on it: records that require a reference to it are
@@ -225,22 +259,51 @@ impl State {
         self.retired.get(secret).map(|id| Arc::clone(&id))
     }
 
-    /// Counts one authenticated call made with token `id` and appends its `used` entry.
-    pub fn record_use(&self, id: &str, at: Timestamp, origin: Origin, details: Details) {
-        // One lookup: the count sits beside the trail.
-        let used = |log: &mut AuditLog| {
-            log.uses += 1;
-            log.last_used = Some(at);
-            log.push(AuditAction::Used, at, origin, details);
+    /// Counts one authenticated call made with token `id` and appends its `used` entry: to
+    /// this thread's pending list (see `uses`), which readers of trails and counts settle.
+    pub fn record_use(&self, id: Arc<str>, at: Timestamp, origin: Origin, details: Details) {
+        let use_ = Use {
+            made: Instant::now(),
+            token: id,
+            at,
+            origin,
+            details,
         };
-        match self.audit.get_mut(id) {
-            Some(mut log) => used(&mut log),
-            None => used(
-                &mut self
+        let pending = {
+            let mut mine = lock(self.uses.mine());
+            mine.push(use_);
+            mine.len()
+        };
+        if pending >= PENDING_USES {
+            self.settle_uses();
+        }
+    }
+
+    /// Moves every pending use into its token's trail and count, oldest first.
+    fn settle_uses(&self) {
+        let _settling = lock(&self.settling);
+        let mut batch: Vec<Use> = Vec::new();
+        for shard in self.uses.all() {
+            batch.append(&mut lock(shard));
+        }
+        // Within a shard, uses are in order already; across shards, the monotonic clock
+        // orders any two calls of which one ended before the other began.
+        batch.sort_by_key(|u| u.made);
+        let mut batch = batch.into_iter().peekable();
+        while let Some(first) = batch.next() {
+            // One lookup for each run of uses of the same token (usually the whole batch).
+            let mut log = match self.audit.get_mut(&*first.token) {
+                Some(log) => log,
+                None => self
                     .audit
-                    .entry(Arc::from(id))
-                    .or_insert_with(|| self.fresh_log(id)),
-            ),
+                    .entry(Arc::clone(&first.token))
+                    .or_insert_with(|| self.fresh_log(&first.token)),
+            };
+            let token = Arc::clone(&first.token);
+            first.apply(&mut log);
+            while let Some(next) = batch.next_if(|u| u.token == token) {
+                next.apply(&mut log);
+            }
         }
     }
 
@@ -253,6 +316,8 @@ impl State {
         origin: Origin,
         details: Details,
     ) {
+        // Calls made before this entry come before it.
+        self.settle_uses();
         match self.audit.get_mut(id) {
             Some(mut log) => log.push(action, at, origin, details),
             None => self
@@ -268,6 +333,7 @@ impl State {
         let offset = usize::try_from(page.page.saturating_sub(1).saturating_mul(page.size));
         let size = usize::try_from(page.size).unwrap_or(usize::MAX);
         let read = |log: &AuditLog| log.newest_first(offset.unwrap_or(usize::MAX), size);
+        self.settle_uses();
         match self.audit.get(id) {
             Some(log) => read(&log),
             None => read(&self.fresh_log(id)),
@@ -293,6 +359,7 @@ impl State {
 
     /// Calls counted for token `id` in this state, and the last one's time.
     pub fn usage_of(&self, id: &str) -> (u64, Option<Timestamp>) {
+        self.settle_uses();
         self.audit
             .get(id)
             .map_or((0, None), |log| (log.uses, log.last_used))
@@ -358,6 +425,37 @@ impl State {
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         draw(&mut rng)
     }
+}
+
+/// How many uses a thread keeps pending before it settles them all itself (so pending uses
+/// stay few however long nobody reads a trail).
+const PENDING_USES: usize = 256;
+
+/// One authenticated call, not yet in its token's trail.
+#[derive(Debug)]
+struct Use {
+    /// When it was counted (orders uses across shards).
+    made: Instant,
+    token: Arc<str>,
+    at: Timestamp,
+    origin: Origin,
+    details: Details,
+}
+
+impl Use {
+    /// Counts this call in `log` and appends its `used` entry.
+    fn apply(self, log: &mut AuditLog) {
+        log.uses += 1;
+        log.last_used = Some(self.at);
+        log.push(AuditAction::Used, self.at, self.origin, self.details);
+    }
+}
+
+/// `mutex`, locked; a panic while it was held cannot leave a list or a token half-updated.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// What a new seed changes, kind by kind: the records it adds or changes, and the ids of those

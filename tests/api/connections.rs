@@ -3,12 +3,12 @@
 //! and browsers get CORS. Raw sockets play the client that writes its whole request before
 //! reading, on one kept-alive connection, as Node's fetch and Python's `http.client` do.
 
-use prodgy_mock::MockServer;
+use prodgy_mock::{AuthMode, MockServer};
 use reqwest::Method;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 
-use crate::helpers::{ACME_TOKEN, TestApp};
+use crate::helpers::{ACME_TOKEN, GLOBEX_TOKEN, TestApp};
 
 /// One kept-alive HTTP/1.1 connection that writes whole requests and reads whole answers.
 struct Conn {
@@ -329,4 +329,150 @@ async fn cors_off_sends_no_cors_headers() {
         .await
         .expect("sent");
     assert!(get.headers().get("access-control-allow-origin").is_none());
+}
+
+#[tokio::test]
+async fn a_token_a_connection_used_is_refused_there_once_expired_regenerated_or_revoked() {
+    let app = TestApp::spawn().await;
+    let created = app
+        .send(
+            Method::POST,
+            "/api/api-tokens",
+            serde_json::json!({"name": "kept-alive", "expires_at": "2026-03-05T15:30:00Z"}),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{}", created.text);
+    let id = created.body["data"]["id"].as_str().expect("id").to_owned();
+    let secret = created.body["data"]["token"].as_str().expect("secret");
+    let header = |secret: &str| format!("X-API-Token: {secret}");
+    // Everything below on one kept-alive connection, which remembers the token it used.
+    let mut conn = Conn::open(&app).await;
+    let mut get = async |secret: &str| {
+        let answer = conn
+            .send("GET", "/api/agent-base", &[&header(secret)], b"")
+            .await;
+        let body: serde_json::Value = serde_json::from_slice(&answer.body).expect("json");
+        (
+            answer.status,
+            body["message"].as_str().unwrap_or_default().to_owned(),
+        )
+    };
+    let mut served = 0;
+    for _ in 0..3 {
+        assert_eq!(get(secret).await.0, 200);
+        served += 1;
+    }
+
+    app.server
+        .clock()
+        .advance(std::time::Duration::from_secs(3600));
+    let (status, message) = get(secret).await;
+    assert_eq!(status, 401);
+    assert!(message.starts_with("expired token"), "{message}");
+
+    let renew = format!("/api/api-tokens/{id}/renew");
+    assert_eq!(
+        app.call(Method::POST, &renew, Some(ACME_TOKEN), None)
+            .await
+            .status,
+        200
+    );
+    assert_eq!(get(secret).await.0, 200, "renewed");
+    served += 1;
+
+    let regenerate = format!("/api/api-tokens/{id}/regenerate");
+    let regenerated = app
+        .call(Method::POST, &regenerate, Some(ACME_TOKEN), None)
+        .await;
+    let new = regenerated.body["data"]["token"]
+        .as_str()
+        .expect("new secret")
+        .to_owned();
+    let (status, message) = get(secret).await;
+    assert_eq!(status, 401);
+    assert!(message.starts_with("regenerated token"), "{message}");
+    assert_eq!(get(&new).await.0, 200);
+    served += 1;
+
+    let revoke = format!("/api/api-tokens/{id}/revoke");
+    assert_eq!(
+        app.call(Method::POST, &revoke, Some(ACME_TOKEN), None)
+            .await
+            .status,
+        200
+    );
+    let (status, message) = get(&new).await;
+    assert_eq!(status, 401);
+    assert!(message.starts_with("revoked token"), "{message}");
+
+    let shown = app.get(&format!("/api/api-tokens/{id}")).await;
+    assert_eq!(shown.body["data"]["usage_count"], served, "{}", shown.text);
+}
+
+#[tokio::test]
+async fn a_connection_that_switches_namespaces_or_tokens_is_authenticated_for_each() {
+    let app = TestApp::with(MockServer::builder().auth(AuthMode::Strict)).await;
+    let mut conn = Conn::open(&app).await;
+    let globex = format!("X-API-Token: {GLOBEX_TOKEN}");
+    for _ in 0..2 {
+        let acme = conn.send("GET", "/api/agent-base", &[], b"").await;
+        let theirs = conn.send("GET", "/api/agent-base", &[&globex], b"").await;
+        assert_eq!((acme.status, theirs.status), (200, 200));
+        assert_ne!(acme.body, theirs.body, "each token sees its own product");
+    }
+    // A token created in a namespace works there, on this connection, until that namespace
+    // is reset: then strict auth no longer knows it.
+    let ns = "X-Mock-Namespace: tests/a.py::test_one";
+    let created = conn
+        .send(
+            "POST",
+            "/api/api-tokens",
+            &[JSON, ns],
+            br#"{"name": "local"}"#,
+        )
+        .await;
+    assert_eq!(created.status, 201);
+    let body: serde_json::Value = serde_json::from_slice(&created.body).expect("json");
+    let secret = format!(
+        "X-API-Token: {}",
+        body["data"]["token"].as_str().expect("secret")
+    );
+    for _ in 0..2 {
+        let here = conn
+            .send("GET", "/api/agent-base", &[&secret, ns], b"")
+            .await;
+        assert_eq!(here.status, 200);
+    }
+    // Another namespace with as many token writes still does not know it.
+    let other = "X-Mock-Namespace: tests/a.py::test_two";
+    let made = conn
+        .send(
+            "POST",
+            "/api/api-tokens",
+            &[JSON, other],
+            br#"{"name": "theirs"}"#,
+        )
+        .await;
+    assert_eq!(made.status, 201);
+    let here = conn
+        .send("GET", "/api/agent-base", &[&secret, ns], b"")
+        .await;
+    assert_eq!(here.status, 200);
+    let elsewhere = conn
+        .send("GET", "/api/agent-base", &[&secret, other], b"")
+        .await;
+    assert_eq!(elsewhere.status, 401, "unknown in the other namespace");
+    let default = conn.send("GET", "/api/agent-base", &[&secret], b"").await;
+    assert_eq!(default.status, 401, "unknown in the default namespace");
+    let reset = app
+        .client
+        .post(app.url("/__admin/reset?namespace=tests/a.py::test_one"))
+        .send()
+        .await
+        .expect("reset");
+    assert_eq!(reset.status(), 200);
+    let after = conn
+        .send("GET", "/api/agent-base", &[&secret, ns], b"")
+        .await;
+    assert_eq!(after.status, 401, "the reset namespace forgot the token");
 }

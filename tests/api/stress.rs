@@ -14,6 +14,8 @@ use tokio::net::TcpStream;
 use crate::helpers::TestApp;
 
 const TASKS: usize = 64;
+/// Acme's default token, whose secret is `helpers::ACME_TOKEN`.
+const ACME_TOKEN_ID: &str = "7d0c5e6f-1111-4a2b-9c3d-000000000001";
 const RECORDS: usize = 10_000;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -121,4 +123,110 @@ async fn a_client_within_the_header_timeout_is_served() {
     let mut response = String::new();
     socket.read_to_string(&mut response).await.expect("read");
     assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+}
+
+/// The paths of the newest `n` `used` entries of Acme's default token, newest first.
+async fn used_paths(app: &TestApp, n: usize) -> Vec<String> {
+    let logs = app
+        .get(&format!(
+            "/api/api-tokens/{ACME_TOKEN_ID}/audit-logs?pageSize={n}"
+        ))
+        .await;
+    assert_eq!(logs.status, 200, "{}", logs.text);
+    logs.body["data"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .map(|e| e["details"]["path"].as_str().unwrap_or("-").to_owned())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn calls_from_many_threads_are_all_counted_and_one_clients_calls_keep_their_order() {
+    let app = Arc::new(TestApp::spawn().await);
+    let shown = app.get(&format!("/api/api-tokens/{ACME_TOKEN_ID}")).await;
+    let before = shown.body["data"]["usage_count"].as_u64().expect("count");
+    let mut tasks = Vec::new();
+    for _ in 0..16 {
+        let app = Arc::clone(&app);
+        tasks.push(tokio::spawn(async move {
+            // A client of its own: a connection of its own, served by any worker thread.
+            let client = reqwest::Client::new();
+            for _ in 0..50 {
+                let answer = client
+                    .get(app.url("/api/agent-base"))
+                    .header("X-API-Token", crate::helpers::ACME_TOKEN)
+                    .send()
+                    .await
+                    .expect("sent");
+                assert_eq!(answer.status(), 200);
+            }
+        }));
+    }
+    for task in tasks {
+        task.await.expect("task finished");
+    }
+    let shown = app.get(&format!("/api/api-tokens/{ACME_TOKEN_ID}")).await;
+    // The 800 calls, and the look that read the count before them.
+    assert_eq!(
+        shown.body["data"]["usage_count"].as_u64(),
+        Some(before + 801)
+    );
+
+    // One client alternating between two connections: its calls land on different threads,
+    // and the trail still lists them in the order they were made.
+    let (first, second) = (reqwest::Client::new(), reqwest::Client::new());
+    let paths = ["/api/agent-base", "/api/integrations-base"];
+    for i in 0..40 {
+        let client = [&first, &second][i % 2];
+        let answer = client
+            .get(app.url(paths[i % 2]))
+            .header("X-API-Token", crate::helpers::ACME_TOKEN)
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(answer.status(), 200);
+    }
+    let newest = used_paths(&app, 41).await;
+    // The first entry is the read of the trail itself.
+    let expected: Vec<&str> = (0..40).rev().map(|i| paths[i % 2]).collect();
+    assert_eq!(newest[1..], expected);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_journal_keeps_the_newest_calls_of_many_threads_with_no_id_missing() {
+    let app = Arc::new(TestApp::with(MockServer::builder().journal_size(300)).await);
+    let mut tasks = Vec::new();
+    for _ in 0..8 {
+        let app = Arc::clone(&app);
+        tasks.push(tokio::spawn(async move {
+            let client = reqwest::Client::new();
+            for _ in 0..50 {
+                let answer = client
+                    .get(app.url("/api/agent-base"))
+                    .header("X-API-Token", crate::helpers::ACME_TOKEN)
+                    .send()
+                    .await
+                    .expect("sent");
+                assert_eq!(answer.status(), 200);
+            }
+        }));
+    }
+    for task in tasks {
+        task.await.expect("task finished");
+    }
+    let listed = app.get("/__admin/requests").await.body;
+    let ids: Vec<u64> = listed["data"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .map(|e| e["id"].as_u64().expect("id"))
+        .collect();
+    let expected: Vec<u64> = (101..=400).rev().collect();
+    assert_eq!(
+        ids, expected,
+        "the newest 300 of 400, newest first, none missing"
+    );
+    let since = app.get("/__admin/requests?since=390").await.body;
+    assert_eq!(since["data"].as_array().map(Vec::len), Some(10));
 }

@@ -78,7 +78,7 @@ pub fn upload<'a>(ctx: Ctx<'a>, req: &'a Req) -> operation::Pending<'a> {
     Box::pin(async move { upload_form(&ctx, req).await })
 }
 
-async fn upload_form(ctx: &Ctx<'_>, req: &Req) -> Result<Reply, ApiError> {
+async fn upload_form(ctx: &Ctx<'_>, req: &Req<'_>) -> Result<Reply, ApiError> {
     let spec = FormSpec {
         file_fields: &["file"],
         limit: u64::try_from(ctx.settings.upload_limit).unwrap_or(u64::MAX),

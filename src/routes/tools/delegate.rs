@@ -12,6 +12,7 @@ use super::super::operation::{Body, Handler, Outcome};
 use super::super::request::json_body;
 use super::super::{Ctx, OPERATIONS, Req, Route};
 use crate::error::ApiError;
+use crate::headers::Known;
 use crate::schema::check_query;
 
 /// What a tool sends to an operation.
@@ -73,7 +74,7 @@ pub fn run(ctx: &Ctx<'_>, name: &str, call: Call) -> Outcome {
         hyper::header::CONTENT_TYPE,
         hyper::header::HeaderValue::from_static("application/json"),
     );
-    let object = json_body(op, &headers, &body)?;
+    let object = json_body(op, headers.get(hyper::header::CONTENT_TYPE), &body)?;
     let path = match &call.param {
         Some(param) => {
             let start = op.path.find('{').unwrap_or(op.path.len());
@@ -91,10 +92,11 @@ pub fn run(ctx: &Ctx<'_>, name: &str, call: Call) -> Outcome {
             param: call.param.clone(),
         },
         query: call.query,
-        headers,
+        headers: &headers,
+        known: Known::of(&headers),
         body,
         object,
-        path,
+        path: &path,
         peer: None,
         stream: Mutex::new(None),
     };

@@ -67,7 +67,7 @@ pub fn transcribe<'a>(ctx: Ctx<'a>, req: &'a Req) -> Pending<'a> {
     Box::pin(async move { transcribe_form(&ctx, req).await })
 }
 
-async fn transcribe_form(ctx: &Ctx<'_>, req: &Req) -> Result<Reply, ApiError> {
+async fn transcribe_form(ctx: &Ctx<'_>, req: &Req<'_>) -> Result<Reply, ApiError> {
     let form = multipart::read(req, &SPEC, &mut |_| Ok(())).await?;
     let language = match form.field("language") {
         None => "en".to_owned(),
