@@ -152,7 +152,7 @@ pub fn authenticate(
     }
     if let Some(hit) = cache.and_then(|c| c.recall(state, mode, &req.headers, now)) {
         if let Some(id) = &hit.token_id {
-            count_use(state, Arc::clone(id), now, req);
+            count_use(state, Arc::clone(id), now, req, cache);
         }
         return Ok(hit);
     }
@@ -172,7 +172,10 @@ pub fn authenticate(
         }
         (Credential::Jwt, _) => return Ok(default(false)),
         (Credential::ApiToken(secret), _) => match state.token_by_secret(secret) {
-            Some(token) => (admit(state, &token, now, req)?, token.token().expires_at),
+            Some(token) => (
+                admit(state, &token, now, req, cache)?,
+                token.token().expires_at,
+            ),
             None if state.retired_secret(secret).is_some() => return Err(regenerated()),
             None if mode == AuthMode::Strict => {
                 return Err(ApiError::unauthorized(
@@ -197,6 +200,9 @@ pub fn authenticate(
 #[derive(Debug, Default)]
 pub struct TokenCache {
     last: Mutex<Option<Remembered>>,
+    /// The path of the connection's last counted call, shared by the audit entries of the
+    /// calls to it that follow.
+    path: Mutex<Option<Arc<str>>>,
 }
 
 #[derive(Debug)]
@@ -218,6 +224,15 @@ impl TokenCache {
     fn lock(&self) -> std::sync::MutexGuard<'_, Option<Remembered>> {
         // Replaced whole: a panic cannot leave it half written.
         self.last.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// `path` as shared text: the last one's when it is the same.
+    fn path(&self, path: &str) -> Arc<str> {
+        let mut last = self.path.lock().unwrap_or_else(PoisonError::into_inner);
+        match last.as_ref() {
+            Some(kept) if **kept == *path => Arc::clone(kept),
+            _ => Arc::clone(last.insert(Arc::from(path))),
+        }
     }
 
     /// The principal remembered for this credential, if still true at `now`.
@@ -289,7 +304,7 @@ pub fn known_token(
             "malformed credentials: this route needs an API token (prodgy_...), not a JWT",
         )),
         Credential::ApiToken(secret) => match state.token_by_secret(secret) {
-            Some(token) => admit(state, &token, now, req),
+            Some(token) => admit(state, &token, now, req, None),
             None if state.retired_secret(secret).is_some() => Err(regenerated()),
             None => Err(ApiError::unauthorized(
                 "unknown token: this route needs an API token the mock knows (from the fixtures or created through /api/api-tokens)",
@@ -310,6 +325,7 @@ fn admit(
     token: &Doc,
     now: Timestamp,
     req: Presented<'_>,
+    cache: Option<&TokenCache>,
 ) -> Result<Principal, ApiError> {
     let facts = token.token();
     let id = &*facts.id;
@@ -332,7 +348,7 @@ fn admit(
         expire(state, id, now, origin(req));
         return Err(expired(id, Some(at)));
     }
-    count_use(state, Arc::clone(&facts.id), now, req);
+    count_use(state, Arc::clone(&facts.id), now, req, cache);
     Ok(Principal {
         product: facts.product.clone(),
         token_id: Some(Arc::clone(&facts.id)),
@@ -341,10 +357,17 @@ fn admit(
 }
 
 /// Counts `req` as a use of token `id`.
-fn count_use(state: &State, id: Arc<str>, now: Timestamp, req: Presented<'_>) {
+fn count_use(
+    state: &State,
+    id: Arc<str>,
+    now: Timestamp,
+    req: Presented<'_>,
+    cache: Option<&TokenCache>,
+) {
+    let path = cache.map_or_else(|| Arc::from(req.path), |c| c.path(req.path));
     let call = Details::Call {
         method: req.method.clone(),
-        path: req.path.into(),
+        path,
     };
     state.record_use(id, now, origin(req), call);
 }

@@ -20,12 +20,34 @@ use crate::error::ApiError;
 use crate::store::Doc;
 
 /// The body of every response the mock sends: bytes it knows whole (every envelope, so the
-/// journal can keep a copy and no box is allocated), or a stream (events, faults).
+/// journal can keep what was sent and no box is allocated), or a stream (events, faults).
 pub enum Body {
     /// The whole body, until it is sent.
     Full(Option<Bytes>),
+    /// An envelope of stored records: the bytes, until they are sent, and what they were
+    /// written from. The journal keeps the latter (a few shared records) rather than the
+    /// bytes, so the bytes are freed as soon as they are sent and the next answer reuses
+    /// memory still in the cache: a journal holding 1000 answers' bytes made every request
+    /// write its answer into memory that had long left it.
+    Envelope(Option<Bytes>, Option<Box<Source>>),
     /// A body produced as it is sent.
     Stream(UnsyncBoxBody<Bytes, io::Error>),
+}
+
+/// What a success envelope of stored records was written from; [`Source::write`] writes the
+/// same bytes again.
+#[derive(Debug)]
+pub struct Source {
+    message: Cow<'static, str>,
+    data: Payload,
+    pagination: Option<Pagination>,
+}
+
+impl Source {
+    /// The envelope's bytes, as they were sent.
+    pub fn write(&self) -> Vec<u8> {
+        success_bytes(&self.message, &self.data, self.pagination)
+    }
 }
 
 impl Body {
@@ -45,16 +67,41 @@ impl Body {
     /// The bytes, when the body is known whole and not yet sent.
     pub fn bytes(&self) -> Option<&Bytes> {
         match self {
-            Body::Full(bytes) => bytes.as_ref(),
+            Body::Full(bytes) | Body::Envelope(bytes, _) => bytes.as_ref(),
+            Body::Stream(_) => None,
+        }
+    }
+
+    /// What the journal keeps of this body: its source, taken out (the bytes are sent
+    /// without it), or a clone of its bytes; `None` for a stream.
+    pub fn keep(&mut self) -> Option<Kept> {
+        match self {
+            Body::Envelope(bytes, source) => {
+                let size = bytes.as_ref().map_or(0, Bytes::len);
+                match source.take() {
+                    Some(source) => Some(Kept::Source(source, size)),
+                    None => Some(Kept::Bytes(bytes.clone().unwrap_or_default())),
+                }
+            }
+            Body::Full(bytes) => Some(Kept::Bytes(bytes.clone().unwrap_or_default())),
             Body::Stream(_) => None,
         }
     }
 }
 
+/// A body as the journal keeps it.
+#[derive(Debug)]
+pub enum Kept {
+    /// The bytes sent (shared, not copied).
+    Bytes(Bytes),
+    /// What the bytes were written from, and their size.
+    Source(Box<Source>, usize),
+}
+
 impl std::fmt::Debug for Body {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Body::Full(bytes) => write!(
+            Body::Full(bytes) | Body::Envelope(bytes, _) => write!(
                 f,
                 "Body::Full({} bytes)",
                 bytes.as_ref().map_or(0, Bytes::len)
@@ -73,7 +120,7 @@ impl hyper::body::Body for Body {
         cx: &mut std::task::Context<'_>,
     ) -> std::task::Poll<Option<Result<hyper::body::Frame<Bytes>, io::Error>>> {
         match self.get_mut() {
-            Body::Full(bytes) => std::task::Poll::Ready(
+            Body::Full(bytes) | Body::Envelope(bytes, _) => std::task::Poll::Ready(
                 bytes
                     .take()
                     .filter(|b| !b.is_empty())
@@ -85,14 +132,16 @@ impl hyper::body::Body for Body {
 
     fn is_end_stream(&self) -> bool {
         match self {
-            Body::Full(bytes) => bytes.as_ref().is_none_or(Bytes::is_empty),
+            Body::Full(bytes) | Body::Envelope(bytes, _) => {
+                bytes.as_ref().is_none_or(Bytes::is_empty)
+            }
             Body::Stream(body) => body.is_end_stream(),
         }
     }
 
     fn size_hint(&self) -> hyper::body::SizeHint {
         match self {
-            Body::Full(bytes) => {
+            Body::Full(bytes) | Body::Envelope(bytes, _) => {
                 hyper::body::SizeHint::with_exact(bytes.as_ref().map_or(0, |b| b.len() as u64))
             }
             Body::Stream(body) => body.size_hint(),
@@ -148,6 +197,7 @@ impl Reply {
 }
 
 /// The `data` of an envelope: built JSON, or stored records serialized without copying.
+#[derive(Debug)]
 pub enum Payload {
     /// Any JSON value.
     Json(Value),
@@ -278,7 +328,20 @@ fn success(reply: Reply) -> Response<Body> {
             Some(pagination),
         ),
     };
-    json(status, success_bytes(&message, &data, pagination))
+    let bytes = success_bytes(&message, &data, pagination);
+    match data {
+        // Stored records: the journal keeps them instead of the bytes (see `Body::Envelope`).
+        Payload::Record(_) | Payload::Records(_) => {
+            let source = Source {
+                message,
+                data,
+                pagination,
+            };
+            let body = Body::Envelope(Some(Bytes::from(bytes)), Some(Box::new(source)));
+            with_json_type(status, body)
+        }
+        Payload::Json(_) | Payload::Text(_) => json(status, bytes),
+    }
 }
 
 /// `{"success":true,"message":…,"data":…[,"pagination":…]}`, written in one buffer.
@@ -334,7 +397,11 @@ pub fn failure(error: &ApiError) -> Response<Body> {
 
 /// A JSON response with `bytes` as its body.
 pub fn json(status: StatusCode, bytes: Vec<u8>) -> Response<Body> {
-    let mut response = Response::new(full(Bytes::from(bytes)));
+    with_json_type(status, full(Bytes::from(bytes)))
+}
+
+fn with_json_type(status: StatusCode, body: Body) -> Response<Body> {
+    let mut response = Response::new(body);
     *response.status_mut() = status;
     response
         .headers_mut()

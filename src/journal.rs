@@ -18,11 +18,12 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use bytes::Bytes;
-use hyper::header::{HeaderName, HeaderValue};
+use hyper::header::{CONTENT_TYPE, DATE, HeaderName, HeaderValue};
 use hyper::{HeaderMap, Method, Uri};
 use serde::ser::{Serialize, SerializeStruct, Serializer};
 
 use crate::clock::Timestamp;
+use crate::envelope::{Kept, Source};
 use crate::shard::Sharded;
 
 /// The default number of entries kept.
@@ -59,14 +60,69 @@ pub struct Entry {
     response: Option<Answered>,
 }
 
-/// What was answered: headers and the first [`BODY_LIMIT`] bytes of a body known whole.
+/// What was answered: headers and a body known whole.
 struct Answered {
-    /// The mock's own headers, shared rather than copied (none points into a connection's
-    /// buffer, unlike a request's).
-    headers: Vec<(HeaderName, HeaderValue)>,
-    body: Option<Bytes>,
-    /// The body's full size, when known whole (not for streams).
-    size: Option<usize>,
+    headers: Answers,
+    body: Option<Shown>,
+}
+
+/// A response's headers, shared rather than copied (none points into a connection's buffer,
+/// unlike a request's). Most answers are a JSON envelope with its `Date`: those two are kept
+/// apart, so such an answer keeps nothing else (and allocates nothing).
+#[derive(Default)]
+struct Answers {
+    /// Whether the first header was `Content-Type: application/json`.
+    json: bool,
+    /// The headers between the two.
+    others: Vec<(HeaderName, HeaderValue)>,
+    /// The last header, when it was `Date`.
+    date: Option<HeaderValue>,
+}
+
+impl Answers {
+    fn of(headers: &HeaderMap) -> Self {
+        let mut answers = Self::default();
+        let mut iter = headers.iter().peekable();
+        if let Some((name, value)) = iter.peek()
+            && *name == CONTENT_TYPE
+            && value.as_bytes() == b"application/json"
+        {
+            answers.json = true;
+            iter.next();
+        }
+        // One header behind, so the last one can be told apart without a second pass.
+        let mut last: Option<(&HeaderName, &HeaderValue)> = None;
+        for header in iter {
+            if let Some((name, value)) = last.replace(header) {
+                answers.others.push((name.clone(), value.clone()));
+            }
+        }
+        match last {
+            Some((name, value)) if *name == DATE => answers.date = Some(value.clone()),
+            Some((name, value)) => answers.others.push((name.clone(), value.clone())),
+            None => {}
+        }
+        answers
+    }
+
+    fn iter(&self) -> impl Iterator<Item = (&str, &[u8])> {
+        let json = self
+            .json
+            .then_some(("content-type", b"application/json".as_slice()));
+        let others = self
+            .others
+            .iter()
+            .map(|(name, value)| (name.as_str(), value.as_bytes()));
+        let date = self.date.iter().map(|value| ("date", value.as_bytes()));
+        json.into_iter().chain(others).chain(date)
+    }
+}
+
+/// A body as kept: its first [`BODY_LIMIT`] bytes (shared when that is all of it), or what
+/// wrote it (see [`Body::Envelope`](crate::envelope::Body)).
+enum Shown {
+    Bytes(Bytes, usize),
+    Source(Box<Source>, usize),
 }
 
 impl Entry {
@@ -96,23 +152,24 @@ impl Entry {
     }
 
     /// Keeps what was answered: the status, the headers and, for a body known whole, its first
-    /// [`BODY_LIMIT`] bytes and its size.
-    pub fn set_response(&mut self, status: u16, headers: &HeaderMap, body: Option<&Bytes>) {
+    /// [`BODY_LIMIT`] bytes (or what wrote it) and its size.
+    pub fn set_response(&mut self, status: u16, headers: &HeaderMap, body: Option<Kept>) {
         self.status = status;
-        self.response = Some(Answered {
-            headers: headers
-                .iter()
-                .map(|(name, value)| (name.clone(), value.clone()))
-                .collect(),
+        let body = body.map(|kept| match kept {
             // A small body is shared, not copied; a large one's prefix is copied, so the
             // journal never holds a large answer alive.
-            body: body
-                .filter(|b| !b.is_empty())
-                .map(|b| match b.len() <= BODY_LIMIT {
-                    true => b.clone(),
-                    false => Bytes::copy_from_slice(&b[..BODY_LIMIT]),
-                }),
-            size: body.map(Bytes::len),
+            Kept::Bytes(bytes) => {
+                let size = bytes.len();
+                match size <= BODY_LIMIT {
+                    true => Shown::Bytes(bytes, size),
+                    false => Shown::Bytes(Bytes::copy_from_slice(&bytes[..BODY_LIMIT]), size),
+                }
+            }
+            Kept::Source(source, size) => Shown::Source(source, size),
+        });
+        self.response = Some(Answered {
+            headers: Answers::of(headers),
+            body,
         });
     }
 
@@ -121,20 +178,29 @@ impl Entry {
         self.response.as_ref().map_or_else(Vec::new, |r| {
             r.headers
                 .iter()
-                .map(|(name, value)| (name.as_str(), shown(name.as_str(), value.as_bytes())))
+                .map(|(name, value)| (name, shown(name, value)))
                 .collect()
         })
     }
 
     /// The kept response body (first 4 KiB, lossy UTF-8), when there was one known whole.
     pub fn response_body(&self) -> Option<Cow<'_, str>> {
-        let body = self.response.as_ref()?.body.as_deref()?;
-        Some(String::from_utf8_lossy(body))
+        match self.response.as_ref()?.body.as_ref()? {
+            Shown::Bytes(bytes, _) if bytes.is_empty() => None,
+            Shown::Bytes(bytes, _) => Some(String::from_utf8_lossy(bytes)),
+            Shown::Source(source, _) => {
+                let mut bytes = source.write();
+                bytes.truncate(BODY_LIMIT);
+                Some(Cow::Owned(String::from_utf8_lossy(&bytes).into_owned()))
+            }
+        }
     }
 
     /// The response body's full size, when it was known whole.
     pub fn response_size(&self) -> Option<usize> {
-        self.response.as_ref()?.size
+        match self.response.as_ref()?.body.as_ref()? {
+            Shown::Bytes(_, size) | Shown::Source(_, size) => Some(*size),
+        }
     }
 
     /// Keeps the first [`BODY_LIMIT`] bytes of `body` and its full size.
@@ -581,11 +647,13 @@ mod tests {
         entry.duration = Duration::from_micros(1500);
         let mut answered = HeaderMap::new();
         answered.insert("content-type", "application/json".parse().expect("value"));
-        entry.set_response(
-            201,
-            &answered,
-            Some(&Bytes::from_static(br#"{"success":true}"#)),
+        answered.insert("x-extra", "1".parse().expect("value"));
+        answered.insert(
+            DATE,
+            "Thu, 05 Mar 2026 14:30:00 GMT".parse().expect("value"),
         );
+        let body = Bytes::from_static(br#"{"success":true}"#);
+        entry.set_response(201, &answered, Some(Kept::Bytes(body)));
         let json = serde_json::to_value(&entry).expect("serializes");
         assert_eq!(
             json,
@@ -605,7 +673,11 @@ mod tests {
                 "duration_ms": 1.5,
                 "response": {
                     "status": 201,
-                    "headers": [["content-type", "application/json"]],
+                    "headers": [
+                        ["content-type", "application/json"],
+                        ["x-extra", "1"],
+                        ["date", "Thu, 05 Mar 2026 14:30:00 GMT"],
+                    ],
                     "body": "{\"success\":true}",
                     "body_size": 16,
                 },

@@ -14,15 +14,17 @@
 use std::borrow::Borrow;
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 
 use crate::hash::FastMap;
 use hyper::StatusCode;
+use hyper::header::HeaderValue;
 
 use crate::error::ApiError;
 use crate::executions::Runs;
+use crate::headers::Known;
 use crate::ratelimit::Buckets;
-use crate::scenario::RuleState;
+use crate::scenario::{RuleState, Scenario, Scenarios};
 use crate::store::{Seed, Seeded, State};
 
 /// Mixed into a namespace's seed for its scenario draws, apart from its ids.
@@ -141,6 +143,39 @@ impl TooManyNamespaces {
     }
 }
 
+/// A namespace and its scenarios as one connection holds them between requests. Requests
+/// get it through their connection's [`Holder`], and cloning it touches only that
+/// connection's memory: a namespace shared by every connection would otherwise have its
+/// reference count (and the scenario set's, and the name's) move between cores on every
+/// request.
+#[derive(Debug)]
+pub struct Held {
+    /// The namespace.
+    pub namespace: Arc<Namespace>,
+    /// Its name, in text of this connection's own (journal entries keep it).
+    pub name: Arc<str>,
+    /// The scenarios its requests run under when they name none.
+    pub scenarios: Arc<[Arc<Scenario>]>,
+    /// The `X-Mock-Namespace` it answers (`None`: no header).
+    header: Option<Box<[u8]>>,
+    /// [`Namespaces::hold`]'s counters when it was looked up.
+    removals: u64,
+    switches: (u64, u64),
+}
+
+/// What one connection holds between its requests (see [`Namespaces::hold`]).
+#[derive(Debug, Default)]
+pub struct Holder {
+    last: Mutex<Option<Arc<Held>>>,
+}
+
+impl Holder {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Option<Arc<Held>>> {
+        // Replaced whole: a panic cannot leave it half written.
+        self.last.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
 /// The seed and the live namespaces built over it.
 #[derive(Debug)]
 pub struct Namespaces {
@@ -149,6 +184,9 @@ pub struct Namespaces {
     rng_seed: u64,
     max: usize,
     epochs: AtomicU64,
+    /// Bumped after every removal of a namespace, so a namespace a connection holds (see
+    /// [`Held`]) knows it is still the live one.
+    removals: AtomicU64,
 }
 
 impl Namespaces {
@@ -162,6 +200,7 @@ impl Namespaces {
             rng_seed,
             max,
             epochs: AtomicU64::new(0),
+            removals: AtomicU64::new(0),
         }
     }
 
@@ -281,11 +320,53 @@ impl Namespaces {
     /// Drops every namespace: each starts again from the seed when next named.
     pub fn reset(&self) {
         self.live.clear();
+        self.removals.fetch_add(1, Ordering::Release);
     }
 
     /// Drops namespace `name`; whether it was live.
     pub fn reset_one(&self, name: &str) -> bool {
-        self.live.remove(name).is_some()
+        let removed = self.live.remove(name).is_some();
+        self.removals.fetch_add(1, Ordering::Release);
+        removed
+    }
+
+    /// The namespace and the scenarios of a request, through what its connection `held`
+    /// for its previous request: the same `X-Mock-Namespace` (or none) and no `X-Mock-Scenario`
+    /// get that again, as long as no namespace was removed and no scenarios were switched
+    /// since. Anything else is looked up (and held for the next request).
+    pub fn hold(
+        &self,
+        headers: &Known<'_>,
+        scenarios: &Scenarios,
+        held: &Holder,
+    ) -> Result<Arc<Held>, ApiError> {
+        let header = headers.namespace.map(HeaderValue::as_bytes);
+        // Read before the look-ups: a change after them makes the next request look again.
+        let (removals, switches) = (self.removals.load(Ordering::Acquire), scenarios.version());
+        let mut last = held.lock();
+        if let Some(same) = last.as_ref().filter(|h| {
+            h.removals == removals
+                && h.switches == (switches, h.namespace.rules.version())
+                && h.header.as_deref() == header
+        }) {
+            return Ok(Arc::clone(same));
+        }
+        let namespace = self.of_request(headers)?;
+        let rules = namespace.rules.version();
+        let set = namespace
+            .rules
+            .active()
+            .unwrap_or_else(|| scenarios.active());
+        let fresh = Arc::new(Held {
+            name: Arc::from(namespace.name().as_str()),
+            namespace,
+            scenarios: set,
+            header: header.map(Box::from),
+            removals,
+            switches: (switches, rules),
+        });
+        *last = Some(Arc::clone(&fresh));
+        Ok(fresh)
     }
 }
 

@@ -465,6 +465,7 @@ async fn serve(listener: TcpListener, app: Arc<App>, mut stopped: watch::Receive
             peer,
             reset,
             tokens: Arc::default(),
+            held: Arc::default(),
         };
         let answers = Arc::clone(&answers);
         let service =

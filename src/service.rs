@@ -48,7 +48,7 @@ use crate::clock::Timestamp;
 use crate::envelope::{self, Body};
 use crate::error::ApiError;
 use crate::headers::Known;
-use crate::namespace::Namespace;
+use crate::namespace::{Held, Holder, Namespace};
 use crate::ratelimit::{Class, Verdict};
 use crate::routes::{self, Access, Ctx, Req, Route, Router};
 use crate::scenario::{self, Aborted, Call, Decision, Scenario, Scenarios, fault};
@@ -66,6 +66,10 @@ pub struct Conn {
     pub reset: Arc<AtomicBool>,
     /// The token this connection last authenticated with (see [`auth::TokenCache`]).
     pub tokens: Arc<auth::TokenCache>,
+    /// The namespace and scenarios of its last request (see [`Namespaces::hold`]).
+    ///
+    /// [`Namespaces::hold`]: crate::namespace::Namespaces::hold
+    pub held: Arc<Holder>,
 }
 
 /// What answers requests: the app, the admin API's router and the MCP gateway (both sit
@@ -122,7 +126,7 @@ pub async fn handle(
         app.date
             .stamp(response.headers_mut(), app.clock.at(finished));
     }
-    trace.record(&app.journal, &response, finished);
+    trace.record(&app.journal, &mut response, finished);
     trace.log(&method, uri.path(), &response, finished);
     app.request_finished(finished);
     response
@@ -198,13 +202,15 @@ async fn pipeline(
     } else {
         // Stages 2–10 for an `/api` request, inline (see above).
         'api: {
-            let ns = match app.namespaces.of_request(&known) {
-                Ok(ns) => ns,
+            let held = match app.namespaces.hold(&known, &app.scenarios, &conn.held) {
+                Ok(held) => held,
                 Err(error) => break 'api envelope::failure(&error),
             };
+            let ns = &*held.namespace;
             let now = app.clock.at(trace.arrived());
-            trace.enter(&app.journal, now, &ns, &parts.method, uri, &parts.headers);
-            let plan = match plan(app, &ns, (&parts, &known), uri, conn.peer, now, trace) {
+            let of = (&held.name, ns.epoch());
+            trace.enter(&app.journal, now, of, &parts.method, uri, &parts.headers);
+            let plan = match plan(app, &held, (&parts, &known), uri, conn.peer, now, trace) {
                 Planned::Go(plan) => plan,
                 Planned::Forward => {
                     let parts = with_uri(parts, uri);
@@ -266,7 +272,8 @@ async fn pipeline(
                     envelope::respond(result.map_err(|error| bare_if(op, error)))
                 }
             };
-            let exhausted = exhausted(app, &plan.set, route_index, response.status());
+            let set = plan.named.as_deref().unwrap_or(&held.scenarios);
+            let exhausted = exhausted(app, set, route_index, response.status());
             finish_headers(
                 &mut response,
                 exhausted.or(plan.limit),
@@ -342,7 +349,8 @@ async fn serve_admin(
 /// What stages 3–6 decided for an `/api` request that goes on.
 struct Plan {
     route: Route,
-    set: Arc<[Arc<Scenario>]>,
+    /// The scenarios `X-Mock-Scenario` named, when it named any (else the held ones).
+    named: Option<Arc<[Arc<Scenario>]>>,
     limit: Option<Verdict>,
     decision: Option<Decision>,
 }
@@ -361,7 +369,7 @@ enum Planned {
 /// (429) and the rule that fires.
 fn plan(
     app: &App,
-    ns: &Namespace,
+    held: &Held,
     (parts, known): (&Parts, &Known<'_>),
     uri: &Uri,
     peer: SocketAddr,
@@ -374,11 +382,16 @@ fn plan(
         Err(error) => return Planned::Answered(envelope::failure(&error)),
     };
     trace.route(route.op.name);
-    let set = match app.scenarios.for_request(known, &ns.rules) {
-        Ok(set) => set,
-        Err(error) => return Planned::Answered(envelope::failure(&error)),
+    let ns = &*held.namespace;
+    let named = match known.scenario {
+        None => None,
+        Some(_) => match app.scenarios.for_request(known, &ns.rules) {
+            Ok(set) => Some(set),
+            Err(error) => return Planned::Answered(envelope::failure(&error)),
+        },
     };
-    let limit = rate_limit(app, ns, &set, &route, known, peer, now);
+    let set = named.as_deref().unwrap_or(&held.scenarios);
+    let limit = rate_limit(app, ns, set, &route, known, peer, now);
     if let Some(refused) = limit.filter(|v| v.refused) {
         trace.rule("rate-limit");
         return Planned::Answered(refused.refusal());
@@ -391,13 +404,13 @@ fn plan(
         query: uri.query(),
         namespace: ns.name().as_str(),
     };
-    let decision = prefer(&call).or_else(|| Scenarios::decide(&set, &call, &ns.rules));
+    let decision = prefer(&call).or_else(|| Scenarios::decide(set, &call, &ns.rules));
     if let Some(decision) = decision.as_ref() {
         trace.rule(&decision.rule);
     }
     Planned::Go(Plan {
         route,
-        set,
+        named,
         limit,
         decision,
     })

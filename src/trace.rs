@@ -12,7 +12,6 @@ use hyper::{HeaderMap, Method, Response, Uri};
 use crate::clock::Timestamp;
 use crate::envelope::Body;
 use crate::journal::{Entry, Journal};
-use crate::namespace::Namespace;
 use crate::scenario::Aborted;
 
 /// The log target of the per-request line.
@@ -57,22 +56,22 @@ impl Trace {
         self.started
     }
 
-    /// The request entered the API stages in `namespace` at server time `at`; with the
-    /// journal on, its entry starts here.
+    /// The request entered the API stages in the namespace named `namespace`, incarnation
+    /// `epoch`, at server time `at`; with the journal on, its entry starts here.
     pub(crate) fn enter(
         &mut self,
         journal: &Journal,
         at: Timestamp,
-        namespace: &Namespace,
+        (namespace, epoch): (&Arc<str>, u64),
         method: &Method,
         uri: &Uri,
         headers: &HeaderMap,
     ) {
         if let Some(line) = self.line.as_mut() {
-            line.namespace = Some(namespace.name().shared());
+            line.namespace = Some(Arc::clone(namespace));
         }
         if journal.enabled() {
-            let of = (namespace.name().shared(), namespace.epoch());
+            let of = (Arc::clone(namespace), epoch);
             self.entry = Some(Entry::start(at, of, method, uri, headers));
         }
     }
@@ -109,7 +108,7 @@ impl Trace {
     pub(crate) fn record(
         &mut self,
         journal: &Journal,
-        outcome: &Result<Response<Body>, Aborted>,
+        outcome: &mut Result<Response<Body>, Aborted>,
         finished: Instant,
     ) {
         let Some(mut entry) = self.entry.take() else {
@@ -117,10 +116,8 @@ impl Trace {
         };
         entry.duration = finished.saturating_duration_since(self.started);
         if let Ok(response) = outcome {
-            let empty = bytes::Bytes::new();
-            let body = response.body().bytes();
-            let body = body.or(matches!(response.body(), Body::Full(_)).then_some(&empty));
-            entry.set_response(response.status().as_u16(), response.headers(), body);
+            let kept = response.body_mut().keep();
+            entry.set_response(response.status().as_u16(), response.headers(), kept);
         }
         journal.record(entry);
     }

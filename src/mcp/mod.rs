@@ -127,10 +127,11 @@ pub async fn serve(
         Err(error) => return Ok(refusal(&error, REFUSED, &Value::Null)),
     };
     let at = app.clock.at(trace.arrived());
+    let of = (&namespace.name().shared(), namespace.epoch());
     trace.enter(
         &app.journal,
         at,
-        &namespace,
+        of,
         &parts.method,
         &parts.uri,
         &parts.headers,

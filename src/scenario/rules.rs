@@ -6,6 +6,7 @@
 //! not counted by later ones. Probabilities and delay ranges draw from one generator per
 //! namespace seeded by `--seed`, so a sequence of calls gives the same answers every run.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
@@ -103,6 +104,8 @@ pub struct Decision {
 #[derive(Debug)]
 pub struct RuleState {
     active: RwLock<Option<Arc<[Arc<Scenario>]>>>,
+    /// Bumped after every change of `active`.
+    version: AtomicU64,
     counters: FastMap<(u32, usize), u64>,
     rng: Mutex<ChaCha8Rng>,
     seed: u64,
@@ -113,6 +116,7 @@ impl RuleState {
     pub fn new(seed: u64) -> Self {
         Self {
             active: RwLock::new(None),
+            version: AtomicU64::new(0),
             counters: FastMap::default(),
             rng: Mutex::new(ChaCha8Rng::seed_from_u64(seed)),
             seed,
@@ -131,7 +135,13 @@ impl RuleState {
     /// counters.
     pub fn activate(&self, set: Option<Vec<Arc<Scenario>>>) {
         *self.active.write().unwrap_or_else(|p| p.into_inner()) = set.map(Into::into);
+        self.version.fetch_add(1, Ordering::Release);
         self.clear();
+    }
+
+    /// How many times its scenarios were switched: equal counts mean the same scenarios.
+    pub fn version(&self) -> u64 {
+        self.version.load(Ordering::Acquire)
     }
 
     /// Forgets every counter and restarts the generator.
@@ -150,6 +160,7 @@ impl RuleState {
             *active = Some(again.into());
         }
         drop(active);
+        self.version.fetch_add(1, Ordering::Release);
         self.counters.retain(|(rule, _), _| catalog.has_rule(*rule));
     }
 
@@ -170,6 +181,8 @@ impl RuleState {
 pub struct Scenarios {
     catalog: RwLock<Arc<Catalog>>,
     active: RwLock<Arc<[Arc<Scenario>]>>,
+    /// Bumped after every change of `active`.
+    version: AtomicU64,
 }
 
 impl Scenarios {
@@ -179,6 +192,7 @@ impl Scenarios {
         Self {
             catalog: RwLock::new(Arc::new(catalog)),
             active: RwLock::new(active),
+            version: AtomicU64::new(0),
         }
     }
 
@@ -195,6 +209,12 @@ impl Scenarios {
     /// Makes `set` the active scenarios (the caller restarts the namespaces' counters).
     pub fn activate(&self, set: Vec<Arc<Scenario>>) {
         *self.active.write().unwrap_or_else(|p| p.into_inner()) = set.into();
+        self.version.fetch_add(1, Ordering::Release);
+    }
+
+    /// How many times the active scenarios were switched: equal counts mean the same set.
+    pub fn version(&self) -> u64 {
+        self.version.load(Ordering::Acquire)
     }
 
     /// Replaces the catalog after a reload: the active scenarios are looked up again by name
@@ -210,6 +230,7 @@ impl Scenarios {
         let catalog = Arc::new(catalog);
         *self.catalog.write().unwrap_or_else(|p| p.into_inner()) = Arc::clone(&catalog);
         *self.active.write().unwrap_or_else(|p| p.into_inner()) = set.into();
+        self.version.fetch_add(1, Ordering::Release);
         catalog
     }
 

@@ -75,8 +75,8 @@ pub enum Details {
     Call {
         /// Its method.
         method: Method,
-        /// Its path.
-        path: Box<str>,
+        /// Its path (shared by the calls to the same path a connection makes in a row).
+        path: Arc<str>,
     },
     /// Any JSON object.
     Json(Value),

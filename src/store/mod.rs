@@ -83,8 +83,9 @@ pub struct State {
     /// authenticated call makes one, so each thread appends to its own list, and whoever
     /// reads a trail or a count first moves them all in, in the order they were made.
     uses: Sharded<Mutex<Vec<Use>>>,
-    /// Serializes moving pending uses into the trails, so batches land in order.
-    settling: Mutex<()>,
+    /// Serializes moving pending uses into the trails, so batches land in order; holds the
+    /// emptied lists that are swapped for full ones (so settling allocates nothing).
+    settling: Mutex<Vec<Vec<Use>>>,
     /// Bumped after every write to the tokens, so a cached look-up of one (see
     /// `auth::TokenCache`) knows it is still true.
     token_writes: AtomicU64,
@@ -103,7 +104,7 @@ impl State {
             own: Kind::ALL.iter().map(|_| OnceLock::new()).collect(),
             audit: FastMap::default(),
             uses: Sharded::new(|| Mutex::new(Vec::new())),
-            settling: Mutex::new(()),
+            settling: Mutex::new(Vec::new()),
             token_writes: AtomicU64::new(0),
             retired: FastMap::default(),
             creators: FastMap::default(),
@@ -281,30 +282,37 @@ impl State {
 
     /// Moves every pending use into its token's trail and count, oldest first.
     fn settle_uses(&self) {
-        let _settling = lock(&self.settling);
-        let mut batch: Vec<Use> = Vec::new();
+        let mut spares = lock(&self.settling);
+        let mut runs: Vec<Vec<Use>> = Vec::new();
         for shard in self.uses.all() {
-            batch.append(&mut lock(shard));
-        }
-        // Within a shard, uses are in order already; across shards, the monotonic clock
-        // orders any two calls of which one ended before the other began.
-        batch.sort_by_key(|u| u.made);
-        let mut batch = batch.into_iter().peekable();
-        while let Some(first) = batch.next() {
-            // One lookup for each run of uses of the same token (usually the whole batch).
-            let mut log = match self.audit.get_mut(&*first.token) {
-                Some(log) => log,
-                None => self
-                    .audit
-                    .entry(Arc::clone(&first.token))
-                    .or_insert_with(|| self.fresh_log(&first.token)),
-            };
-            let token = Arc::clone(&first.token);
-            first.apply(&mut log);
-            while let Some(next) = batch.next_if(|u| u.token == token) {
-                next.apply(&mut log);
+            let mut pending = lock(shard);
+            if !pending.is_empty() {
+                let spare = spares.pop().unwrap_or_default();
+                runs.push(std::mem::replace(&mut *pending, spare));
             }
         }
+        if runs.is_empty() {
+            return;
+        }
+        {
+            let mut uses = in_order(&mut runs).peekable();
+            while let Some(first) = uses.next() {
+                // One lookup for each stretch of uses of one token (usually the whole batch).
+                let mut log = match self.audit.get_mut(&*first.token) {
+                    Some(log) => log,
+                    None => self
+                        .audit
+                        .entry(Arc::clone(&first.token))
+                        .or_insert_with(|| self.fresh_log(&first.token)),
+                };
+                let token = Arc::clone(&first.token);
+                first.apply(&mut log);
+                while let Some(next) = uses.next_if(|u| u.token == token) {
+                    next.apply(&mut log);
+                }
+            }
+        }
+        spares.extend(runs);
     }
 
     /// Appends an entry to token `id`'s audit trail (a bounded ring).
@@ -449,6 +457,21 @@ impl Use {
         log.last_used = Some(self.at);
         log.push(AuditAction::Used, self.at, self.origin, self.details);
     }
+}
+
+/// The uses of `runs`, each already in order, merged in the order they were made: across
+/// runs, the monotonic clock orders any two calls of which one ended before the other
+/// began. Each use is moved once; the runs are left empty, with their capacity.
+fn in_order(runs: &mut [Vec<Use>]) -> impl Iterator<Item = Use> + '_ {
+    let mut drains: Vec<_> = runs.iter_mut().map(|r| r.drain(..).peekable()).collect();
+    std::iter::from_fn(move || {
+        let (_, run) = drains
+            .iter_mut()
+            .enumerate()
+            .filter_map(|(i, d)| d.peek().map(|u| (u.made, i)))
+            .min()?;
+        drains[run].next()
+    })
 }
 
 /// `mutex`, locked; a panic while it was held cannot leave a list or a token half-updated.

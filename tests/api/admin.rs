@@ -520,3 +520,41 @@ async fn the_journal_filters_by_status_class() {
         .await
         .assert_error(400, "Bad Request");
 }
+
+#[tokio::test]
+async fn the_journal_shows_the_very_bytes_each_answer_had_even_after_the_record_changed() {
+    let app = TestApp::spawn().await;
+    for n in 0..20 {
+        let body = json!({"title": format!("Jira {n}"), "type": "jira", "credentials": {"token": "s3cret"}});
+        let created = app.send(Method::POST, "/api/integrations-base", body).await;
+        assert_eq!(created.status, 201, "{}", created.text);
+    }
+    let record = app.get(&format!("/api/agent-base/{TRIAGE}")).await;
+    let page = app.get("/api/integrations-base?pageSize=50").await;
+    assert!(page.text.len() > 4096, "a page larger than the kept prefix");
+    let renamed = app
+        .send(
+            Method::PUT,
+            &format!("/api/agent-base/{TRIAGE}"),
+            json!({"name": "Renamed"}),
+        )
+        .await;
+    assert_eq!(renamed.status, 200, "{}", renamed.text);
+    let journal = app.get("/__admin/requests?route=agents.get").await;
+    let kept = &journal.body["data"][0]["response"];
+    assert_eq!(
+        kept["body"],
+        record.text.as_str(),
+        "the answer before the change"
+    );
+    assert_eq!(kept["body_size"], record.text.len());
+    let date = record.headers["date"].to_str().expect("date");
+    assert_eq!(
+        kept["headers"],
+        json!([["content-type", "application/json"], ["date", date]])
+    );
+    let journal = app.get("/__admin/requests?route=integrations.list").await;
+    let kept = &journal.body["data"][0]["response"];
+    assert_eq!(kept["body"], &page.text[..4096]);
+    assert_eq!(kept["body_size"], page.text.len());
+}

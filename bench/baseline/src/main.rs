@@ -36,6 +36,10 @@ use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 
+/// The allocator prodgy-mock's binary uses (see Cargo.toml).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const ENVELOPE: &[u8] = br#"{"success":true,"message":"Agent retrieved","data":{"id":"a9e1f3b5-0001-4c6d-8e7f-100000000001","name":"Support Triage","is_active":true}}"#;
 
 /// The one answer this server gives, built once at startup. Names and values are backed by
