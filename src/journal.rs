@@ -458,32 +458,23 @@ impl Journal {
     }
 
     /// Appends `entry` (its `id` is assigned here), dropping what fell out of the window.
-    pub fn record(&self, mut entry: Entry) {
+    /// `entry` must be held by its recorder alone (it is, from [`Entry::start`] on), or it
+    /// is not recorded.
+    pub fn record(&self, mut entry: Arc<Entry>) {
         if self.capacity == 0 {
             return;
         }
         let mut ring = lock(self.rings.mine());
-        entry.id = self.next_id.fetch_add(1, Ordering::Relaxed);
-        let oldest_kept = self.oldest_kept(entry.id);
-        // The first entry that fell out lends its allocation when no reader holds it.
-        let mut spare = None;
-        while ring.front().is_some_and(|e| e.id < oldest_kept) {
-            let old = ring.pop_front();
-            if spare.is_none() {
-                spare = old;
-            }
-        }
-        let kept = match spare {
-            Some(mut old) => match Arc::get_mut(&mut old) {
-                Some(slot) => {
-                    *slot = entry;
-                    old
-                }
-                None => Arc::new(entry),
-            },
-            None => Arc::new(entry),
+        let Some(unique) = Arc::get_mut(&mut entry) else {
+            return;
         };
-        ring.push_back(kept);
+        unique.id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let oldest_kept = self.oldest_kept(unique.id);
+        // What fell out is freed on this thread, so the next entry reuses its memory.
+        while ring.front().is_some_and(|e| e.id < oldest_kept) {
+            ring.pop_front();
+        }
+        ring.push_back(entry);
     }
 
     /// The smallest id still shown when `newest` is the newest id.
@@ -585,7 +576,7 @@ mod tests {
     fn the_ring_keeps_the_newest_entries_only() {
         let journal = Journal::new(2);
         for path in ["/a", "/b", "/c"] {
-            journal.record(entry(path));
+            journal.record(Arc::new(entry(path)));
         }
         let paths: Vec<String> = journal
             .list(&Filter::default(), |_, _| true, 10)
@@ -598,10 +589,10 @@ mod tests {
     #[test]
     fn entries_of_a_namespace_incarnation_that_is_gone_are_not_shown() {
         let journal = Journal::new(10);
-        journal.record(entry("/old"));
+        journal.record(Arc::new(entry("/old")));
         let mut newer = entry("/new");
         newer.epoch = 1;
-        journal.record(newer);
+        journal.record(Arc::new(newer));
         let live = |_: &str, epoch: u64| epoch == 1;
         let shown = journal.list(&Filter::default(), live, 10);
         assert_eq!(shown.iter().map(|e| e.path()).collect::<Vec<_>>(), ["/new"]);

@@ -232,44 +232,27 @@ async fn pipeline(
                 (None, false) => {
                     // Stage 8, the real answer: body (413) → auth (401/400) → query and
                     // body checked against the operation's row (400) → handler → envelope.
-                    let op = plan.route.op;
-                    let (body, stream) = if matches!(op.body, routes::Body::Form { .. }) {
-                        (Bytes::new(), unread.take())
+                    let asked = Asked {
+                        app,
+                        ns,
+                        parts: &parts,
+                        known: &known,
+                        uri,
+                        conn,
+                        now,
+                    };
+                    if matches!(plan.route.op.body, routes::Body::Form { .. }) {
+                        // Uploads: boxed, as they are rare and their future is large.
+                        boxed(answer_streaming(asked, plan.route, &mut unread, trace)).await
                     } else {
                         match unread.read(&parts.headers, app.settings.body_limit).await {
-                            Ok(bytes) => (bytes, None),
+                            Ok(body) => {
+                                trace.body(&body);
+                                answer_now(&asked, plan.route, body)
+                            }
                             Err(refused) => break 'api refused.into_response(parts.version),
                         }
-                    };
-                    trace.body(&body);
-                    let mut req = Req {
-                        route: plan.route,
-                        query: uri.query().map(parse_query).unwrap_or_default(),
-                        path: uri.path(),
-                        peer: Some(conn.peer),
-                        headers: &parts.headers,
-                        known,
-                        body,
-                        object: None,
-                        stream: Mutex::new(stream),
-                    };
-                    let result = match admit(app, (&ns.state, &conn.tokens), &mut req, now) {
-                        Ok(caller) => {
-                            let ctx = Ctx {
-                                state: &ns.state,
-                                runs: &ns.runs,
-                                clock: &app.clock,
-                                caller: &caller,
-                                settings: &app.settings,
-                            };
-                            let param = req.route.param.as_deref();
-                            req.route.op.handler.call(ctx, &req, param).await
-                        }
-                        Err(error) => Err(error),
-                    };
-                    // A streaming handler that refused early leaves the rest of the body to be drained.
-                    unread.put_back(req.take_stream());
-                    envelope::respond(result.map_err(|error| bare_if(op, error)))
+                    }
                 }
             };
             let set = plan.named.as_deref().unwrap_or(&held.scenarios);
@@ -471,6 +454,84 @@ fn finish_headers(response: &mut Response<Body>, verdict: Option<Verdict>, d: Op
     }
 }
 
+/// What stage 8 reads of a request that goes on to its handler.
+struct Asked<'a> {
+    app: &'a App,
+    ns: &'a Namespace,
+    parts: &'a Parts,
+    known: &'a Known<'a>,
+    uri: &'a Uri,
+    conn: &'a Conn,
+    now: Timestamp,
+}
+
+impl<'a> Asked<'a> {
+    /// The request as its handler sees it.
+    fn req(&self, route: Route, body: Bytes, stream: Option<Incoming>) -> Req<'a> {
+        Req {
+            route,
+            query: self.uri.query().map(parse_query).unwrap_or_default(),
+            path: self.uri.path(),
+            peer: Some(self.conn.peer),
+            headers: &self.parts.headers,
+            known: self.known,
+            body,
+            object: None,
+            stream: Mutex::new(stream),
+        }
+    }
+
+    /// Auth and the request's checks (see [`admit`]): the caller.
+    fn admit(&self, req: &mut Req<'_>) -> Result<Principal, ApiError> {
+        admit(self.app, (&self.ns.state, &self.conn.tokens), req, self.now)
+    }
+
+    /// What a handler works with, for `caller`.
+    fn ctx<'c>(&'c self, caller: &'c Principal) -> Ctx<'c> {
+        Ctx {
+            state: &self.ns.state,
+            runs: &self.ns.runs,
+            clock: &self.app.clock,
+            caller,
+            settings: &self.app.settings,
+        }
+    }
+}
+
+/// Stage 8 for an operation answered at once (all but uploads). It never waits, so the
+/// request, the caller and the result live on the stack, not in every request's future.
+fn answer_now(asked: &Asked<'_>, route: Route, body: Bytes) -> Response<Body> {
+    let op = route.op;
+    let mut req = asked.req(route, body, None);
+    let result = asked.admit(&mut req).and_then(|caller| {
+        let param = req.route.param.as_deref();
+        op.handler.call_now(&asked.ctx(&caller), &req, param)
+    });
+    envelope::respond(result.map_err(|error| bare_if(op, error)))
+}
+
+/// Stage 8 for an upload: its handler streams the body itself.
+async fn answer_streaming(
+    asked: Asked<'_>,
+    route: Route,
+    unread: &mut Unread,
+    trace: &mut Trace,
+) -> Response<Body> {
+    let op = route.op;
+    trace.body(&[]);
+    let mut req = asked.req(route, Bytes::new(), unread.take());
+    let result = match asked.admit(&mut req) {
+        Ok(caller) => {
+            let param = req.route.param.as_deref();
+            op.handler.call(asked.ctx(&caller), &req, param).await
+        }
+        Err(error) => Err(error),
+    };
+    // A handler that refused early leaves the rest of the body to be drained.
+    unread.put_back(req.take_stream());
+    envelope::respond(result.map_err(|error| bare_if(op, error)))
+}
+
 /// Credentials first (401), then what the operation's row says it reads (400): its query and
 /// its JSON body, parsed into `req.object`.
 fn admit(
@@ -526,7 +587,7 @@ fn authorize(
         }
         Access::OptionalToken | Access::Platform => Principal::default(),
     };
-    auth::check_organization(&req.known)?;
+    auth::check_organization(req.known)?;
     Ok(caller)
 }
 

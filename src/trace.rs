@@ -25,7 +25,9 @@ pub(crate) struct Trace {
     /// Present when debug logging is on.
     line: Option<Line>,
     /// Present when the journal is on and the request reached the API stages.
-    entry: Option<Entry>,
+    /// Made where the journal keeps it (only this request holds it until it is recorded),
+    /// so the request's own state stays small.
+    entry: Option<Arc<Entry>>,
 }
 
 /// What the debug log line says besides the method, path and status.
@@ -37,6 +39,11 @@ struct Line {
 }
 
 impl Trace {
+    /// The entry, while this request alone holds it (always, until it is recorded).
+    fn entry_mut(&mut self) -> Option<&mut Entry> {
+        self.entry.as_mut().and_then(Arc::get_mut)
+    }
+
     /// A request arrived at `started`.
     pub(crate) fn start(started: Instant) -> Self {
         let line = tracing::enabled!(target: TARGET, tracing::Level::DEBUG).then(|| Line {
@@ -72,7 +79,7 @@ impl Trace {
         }
         if journal.enabled() {
             let of = (Arc::clone(namespace), epoch);
-            self.entry = Some(Entry::start(at, of, method, uri, headers));
+            self.entry = Some(Arc::new(Entry::start(at, of, method, uri, headers)));
         }
     }
 
@@ -81,7 +88,7 @@ impl Trace {
         if let Some(line) = self.line.as_mut() {
             line.route = Some(name);
         }
-        if let Some(entry) = self.entry.as_mut() {
+        if let Some(entry) = self.entry_mut() {
             entry.route = Some(name);
         }
     }
@@ -91,14 +98,14 @@ impl Trace {
         if let Some(line) = self.line.as_mut() {
             line.rule = Some(rule.to_owned());
         }
-        if let Some(entry) = self.entry.as_mut() {
+        if let Some(entry) = self.entry_mut() {
             entry.rule = Some(rule.to_owned());
         }
     }
 
     /// The request body was read.
     pub(crate) fn body(&mut self, body: &[u8]) {
-        if let Some(entry) = self.entry.as_mut() {
+        if let Some(entry) = self.entry_mut() {
             entry.set_body(body);
         }
     }
@@ -111,7 +118,10 @@ impl Trace {
         outcome: &mut Result<Response<Body>, Aborted>,
         finished: Instant,
     ) {
-        let Some(mut entry) = self.entry.take() else {
+        let Some(mut shared) = self.entry.take() else {
+            return;
+        };
+        let Some(entry) = Arc::get_mut(&mut shared) else {
             return;
         };
         entry.duration = finished.saturating_duration_since(self.started);
@@ -119,6 +129,7 @@ impl Trace {
             let kept = response.body_mut().keep();
             entry.set_response(response.status().as_u16(), response.headers(), kept);
         }
+        let entry = shared;
         journal.record(entry);
     }
 

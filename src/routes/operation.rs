@@ -53,6 +53,21 @@ impl Handler {
         }
     }
 
+    /// Runs a handler that answers at once (any but [`Handler::Streaming`], which gets a 500
+    /// here: it must be awaited through [`Handler::call`]).
+    pub fn call_now(&self, ctx: &Ctx<'_>, req: &Req<'_>, param: Option<&str>) -> Outcome {
+        match (self, param) {
+            (Handler::Plain(handler), _) => handler(ctx, req),
+            (Handler::ById(handler), Some(id)) => handler(ctx, req, id),
+            (Handler::ById(_), None) | (Handler::Streaming(_), _) => {
+                Err(ApiError::internal(format!(
+                    "operation {} cannot be answered this way",
+                    req.route.op.name
+                )))
+            }
+        }
+    }
+
     /// Runs it for `req`, whose path parameter (if any) is `param`.
     pub async fn call(&self, ctx: Ctx<'_>, req: &Req<'_>, param: Option<&str>) -> Outcome {
         match (self, param) {

@@ -25,7 +25,7 @@ pub struct Req<'a> {
     /// Request headers.
     pub headers: &'a HeaderMap,
     /// The headers the mock reads, found once.
-    pub known: Known<'a>,
+    pub known: &'a Known<'a>,
     /// The body, already read within the limit (empty for streamed routes).
     pub body: Bytes,
     /// The body of a [`Body::Json`] operation, parsed and checked against its fields; `None`
@@ -44,7 +44,7 @@ impl<'a> Req<'a> {
     /// The request as auth sees it.
     pub fn presented(&self) -> crate::auth::Presented<'_> {
         crate::auth::Presented {
-            headers: self.known,
+            headers: *self.known,
             peer: self.peer,
             method: &self.route.op.method,
             path: self.path,

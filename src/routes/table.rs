@@ -745,4 +745,15 @@ mod tests {
             );
         }
     }
+
+    #[test]
+    fn an_operation_streams_its_body_exactly_when_its_body_is_a_form() {
+        // The request path answers form operations through their streaming handler and every
+        // other one at once (service::answer_now): the two must agree.
+        for op in OPERATIONS {
+            let form = matches!(op.body, super::super::Body::Form { .. });
+            let streaming = matches!(op.handler, Streaming(_));
+            assert_eq!(form, streaming, "{}", op.name);
+        }
+    }
 }

@@ -85,6 +85,7 @@ pub fn run(ctx: &Ctx<'_>, name: &str, call: Call) -> Outcome {
         }
         None => op.path.to_owned(),
     };
+    let known = Known::of(&headers);
     let req = Req {
         route: Route {
             op,
@@ -93,7 +94,7 @@ pub fn run(ctx: &Ctx<'_>, name: &str, call: Call) -> Outcome {
         },
         query: call.query,
         headers: &headers,
-        known: Known::of(&headers),
+        known: &known,
         body,
         object,
         path: &path,
