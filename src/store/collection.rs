@@ -301,23 +301,25 @@ impl Collection {
         filter: Option<&dyn Fn(&Record) -> bool>,
         request: PageRequest,
     ) -> Page {
-        let (ids, total) = {
-            let index = self.read_index();
-            let lists = lists_of(&index, scope);
-            match filter {
-                None => {
-                    let total: usize = lists.iter().map(|l| l.len()).sum();
-                    let ids: Vec<Id> = order::window(&lists, request.offset(), request.size())
-                        .into_iter()
-                        .cloned()
-                        .collect();
-                    (ids, total as u64)
+        let index = self.read_index();
+        let lists = lists_of(&index, scope);
+        match filter {
+            None => {
+                let total: usize = lists.iter().map(|l| l.len()).sum();
+                // The rows are read under the index lock, which every writer takes before a
+                // row's, so the ids are borrowed rather than copied (each copy of an `Id`
+                // is a write to a count the other threads read), and they are canonical.
+                let items = order::window(&lists, request.offset(), request.size())
+                    .into_iter()
+                    .filter_map(|id| self.rows.get(&**id).map(|row| row.data.record()))
+                    .collect();
+                Page {
+                    items,
+                    total: total as u64,
                 }
-                Some(keep) => return self.filtered_page(order::merged(&lists), keep, request),
             }
-        };
-        let items = ids.iter().filter_map(|id| self.get(id)).collect();
-        Page { items, total }
+            Some(keep) => self.filtered_page(order::merged(&lists), keep, request),
+        }
     }
 
     fn filtered_page<'a>(
