@@ -154,8 +154,16 @@ def wrk(url, lua, seconds, connections=32):
     return result
 
 
+# Seconds of load each fresh server gets, unmeasured, before a measured run: both servers are
+# then measured in their steady state (allocator pages taken, the journal's window filled,
+# every connection's per-connection memory made) rather than partly in their first second.
+WARMUP_SECONDS = 1
+
+
 def measure(server, path, lua, seconds):
-    """wrk against `server`, plus the server's CPU µs per request served during the run."""
+    """wrk against `server` after a warm-up (WARMUP_SECONDS, not counted), plus the server's
+    CPU µs per request served during the measured run."""
+    wrk(server.url + path, lua, WARMUP_SECONDS)
     before = server.cpu_seconds()
     result = wrk(server.url + path, lua, seconds)
     spent = server.cpu_seconds() - before
@@ -354,8 +362,8 @@ def throughput(report, mock, baseline, tmp, rounds, seconds, only):
          "CPU ratio", "req/s ratio", "p50 ratio", "p99 ratio", "CPU ratio per round", "non-2xx/errors"],
         intro="Each workload's baseline is bare hyper answering the bytes the mock answered to the same "
               "request (status, body, headers but Date/Content-Length). Rounds alternate mock, baseline, "
-              "a fresh server each; CPU is the server's utime+stime over the wrk run divided by the "
-              "requests served. Ratios are mock/baseline of the medians.",
+              f"a fresh server each, warmed up by an unmeasured {WARMUP_SECONDS}-s wrk run; CPU is the server's "
+              "utime+stime over the measured wrk run divided by the requests served. Ratios are mock/baseline of the medians.",
     )
     loads = []
     for w in selected:

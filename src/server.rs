@@ -19,11 +19,12 @@ use tokio::task::JoinHandle;
 
 use crate::app::App;
 use crate::app::ReloadReport;
+use crate::auth;
 use crate::clock::{Clock, Timestamp};
 use crate::config::{AuthMode, FixtureSource, Settings};
 use crate::error::{StartError, UnknownScenario};
 use crate::fixtures::FixtureSet;
-use crate::namespace::Namespaces;
+use crate::namespace::{Holder, Namespaces};
 use crate::proxy::Proxy;
 use crate::record::{RecordError, Written};
 use crate::reload;
@@ -461,15 +462,14 @@ async fn serve(listener: TcpListener, app: Arc<App>, mut stopped: watch::Receive
         };
         let _ = stream.set_nodelay(true);
         let (stream, reset) = ConnIo::new(stream);
-        let conn = Conn {
+        let conn = Arc::new(Conn {
+            service: Arc::clone(&answers),
             peer,
             reset,
-            tokens: Arc::default(),
-            held: Arc::default(),
-        };
-        let answers = Arc::clone(&answers);
-        let service =
-            service_fn(move |request| service::handle(Arc::clone(&answers), request, conn.clone()));
+            tokens: auth::TokenCache::default(),
+            held: Holder::default(),
+        });
+        let service = service_fn(move |request| service::handle(Arc::clone(&conn), request));
         // Each connection gets its own header-read timer (see `timer`).
         let mut builder = template.clone();
         builder.http1().timer(HeadTimer::new());

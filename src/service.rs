@@ -57,19 +57,23 @@ use crate::store::State;
 use crate::trace::Trace;
 use crate::{admin, cors, mcp, openapi};
 
-/// The connection a request arrived on.
-#[derive(Debug, Clone)]
+/// The connection a request arrived on, and the service answering it: made once per
+/// connection and shared by its requests, so starting a request copies one count that only
+/// this connection's thread writes (not the service's, which every connection shares).
+#[derive(Debug)]
 pub struct Conn {
+    /// What answers the requests.
+    pub service: Arc<Service>,
     /// The client address.
     pub peer: SocketAddr,
     /// Set to make the connection end with a reset when it is dropped.
     pub reset: Arc<AtomicBool>,
     /// The token this connection last authenticated with (see [`auth::TokenCache`]).
-    pub tokens: Arc<auth::TokenCache>,
+    pub tokens: auth::TokenCache,
     /// The namespace and scenarios of its last request (see [`Namespaces::hold`]).
     ///
     /// [`Namespaces::hold`]: crate::namespace::Namespaces::hold
-    pub held: Arc<Holder>,
+    pub held: Holder,
 }
 
 /// What answers requests: the app, the admin API's router and the MCP gateway (both sit
@@ -102,10 +106,10 @@ impl Service {
 /// Answers one request. Never panics outward; fails only when a scenario aborts the
 /// connection on purpose.
 pub async fn handle(
-    service: Arc<Service>,
+    conn: Arc<Conn>,
     request: Request<Incoming>,
-    conn: Conn,
 ) -> Result<Response<Body>, Aborted> {
+    let service = &*conn.service;
     let app = &service.app;
     // The one wall-clock reading of the request's start (a second one ends it).
     let arrived = Instant::now();
@@ -117,7 +121,7 @@ pub async fn handle(
     let mut trace = Trace::start(arrived);
     // Not boxed: the pipeline's state is about 2 KB (see `pipeline`), which hyper copies once
     // into its connection's slot for the future; boxing it cost an allocation and a copy more.
-    let answer = AssertUnwindSafe(pipeline(&service, parts, body, &uri, &conn, &mut trace))
+    let answer = AssertUnwindSafe(pipeline(service, parts, body, &uri, &conn, &mut trace))
         .catch_unwind()
         .await;
     let mut response = answer.unwrap_or_else(|panic| Ok(panicked(&method, uri.path(), &*panic)));
