@@ -26,6 +26,8 @@
 //! From the bottom layer up; a module uses only modules above it in this list (checked by
 //! `tests/layers.rs`). `docs/ARCHITECTURE.md` walks through a request.
 //! - `error`, `clock`, `hash`: request and startup errors; the one server clock; stable hashes.
+//! - `shard`: per-thread copies of what every request writes; `timer`: the header-read timer
+//!   of each connection; `headers`: the few request headers the stages read, found in one scan.
 //! - `schema`: the one type system of records, request bodies, queries and answers.
 //! - `store`: records (collections, a namespace's `State`, the seed); `fixtures`: loading it.
 //! - `executions`: the execution simulation; `auth`: credentials to a caller.

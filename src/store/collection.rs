@@ -175,8 +175,8 @@ impl Collection {
         let id: Id = Arc::from(record_id(&record));
         let partition = self.partition_of(&record);
         let unique = self.unique_of(&record);
-        let record = Arc::new(Doc::new(record));
-        self.insert_stored(id, partition, unique, Stored::Parsed(Arc::clone(&record)))?;
+        let (stored, record) = Stored::written(record);
+        self.insert_stored(id, partition, unique, stored)?;
         Ok(record)
     }
 
@@ -238,8 +238,8 @@ impl Collection {
             let old = self.partition_of(&current);
             let new = self.partition_of(&next);
             let old_unique = self.unique_of(&current);
-            let next = Arc::new(Doc::new(next));
-            row.data = Stored::Parsed(Arc::clone(&next));
+            let (stored, next) = Stored::written(next);
+            row.data = stored;
             (row.seq, old, new, old_unique, next)
         };
         let new_unique = self.unique_of(&record);

@@ -1,9 +1,10 @@
 //! How a collection keeps one record in memory.
 //!
-//! Seed records start compact: their JSON text, parsed the first time something reads them
+//! Records are kept compact: their JSON text, parsed the first time something reads them
 //! and cached from then on. A parsed `serde_json::Map` costs several times its JSON size, so a
-//! 100k-record seed that is mostly never read stays small. Records written at run time are
-//! kept parsed.
+//! 100k-record seed that is mostly never read stays small, and so do the records a client
+//! writes (one created through the API is answered from the map it was made as, and parsed
+//! again only when read).
 //!
 //! Every record handed out is a [`Doc`]: the record and, once an answer needs it, its JSON
 //! text, written once and then copied into every answer that shows the record unchanged (a
@@ -99,14 +100,12 @@ impl PartialEq for Doc {
     }
 }
 
-/// One stored record.
+/// One stored record: its compact JSON text, parsed on first read (and kept parsed from
+/// then on). Seed records and records written at run time are kept alike: a parsed map costs
+/// several times its text, and a client that creates records by the hundred thousand would
+/// otherwise pay for each in memory and, as the heap grows, in page faults.
 #[derive(Debug, Clone)]
-pub(super) enum Stored {
-    /// Parsed and ready.
-    Parsed(Arc<Doc>),
-    /// Compact JSON, parsed on first read.
-    Compact(Arc<Compact>),
-}
+pub(super) struct Stored(Arc<Compact>);
 
 /// A record's JSON text and, once read, its parsed form.
 #[derive(Debug)]
@@ -118,28 +117,37 @@ pub(super) struct Compact {
 impl Stored {
     /// A record kept as its compact JSON text (which must encode an object).
     pub(super) fn compact(json: Box<str>) -> Self {
-        Stored::Compact(Arc::new(Compact {
-            json: Bytes::from(json.into_boxed_bytes()),
+        Self::of_json(Bytes::from(json.into_boxed_bytes()))
+    }
+
+    fn of_json(json: Bytes) -> Self {
+        Stored(Arc::new(Compact {
+            json,
             parsed: OnceLock::new(),
         }))
     }
 
+    /// A record written at run time, as stored, and the parsed record to answer with now,
+    /// which shares its text (the stored one is parsed again when next read).
+    pub(super) fn written(record: Record) -> (Self, Arc<Doc>) {
+        // Serializing a JSON map cannot fail.
+        let json = Bytes::from(serde_json::to_vec(&record).unwrap_or_default());
+        let stored = Self::of_json(json.clone());
+        (stored, Arc::new(Doc::with_json(record, json)))
+    }
+
     /// The record, parsing it if needed without keeping the parsed form (for scans).
     pub(super) fn peek(&self) -> Arc<Doc> {
-        match self {
-            Stored::Compact(compact) if compact.parsed.get().is_none() => Arc::new(compact.parse()),
-            _ => self.record(),
+        match self.0.parsed.get() {
+            Some(parsed) => Arc::clone(parsed),
+            None => Arc::new(self.0.parse()),
         }
     }
 
     /// The record, parsing (once) if needed.
     pub(super) fn record(&self) -> Arc<Doc> {
-        match self {
-            Stored::Parsed(record) => Arc::clone(record),
-            Stored::Compact(compact) => {
-                Arc::clone(compact.parsed.get_or_init(|| Arc::new(compact.parse())))
-            }
-        }
+        let compact = &self.0;
+        Arc::clone(compact.parsed.get_or_init(|| Arc::new(compact.parse())))
     }
 }
 
@@ -177,6 +185,34 @@ mod tests {
                 .as_bytes()
         );
         assert!(Arc::ptr_eq(&first, &stored.record()));
+    }
+
+    #[test]
+    fn a_written_record_is_kept_as_text_and_reads_back_equal_floats_included() {
+        let record = json!({
+            "id": "a",
+            "floats": [0.30000000000000004, 1e-7, 123456789.12345679, 2.2250738585072014e-308,
+                       9007199254740993.0, -0.0, 1.7976931348623157e308],
+            "big": 18446744073709551615u64, "neg": -9223372036854775808i64,
+            "text": "é\" \\ \n", "nested": [1, {"b": null, "c": true}]
+        })
+        .as_object()
+        .cloned()
+        .unwrap_or_default();
+        let (stored, answered) = Stored::written(record.clone());
+        assert_eq!(*answered.record(), record);
+        assert!(stored.0.parsed.get().is_none(), "kept as text until read");
+        let read = stored.record();
+        assert_eq!(
+            *read.record(),
+            record,
+            "parsed back from its text, unchanged"
+        );
+        assert_eq!(
+            read.json(),
+            answered.json(),
+            "and shown with the same bytes"
+        );
     }
 
     #[test]
