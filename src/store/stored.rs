@@ -6,9 +6,9 @@
 //! writes (one created through the API is answered from the map it was made as, and parsed
 //! again only when read).
 //!
-//! Every record handed out is a [`Doc`]: the record and, once an answer needs it, its JSON
-//! text, written once and then copied into every answer that shows the record unchanged (a
-//! seed record's text is the one it was loaded from).
+//! Every record handed out is a [`Doc`]: the record and its JSON text, copied into every
+//! answer that shows the record unchanged (a seed record's text is the one it was loaded
+//! from; a written record's, the one it was stored as).
 
 use std::ops::Deref;
 use std::sync::{Arc, OnceLock};
@@ -19,11 +19,12 @@ use serde_json::Value;
 use super::Record;
 use crate::clock::Timestamp;
 
-/// A stored record and, once needed, its JSON text.
+/// A stored record and its JSON text (the text it was parsed from, or was written as when
+/// stored: every record is stored as text, see [`Stored`]).
 #[derive(Debug)]
 pub struct Doc {
     record: Record,
-    json: OnceLock<Bytes>,
+    json: Bytes,
     token: OnceLock<Box<TokenFacts>>,
 }
 
@@ -42,29 +43,17 @@ pub struct TokenFacts {
 }
 
 impl Doc {
-    /// A record whose text is written when first needed.
-    pub fn new(record: Record) -> Self {
-        Self {
-            record,
-            json: OnceLock::new(),
-            token: OnceLock::new(),
-        }
-    }
-
     fn with_json(record: Record, json: Bytes) -> Self {
         Self {
             record,
-            json: OnceLock::from(json),
+            json,
             token: OnceLock::new(),
         }
     }
 
-    /// The record as compact JSON, written once.
+    /// The record as compact JSON.
     pub fn json(&self) -> &Bytes {
-        self.json.get_or_init(|| {
-            // Serializing a JSON map cannot fail.
-            Bytes::from(serde_json::to_vec(&self.record).unwrap_or_default())
-        })
+        &self.json
     }
 
     /// The record read as an API token, once.
