@@ -119,21 +119,20 @@ pub struct Presented<'a> {
 
 /// Who sent the request, for audit entries.
 pub fn origin(req: Presented<'_>) -> Origin {
-    let user_agent = req
-        .headers
-        .user_agent
-        .and_then(|v| v.to_str().ok())
-        .map(|ua| {
-            let cut = ua
-                .char_indices()
-                .nth(USER_AGENT_CHARS)
-                .map_or(ua.len(), |(i, _)| i);
-            Arc::from(&ua[..cut])
-        });
     Origin {
         ip: req.peer.map(|p| p.ip()),
-        user_agent,
+        user_agent: user_agent(req).map(Arc::from),
     }
+}
+
+/// The `User-Agent` as audit entries keep it: its first [`USER_AGENT_CHARS`] characters.
+fn user_agent(req: Presented<'_>) -> Option<&str> {
+    let ua = req.headers.user_agent?.to_str().ok()?;
+    let cut = ua
+        .char_indices()
+        .nth(USER_AGENT_CHARS)
+        .map_or(ua.len(), |(i, _)| i);
+    Some(&ua[..cut])
 }
 
 /// Checks the caller's credentials under `mode` and counts the call against its token (one
@@ -203,6 +202,8 @@ pub struct TokenCache {
     /// The path of the connection's last counted call, shared by the audit entries of the
     /// calls to it that follow.
     path: Mutex<Option<Arc<str>>>,
+    /// Its user agent, shared the same way (a client sends the same one on every call).
+    user_agent: Mutex<Option<Arc<str>>>,
 }
 
 #[derive(Debug)]
@@ -228,10 +229,14 @@ impl TokenCache {
 
     /// `path` as shared text: the last one's when it is the same.
     fn path(&self, path: &str) -> Arc<str> {
-        let mut last = self.path.lock().unwrap_or_else(PoisonError::into_inner);
-        match last.as_ref() {
-            Some(kept) if **kept == *path => Arc::clone(kept),
-            _ => Arc::clone(last.insert(Arc::from(path))),
+        shared(&self.path, path)
+    }
+
+    /// [`origin`], with the user agent shared like [`TokenCache::path`].
+    fn origin(&self, req: Presented<'_>) -> Origin {
+        Origin {
+            ip: req.peer.map(|p| p.ip()),
+            user_agent: user_agent(req).map(|ua| shared(&self.user_agent, ua)),
         }
     }
 
@@ -364,12 +369,15 @@ fn count_use(
     req: Presented<'_>,
     cache: Option<&TokenCache>,
 ) {
-    let path = cache.map_or_else(|| Arc::from(req.path), |c| c.path(req.path));
+    let (path, origin) = match cache {
+        Some(cache) => (cache.path(req.path), cache.origin(req)),
+        None => (Arc::from(req.path), origin(req)),
+    };
     let call = Details::Call {
         method: req.method.clone(),
         path,
     };
-    state.record_use(id, now, origin(req), call);
+    state.record_use(id, now, origin, call);
 }
 
 /// Marks token `id` expired and writes its one `expired` audit entry; only the call that
@@ -422,6 +430,16 @@ pub fn check_organization(headers: &Known<'_>) -> Result<(), ApiError> {
     )))
 }
 
+/// `text` as shared text: the one kept in `last` when it is the same, else a new one kept
+/// there for the next call.
+fn shared(last: &Mutex<Option<Arc<str>>>, text: &str) -> Arc<str> {
+    let mut last = last.lock().unwrap_or_else(PoisonError::into_inner);
+    match last.as_ref() {
+        Some(kept) if **kept == *text => Arc::clone(kept),
+        _ => Arc::clone(last.insert(Arc::from(text))),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -435,6 +453,57 @@ mod tests {
         assert!(!is_api_token("prodgy_has space"));
         assert!(is_jwt("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.sig-nature_"));
         assert!(!is_jwt("not.a"));
+    }
+
+    #[test]
+    fn a_connection_shares_its_user_agent_between_calls_and_keeps_it_cut() {
+        let presented = |headers: &HeaderMap| {
+            let known = Known::of(headers);
+            let req = Presented {
+                headers: known,
+                peer: None,
+                method: &hyper::Method::GET,
+                path: "/api/agent-base",
+            };
+            (origin(req), TokenCache::default().origin(req))
+        };
+        let cache = TokenCache::default();
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            "user-agent",
+            "python-requests/2.32".parse().expect("header"),
+        );
+        let known = Known::of(&headers);
+        let req = Presented {
+            headers: known,
+            peer: None,
+            method: &hyper::Method::GET,
+            path: "/api/agent-base",
+        };
+        let (first, second) = (cache.origin(req), cache.origin(req));
+        let (a, b) = (
+            first.user_agent.expect("kept"),
+            second.user_agent.expect("kept"),
+        );
+        assert!(
+            Arc::ptr_eq(&a, &b),
+            "the second call shares the first's text"
+        );
+        assert_eq!(&*a, "python-requests/2.32");
+        let mut other = HeaderMap::new();
+        other.insert("user-agent", "curl/8.5".parse().expect("header"));
+        let known = Known::of(&other);
+        let third = cache.origin(Presented {
+            headers: known,
+            ..req
+        });
+        assert_eq!(third.user_agent.as_deref(), Some("curl/8.5"));
+        let long = "x".repeat(USER_AGENT_CHARS + 50);
+        let mut headers = HeaderMap::new();
+        headers.insert("user-agent", long.parse().expect("header"));
+        let (plain, cached) = presented(&headers);
+        assert_eq!(plain, cached);
+        assert_eq!(plain.user_agent.map(|ua| ua.len()), Some(USER_AGENT_CHARS));
     }
 
     #[test]

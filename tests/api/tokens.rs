@@ -421,3 +421,32 @@ async fn the_first_list_after_an_expiry_already_shows_it_expired() {
     assert_eq!(expired["status"], "expired", "{}", all.text);
     assert_eq!(actions(&fresh, EXPIRED).await, ["expired", "created"]);
 }
+
+#[tokio::test]
+async fn each_use_is_audited_with_the_user_agent_it_came_with_on_a_kept_alive_connection() {
+    let app = TestApp::spawn().await;
+    let (id, secret) = create(&app, json!({"name": "ua"})).await;
+    // One client, so the calls share a kept-alive connection (and its remembered agent).
+    for agent in ["sdk/1.0", "sdk/1.0", "other-sdk/2.0", "sdk/1.0"] {
+        let resp = app
+            .client
+            .get(app.url("/api/agent-base"))
+            .header("X-API-Token", &secret)
+            .header("User-Agent", agent)
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(resp.status(), 200);
+    }
+    let logs = app
+        .get(&format!("/api/api-tokens/{id}/audit-logs?pageSize=100"))
+        .await;
+    let used: Vec<&str> = logs.body["data"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .filter(|e| e["action"] == "used")
+        .map(|e| e["user_agent"].as_str().expect("a user agent"))
+        .collect();
+    assert_eq!(used, ["sdk/1.0", "other-sdk/2.0", "sdk/1.0", "sdk/1.0"]);
+}
