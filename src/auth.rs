@@ -119,20 +119,23 @@ pub struct Presented<'a> {
 
 /// Who sent the request, for audit entries.
 pub fn origin(req: Presented<'_>) -> Origin {
-    Origin {
-        ip: req.peer.map(|p| p.ip()),
-        user_agent: user_agent(req).map(Arc::from),
-    }
+    origin_with(req, |ua| Arc::from(ua))
 }
 
-/// The `User-Agent` as audit entries keep it: its first [`USER_AGENT_CHARS`] characters.
-fn user_agent(req: Presented<'_>) -> Option<&str> {
-    let ua = req.headers.user_agent?.to_str().ok()?;
-    let cut = ua
-        .char_indices()
-        .nth(USER_AGENT_CHARS)
-        .map_or(ua.len(), |(i, _)| i);
-    Some(&ua[..cut])
+/// Who sent the request, with its `User-Agent` (its first [`USER_AGENT_CHARS`] characters)
+/// made shared text by `share`.
+fn origin_with(req: Presented<'_>, share: impl FnOnce(&str) -> Arc<str>) -> Origin {
+    let user_agent = req.headers.user_agent.and_then(|v| v.to_str().ok());
+    Origin {
+        ip: req.peer.map(|p| p.ip()),
+        user_agent: user_agent.map(|ua| {
+            let cut = ua
+                .char_indices()
+                .nth(USER_AGENT_CHARS)
+                .map_or(ua.len(), |(i, _)| i);
+            share(&ua[..cut])
+        }),
+    }
 }
 
 /// Checks the caller's credentials under `mode` and counts the call against its token (one
@@ -234,10 +237,7 @@ impl TokenCache {
 
     /// [`origin`], with the user agent shared like [`TokenCache::path`].
     fn origin(&self, req: Presented<'_>) -> Origin {
-        Origin {
-            ip: req.peer.map(|p| p.ip()),
-            user_agent: user_agent(req).map(|ua| shared(&self.user_agent, ua)),
-        }
+        origin_with(req, |ua| shared(&self.user_agent, ua))
     }
 
     /// The principal remembered for this credential, if still true at `now`.
@@ -455,31 +455,28 @@ mod tests {
         assert!(!is_jwt("not.a"));
     }
 
-    #[test]
-    fn a_connection_shares_its_user_agent_between_calls_and_keeps_it_cut() {
-        let presented = |headers: &HeaderMap| {
-            let known = Known::of(headers);
-            let req = Presented {
-                headers: known,
-                peer: None,
-                method: &hyper::Method::GET,
-                path: "/api/agent-base",
-            };
-            (origin(req), TokenCache::default().origin(req))
-        };
-        let cache = TokenCache::default();
-        let mut headers = HeaderMap::new();
-        headers.insert(
-            "user-agent",
-            "python-requests/2.32".parse().expect("header"),
-        );
-        let known = Known::of(&headers);
-        let req = Presented {
-            headers: known,
+    /// A GET of `/api/agent-base` carrying `headers`.
+    fn presented(headers: Known<'_>) -> Presented<'_> {
+        Presented {
+            headers,
             peer: None,
             method: &hyper::Method::GET,
             path: "/api/agent-base",
-        };
+        }
+    }
+
+    /// Headers with this `User-Agent`.
+    fn with_agent(agent: &str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert("user-agent", agent.parse().expect("header"));
+        headers
+    }
+
+    #[test]
+    fn a_connection_shares_its_user_agent_between_calls_and_keeps_it_cut() {
+        let cache = TokenCache::default();
+        let sdk = with_agent("python-requests/2.32");
+        let req = presented(Known::of(&sdk));
         let (first, second) = (cache.origin(req), cache.origin(req));
         let (a, b) = (
             first.user_agent.expect("kept"),
@@ -490,18 +487,12 @@ mod tests {
             "the second call shares the first's text"
         );
         assert_eq!(&*a, "python-requests/2.32");
-        let mut other = HeaderMap::new();
-        other.insert("user-agent", "curl/8.5".parse().expect("header"));
-        let known = Known::of(&other);
-        let third = cache.origin(Presented {
-            headers: known,
-            ..req
-        });
+        let curl = with_agent("curl/8.5");
+        let third = cache.origin(presented(Known::of(&curl)));
         assert_eq!(third.user_agent.as_deref(), Some("curl/8.5"));
-        let long = "x".repeat(USER_AGENT_CHARS + 50);
-        let mut headers = HeaderMap::new();
-        headers.insert("user-agent", long.parse().expect("header"));
-        let (plain, cached) = presented(&headers);
+        let long = with_agent(&"x".repeat(USER_AGENT_CHARS + 50));
+        let req = presented(Known::of(&long));
+        let (plain, cached) = (origin(req), TokenCache::default().origin(req));
         assert_eq!(plain, cached);
         assert_eq!(plain.user_agent.map(|ua| ua.len()), Some(USER_AGENT_CHARS));
     }
