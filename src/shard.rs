@@ -11,10 +11,11 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// A value on cache lines of its own (128 bytes: two lines, as adjacent-line prefetchers
-/// pair them), so a write to it never disturbs its neighbours.
+/// pair them), so a write to it never disturbs its neighbours: for a value every thread
+/// must write (one counter for all), which a shard cannot split.
 #[derive(Debug, Default)]
 #[repr(align(128))]
-struct Padded<T>(T);
+pub struct Padded<T>(pub T);
 
 /// One copy of `T` per shard; see the module docs.
 #[derive(Debug)]
