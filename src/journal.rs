@@ -429,9 +429,9 @@ impl std::fmt::Display for StatusMatch {
 pub struct Journal {
     capacity: usize,
     rings: Sharded<Mutex<VecDeque<Arc<Entry>>>>,
-    /// On lines of its own: both threads write it on every request, and beside the
-    /// journal's neighbours in the app (read on every request) it made
-    /// each of those reads a cache miss.
+    /// On cache lines of its own: every request writes it, from either thread, and while it
+    /// shared a line with the app's fields that every request reads, each write made those
+    /// reads miss on the other core.
     next_id: Padded<AtomicU64>,
 }
 

@@ -11,8 +11,8 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// A value on cache lines of its own (128 bytes: two lines, as adjacent-line prefetchers
-/// pair them), so a write to it never disturbs its neighbours: for a value every thread
-/// must write (one counter for all), which a shard cannot split.
+/// pair them), so a write to it never disturbs its neighbours. Each shard is one; so is a
+/// value that every thread must write and no shard can split (the journal's id counter).
 #[derive(Debug, Default)]
 #[repr(align(128))]
 pub struct Padded<T>(pub T);
