@@ -174,7 +174,7 @@ pub enum Reply {
 impl Reply {
     /// 200 with the default message.
     pub fn ok(data: impl Into<Payload>) -> Self {
-        Self::with(StatusCode::OK, "Operation completed successfully", data)
+        Self::with(StatusCode::OK, OK_MESSAGE, data)
     }
 
     /// 201 with the default message.
@@ -316,6 +316,15 @@ pub fn respond(result: Result<Reply, ApiError>) -> Response<Body> {
 fn success(reply: Reply) -> Response<Body> {
     let (status, message, data, pagination) = match reply {
         Reply::Raw(response) => return response,
+        // A stored record shown as it is (a GET by id): the answer the record caches.
+        Reply::Data {
+            status: StatusCode::OK,
+            message,
+            data: Payload::Record(doc),
+        } if message == OK_MESSAGE && OK_HEAD.len() + doc.json().len() < KEPT_BODY_LIMIT => {
+            let bytes = Bytes::from_owner(Cached(doc));
+            return with_json_type(StatusCode::OK, Body::full(bytes));
+        }
         Reply::Data {
             status,
             message,
@@ -323,7 +332,7 @@ fn success(reply: Reply) -> Response<Body> {
         } => (status, message, data, None),
         Reply::List { items, pagination } => (
             StatusCode::OK,
-            Cow::Borrowed("Operation completed successfully"),
+            Cow::Borrowed(OK_MESSAGE),
             items,
             Some(pagination),
         ),
@@ -341,6 +350,28 @@ fn success(reply: Reply) -> Response<Body> {
             with_json_type(status, body)
         }
         Payload::Json(_) | Payload::Text(_) => json(status, bytes),
+    }
+}
+
+/// How much of a body the journal keeps: an answer up to this size is kept shared, a longer
+/// one as its first this many bytes (so the journal never holds a large answer alive).
+pub const KEPT_BODY_LIMIT: usize = 4096;
+
+/// The message of a 200 envelope that says nothing more.
+const OK_MESSAGE: &str = "Operation completed successfully";
+
+/// What precedes the `data` of a 200 envelope with [`OK_MESSAGE`].
+const OK_HEAD: &[u8] =
+    b"{\"success\":true,\"message\":\"Operation completed successfully\",\"data\":";
+
+/// A stored record's answer, as the record caches it (see [`Doc::answer`]): sent without
+/// being written or copied, and shared with the journal. Holding the record keeps it alive.
+struct Cached(Arc<Doc>);
+
+impl AsRef<[u8]> for Cached {
+    fn as_ref(&self) -> &[u8] {
+        self.0
+            .answer(|json| [OK_HEAD, json, b"}"].concat().into_boxed_slice())
     }
 }
 

@@ -28,8 +28,8 @@ use crate::shard::{Padded, Sharded};
 
 /// The default number of entries kept.
 pub const DEFAULT_JOURNAL_SIZE: usize = 1000;
-/// How much of a request body an entry keeps.
-pub const BODY_LIMIT: usize = 4096;
+/// How much of a request or response body an entry keeps.
+pub const BODY_LIMIT: usize = crate::envelope::KEPT_BODY_LIMIT;
 
 /// One answered request. Serializes to `{id, at, namespace, method, path, query, route,
 /// headers: [[name, value], ..], body, body_size, status, rule}` with token values masked.

@@ -8,7 +8,8 @@
 //!
 //! Every record handed out is a [`Doc`]: the record and its JSON text, copied into every
 //! answer that shows the record unchanged (a seed record's text is the one it was loaded
-//! from; a written record's, the one it was stored as).
+//! from; a written record's, the one it was stored as). The answer that shows it alone (a
+//! GET by id) is written once and kept with it, so reading it again copies nothing.
 
 use std::cell::RefCell;
 use std::ops::Deref;
@@ -27,6 +28,9 @@ pub struct Doc {
     record: Record,
     json: Bytes,
     token: OnceLock<Box<TokenFacts>>,
+    /// The whole answer that shows this record as it is (a GET by id's envelope), written
+    /// the first time it is asked for (see [`Doc::answer`]).
+    answer: OnceLock<Box<[u8]>>,
 }
 
 /// What authenticating with a token reads from its record, on every call: taken from the
@@ -49,7 +53,14 @@ impl Doc {
             record,
             json,
             token: OnceLock::new(),
+            answer: OnceLock::new(),
         }
+    }
+
+    /// The answer showing this record, written by `write` the first time (a record never
+    /// changes, so neither does its answer; an update stores a new record).
+    pub fn answer(&self, write: impl FnOnce(&[u8]) -> Box<[u8]>) -> &[u8] {
+        self.answer.get_or_init(|| write(&self.json))
     }
 
     /// The record as compact JSON.

@@ -558,3 +558,24 @@ async fn the_journal_shows_the_very_bytes_each_answer_had_even_after_the_record_
     assert_eq!(kept["body"], &page.text[..4096]);
     assert_eq!(kept["body_size"], page.text.len());
 }
+
+#[tokio::test]
+async fn a_record_read_again_answers_the_same_bytes_and_the_journal_keeps_them() {
+    let app = TestApp::spawn().await;
+    let path = format!("/api/agent-base/{TRIAGE}");
+    let first = app.get(&path).await;
+    let second = app.get(&path).await;
+    assert_eq!(first.status, 200, "{}", first.text);
+    assert_eq!(first.text, second.text);
+    assert_eq!(
+        (first.body["success"].clone(), first.message()),
+        (json!(true), "Operation completed successfully")
+    );
+    assert_eq!(first.body["data"]["id"], TRIAGE);
+    let length = first.headers["content-length"].to_str().expect("ascii");
+    assert_eq!(length, first.text.len().to_string());
+    let journal = app.admin(Method::GET, "/__admin/requests", None).await;
+    let newest = &journal.body["data"][0];
+    assert_eq!(newest["path"], path.as_str());
+    assert_eq!(newest["response"]["body"], second.text.as_str());
+}
