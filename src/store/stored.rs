@@ -59,8 +59,8 @@ impl Doc {
 
     /// The answer showing this record, written by `write` the first time (a record never
     /// changes, so neither does its answer; an update stores a new record).
-    pub fn answer(&self, write: impl FnOnce(&[u8]) -> Box<[u8]>) -> &[u8] {
-        self.answer.get_or_init(|| write(&self.json))
+    pub fn answer(&self, write: impl FnOnce() -> Box<[u8]>) -> &[u8] {
+        self.answer.get_or_init(write)
     }
 
     /// The record as compact JSON.
