@@ -394,7 +394,7 @@ pub fn expire(state: &State, id: &str, now: Timestamp, origin: Origin) -> bool {
         return false;
     };
     let expires_at = token.get("expires_at").cloned().unwrap_or(Value::Null);
-    let details = Details::Json(json!({ "expires_at": expires_at }));
+    let details = Details::Json(Box::new(json!({ "expires_at": expires_at })));
     state.audit(id, AuditAction::Expired, now, origin, details);
     true
 }

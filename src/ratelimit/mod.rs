@@ -139,6 +139,18 @@ impl RateLimit {
     }
 }
 
+/// The `RateLimit-*` names, checked at compile time rather than on every answer.
+const LIMIT: HeaderName = HeaderName::from_static("ratelimit-limit");
+const REMAINING: HeaderName = HeaderName::from_static("ratelimit-remaining");
+const RESET: HeaderName = HeaderName::from_static("ratelimit-reset");
+
+/// `n` as a header value, in one allocation (`HeaderValue::from` an integer makes two).
+fn number(n: i64) -> HeaderValue {
+    let mut digits = itoa::Buffer::new();
+    // Digits and a sign are always a valid value.
+    HeaderValue::from_bytes(digits.format(n).as_bytes()).unwrap_or_else(|_| HeaderValue::from(n))
+}
+
 /// The outcome of counting one call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Verdict {
@@ -173,20 +185,12 @@ impl Verdict {
 
     /// Adds the `RateLimit-*` headers (and `Retry-After` on a refusal) to `headers`.
     pub fn apply(&self, headers: &mut HeaderMap) {
-        let mut set = |name: &'static str, value: i64| {
-            headers.insert(HeaderName::from_static(name), HeaderValue::from(value));
-        };
-        set(
-            "ratelimit-limit",
-            i64::try_from(self.limit).unwrap_or(i64::MAX),
-        );
-        set(
-            "ratelimit-remaining",
-            i64::try_from(self.remaining).unwrap_or(i64::MAX),
-        );
-        set("ratelimit-reset", self.reset);
+        let clamp = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
+        headers.insert(LIMIT, number(clamp(self.limit)));
+        headers.insert(REMAINING, number(clamp(self.remaining)));
+        headers.insert(RESET, number(self.reset));
         if self.refused {
-            headers.insert(RETRY_AFTER, HeaderValue::from(self.retry_after));
+            headers.insert(RETRY_AFTER, number(self.retry_after));
         }
     }
 

@@ -43,7 +43,7 @@ use crate::executions::{Executions, Runs};
 use crate::store::State;
 
 /// A recognized API request.
-pub type Route = router::Route<Operation>;
+pub type Route<'p> = router::Route<'p, Operation>;
 
 /// The router of the API's operations.
 pub type ApiRouter = Router<Operation>;

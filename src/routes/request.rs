@@ -19,7 +19,7 @@ use crate::store::PageRequest;
 #[derive(Debug)]
 pub struct Req<'a> {
     /// The matched route and its path parameters.
-    pub route: Route,
+    pub route: Route<'a>,
     /// Query parameters in order (a name may repeat).
     pub query: Vec<(String, String)>,
     /// Request headers.

@@ -8,6 +8,8 @@
 //! `GET` is (RFC 9110), by the `GET` row. A known path with the wrong method is 405 with
 //! `Allow`; an unknown path is 404.
 
+use std::borrow::Cow;
+
 use hyper::{Method, StatusCode};
 use percent_encoding::percent_decode_str;
 
@@ -31,19 +33,20 @@ enum Segment {
     Param,
 }
 
-/// A recognized request: its row, the row's position, and its decoded path parameter.
+/// A recognized request: its row, the row's position, and its decoded path parameter
+/// (borrowed from the path `'p` when it needs no decoding, as most ids do).
 #[derive(Debug)]
-pub struct Route<R: 'static> {
+pub struct Route<'p, R: 'static> {
     /// The matched row.
     pub op: &'static R,
     /// The row's position in the table (scenarios and rate limits index by it).
     pub index: usize,
     /// The path parameter, percent-decoded, with a UUID lowered (UUIDs are
     /// case-insensitive); `None` when the row has none.
-    pub param: Option<String>,
+    pub param: Option<Cow<'p, str>>,
 }
 
-impl<R> Clone for Route<R> {
+impl<R> Clone for Route<'_, R> {
     fn clone(&self) -> Self {
         Self {
             op: self.op,
@@ -76,8 +79,8 @@ struct Node {
 }
 
 /// How a path matched: its segments and the node of the best pattern.
-struct Best<'p> {
-    parts: &'p [&'p str],
+struct Best<'a, 'p> {
+    parts: &'a [&'p str],
     node: usize,
 }
 
@@ -129,7 +132,7 @@ impl<R: Pattern> Router<R> {
 
     /// The route for `method` and `path`: 404 when no pattern matches the path, 405 with
     /// `Allow` when patterns match but none for this method.
-    pub fn recognize(&self, method: &Method, path: &str) -> Result<Route<R>, ApiError> {
+    pub fn recognize<'p>(&self, method: &Method, path: &'p str) -> Result<Route<'p, R>, ApiError> {
         let trimmed = trim(path);
         let method = if method == Method::HEAD {
             &Method::GET
@@ -178,11 +181,11 @@ impl<R: Pattern> Router<R> {
 
     /// The best pattern for `trimmed`, splitting it into `parts`; `None` when no pattern
     /// matches (or the path has too many segments for any).
-    fn best<'p>(
+    fn best<'a, 'p>(
         &self,
         trimmed: &'p str,
-        parts: &'p mut [&'p str; MAX_SEGMENTS],
-    ) -> Option<Best<'p>> {
+        parts: &'a mut [&'p str; MAX_SEGMENTS],
+    ) -> Option<Best<'a, 'p>> {
         let count = split(trimmed, parts)?;
         let parts = &parts[..count];
         let node = self.walk(0, parts)?;
@@ -208,7 +211,7 @@ impl<R: Pattern> Router<R> {
     }
 
     /// The methods of the best pattern, for `Allow`.
-    fn allow_header(&self, best: &Best<'_>) -> String {
+    fn allow_header(&self, best: &Best<'_, '_>) -> String {
         let methods: Vec<&'static str> = self.nodes[best.node]
             .rows
             .iter()
@@ -295,7 +298,7 @@ fn compile(path: &'static str) -> Vec<Segment> {
     segments
 }
 
-fn param(pattern: &[Segment], parts: &[&str]) -> Option<String> {
+fn param<'p>(pattern: &[Segment], parts: &[&'p str]) -> Option<Cow<'p, str>> {
     let at = pattern.iter().position(|s| *s == Segment::Param)?;
     let raw = *parts.get(at)?;
     // Most ids need neither decoding nor lowering: one scan says so.
@@ -303,10 +306,10 @@ fn param(pattern: &[Segment], parts: &[&str]) -> Option<String> {
         .bytes()
         .fold(false, |seen, b| seen | (b == b'%') | b.is_ascii_uppercase())
     {
-        return Some(raw.to_owned());
+        return Some(Cow::Borrowed(raw));
     }
     let decoded = percent_decode_str(raw).decode_utf8_lossy();
-    Some(canonical_id(&decoded).into_owned())
+    Some(Cow::Owned(canonical_id(&decoded).into_owned()))
 }
 
 #[cfg(test)]

@@ -126,7 +126,7 @@ pub fn renew(ctx: &Ctx<'_>, req: &Req, id: &str) -> Result<Reply, ApiError> {
             token.insert("status".into(), json!("active"));
         }
         token.insert("expires_at".into(), json!(expires_at));
-        Ok(Details::Json(json!({ "expires_at": expires_at })))
+        Ok(Details::Json(Box::new(json!({ "expires_at": expires_at }))))
     })?;
     Ok(Reply::with(
         StatusCode::OK,
@@ -266,7 +266,7 @@ fn audit_json(token_id: &str, entry: &AuditEntry) -> Value {
     let details = match &entry.details {
         Details::None => json!({}),
         Details::Call { method, path } => json!({ "method": method.as_str(), "path": path }),
-        Details::Json(value) => value.clone(),
+        Details::Json(value) => Value::clone(value),
     };
     json!({
         "id": derived_uuid(token_id, entry.seq),

@@ -26,7 +26,7 @@ use crate::routes::Route;
 #[derive(Debug, Clone, Copy)]
 pub struct Call<'a> {
     /// The recognized route.
-    pub route: &'a Route,
+    pub route: &'a Route<'a>,
     /// The request path.
     pub path: &'a str,
     /// The request headers.

@@ -78,8 +78,8 @@ pub enum Details {
         /// Its path (shared by the calls to the same path a connection makes in a row).
         path: Arc<str>,
     },
-    /// Any JSON object.
-    Json(Value),
+    /// Any JSON object (boxed: it is rare, and every entry is as large as its largest kind).
+    Json(Box<Value>),
 }
 
 /// One audit entry.

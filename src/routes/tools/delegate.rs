@@ -2,6 +2,7 @@
 //! (its query and JSON body checked against the row, as the request path checks them) is
 //! handed to the row's own handler, so a tool and its REST twin cannot drift apart.
 
+use std::borrow::Cow;
 use std::sync::Mutex;
 
 use bytes::Bytes;
@@ -90,7 +91,7 @@ pub fn run(ctx: &Ctx<'_>, name: &str, call: Call) -> Outcome {
         route: Route {
             op,
             index,
-            param: call.param.clone(),
+            param: call.param.as_deref().map(Cow::Borrowed),
         },
         query: call.query,
         headers: &headers,
