@@ -283,6 +283,25 @@ pub struct Pagination {
     pub total_pages: u64,
 }
 
+impl Pagination {
+    /// Writes the object exactly as its `Serialize` does, with integer formatting in place of
+    /// serde's four field calls (they were a quarter of what writing a page of 20 cost).
+    fn write(self, out: &mut Vec<u8>) {
+        let mut digits = itoa::Buffer::new();
+        let fields: [(&[u8], u64); 4] = [
+            (b"{\"page\":", self.page),
+            (b",\"pageSize\":", self.page_size),
+            (b",\"total\":", self.total),
+            (b",\"totalPages\":", self.total_pages),
+        ];
+        for (key, value) in fields {
+            out.extend_from_slice(key);
+            out.extend_from_slice(digits.format(value).as_bytes());
+        }
+        out.push(b'}');
+    }
+}
+
 #[derive(Serialize)]
 struct Failure<'a> {
     success: bool,
@@ -395,7 +414,7 @@ fn success_bytes(message: &str, data: &Payload, pagination: Option<Pagination>) 
     data.write(&mut out);
     if let Some(pagination) = pagination {
         out.extend_from_slice(b",\"pagination\":");
-        let _ = serde_json::to_writer(&mut out, &pagination);
+        pagination.write(&mut out);
     }
     out.push(b'}');
     out
@@ -460,6 +479,32 @@ pub fn full(bytes: Bytes) -> Body {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn pagination_is_written_as_serde_writes_it() {
+        for (page, page_size, total, total_pages) in [
+            (1, 20, 0, 0),
+            (2, 20, 100, 5),
+            (7, 1, 9, 9),
+            (u64::MAX, u64::MAX, u64::MAX, 1),
+        ] {
+            let pagination = Pagination {
+                page,
+                page_size,
+                total,
+                total_pages,
+            };
+            let mut written = Vec::new();
+            pagination.write(&mut written);
+            let expected = serde_json::to_vec(&pagination).expect("serializes");
+            assert_eq!(
+                String::from_utf8_lossy(&written),
+                String::from_utf8_lossy(&expected)
+            );
+            let with_key = written.len() + br#","pagination":"#.len();
+            assert!(with_key <= PAGINATION_ROOM, "fits the room kept for it");
+        }
+    }
 
     async fn body_json(response: Response<Body>) -> Value {
         let bytes = response
