@@ -285,7 +285,7 @@ pub struct Pagination {
 
 impl Pagination {
     /// Writes the object exactly as its `Serialize` does, with integer formatting in place of
-    /// serde's four field calls (they were a quarter of what writing a page of 20 cost).
+    /// serde's four field calls (they were a quarter of writing the envelope of a page of 20).
     fn write(self, out: &mut Vec<u8>) {
         let mut digits = itoa::Buffer::new();
         let fields: [(&[u8], u64); 4] = [

@@ -597,9 +597,9 @@ fn authorize(
 
 /// The query's name/value pairs in order, decoded as a form (`+` is a space, `%XX` a byte).
 fn parse_query(query: &str) -> Vec<(String, String)> {
-    // Most queries have nothing to decode (`page=2&pageSize=20`): split them directly, the
-    // way `form_urlencoded::parse` does, without its per-byte decoding.
-    // Byte scans, as `str::split` sets up a searcher for each piece of a short query.
+    // Most queries have nothing to decode (`page=2&pageSize=20`): split them the way
+    // `form_urlencoded::parse` does, by byte scans (`str::split` sets up a searcher for each
+    // piece), without its per-byte decoding.
     if !query.bytes().any(|b| b == b'%' || b == b'+') {
         let mut pairs = Vec::new();
         let mut rest = query;
