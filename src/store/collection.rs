@@ -1,6 +1,8 @@
 //! One generic, concurrent collection of JSON records, reused by every resource.
 //!
-//! Records live in a `DashMap` keyed by id, so reads by id never contend. A separate order
+//! Records live in a `DashMap` keyed by id, so reads by id never contend; a record read
+//! again on the same thread, with no write since, comes from that thread's table (see
+//! [`super::hot`]) and touches no count another thread writes. A separate order
 //! index (creation sequence → id, per partition; see [`super::order`]) keeps lists stable
 //! and jumps straight to any page offset. The index sits behind a `RwLock`: writes are short
 //! and rare next to reads.
@@ -18,6 +20,7 @@ use serde_json::Value;
 
 use super::Record;
 use super::SeedRecord;
+use super::hot;
 use super::order::{self, Index, SeqList};
 use super::stored::{Doc, Stored};
 
@@ -94,6 +97,11 @@ pub struct Collection {
     unique: FastMap<Arc<str>, Id>,
     index: RwLock<Index>,
     next_seq: AtomicU64,
+    /// This collection's number among all collections ever made (see [`hot`]).
+    number: u64,
+    /// How many writes it has made, bumped after each before the writer answers: what a
+    /// thread remembers of a read is current while this has not moved (see [`hot`]).
+    writes: AtomicU64,
 }
 
 /// Inserting a record whose id is already taken.
@@ -111,6 +119,8 @@ impl Collection {
             unique: FastMap::default(),
             index: RwLock::new(Index::default()),
             next_seq: AtomicU64::new(0),
+            number: hot::collection_number(),
+            writes: AtomicU64::new(0),
         }
     }
 
@@ -129,6 +139,8 @@ impl Collection {
             unique: self.unique.clone(),
             index: RwLock::new(index),
             next_seq: AtomicU64::new(self.next_seq.load(Ordering::Relaxed)),
+            number: hot::collection_number(),
+            writes: AtomicU64::new(0),
         }
     }
 
@@ -136,7 +148,7 @@ impl Collection {
     pub fn by_unique(&self, value: &str) -> Option<Arc<Doc>> {
         let id = self.unique.get(value).map(|id| Arc::clone(&id))?;
         // The index holds stored ids, canonical already.
-        self.rows.get(&*id).map(|row| row.data.record())
+        self.read(&id)
     }
 
     fn unique_of(&self, record: &Record) -> Option<Arc<str>> {
@@ -146,8 +158,26 @@ impl Collection {
 
     /// The record with `id` (a UUID in any case).
     pub fn get(&self, id: &str) -> Option<Arc<Doc>> {
-        let id = crate::schema::canonical_id(id);
-        self.rows.get(&*id).map(|row| row.data.record())
+        self.read(&crate::schema::canonical_id(id))
+    }
+
+    /// The record with the canonical `id`: from what this thread remembers when the
+    /// collection has not been written since, else from the rows (and remembered).
+    fn read(&self, id: &str) -> Option<Arc<Doc>> {
+        // Read before the rows: a write after this makes the next read look again.
+        let writes = self.writes.load(Ordering::Acquire);
+        if let Some(doc) = hot::get(self.number, writes, id) {
+            return Some(doc);
+        }
+        let row = self.rows.get(id)?;
+        let doc = row.data.record();
+        hot::put(self.number, writes, row.key(), &doc);
+        Some(doc)
+    }
+
+    /// Counts a write, once it is made and before its writer answers.
+    fn wrote(&self) {
+        self.writes.fetch_add(1, Ordering::Release);
     }
 
     /// The record with `id`, without caching a compact record's parsed form.
@@ -211,6 +241,7 @@ impl Collection {
             }
             index.insert(seq, Arc::clone(&id), partition);
         }
+        self.wrote();
         if let Some(value) = unique {
             self.unique.insert(value, id);
         }
@@ -242,6 +273,7 @@ impl Collection {
             row.data = stored;
             (row.seq, old, new, old_unique, next)
         };
+        self.wrote();
         let new_unique = self.unique_of(&record);
         if old_unique != new_unique {
             if let Some(old) = old_unique {
@@ -285,6 +317,7 @@ impl Collection {
             index.remove(row.seq, &self.partition_of(&record));
             record
         };
+        self.wrote();
         if let Some(value) = self.unique_of(&row) {
             self.unique.remove_if(&value, |_, owner| &**owner == id);
         }
@@ -311,7 +344,7 @@ impl Collection {
                 // is a write to a count the other threads read), and they are canonical.
                 let items = order::window(&lists, request.offset(), request.size())
                     .into_iter()
-                    .filter_map(|id| self.rows.get(&**id).map(|row| row.data.record()))
+                    .filter_map(|id| self.read(id))
                     .collect();
                 Page {
                     items,
@@ -408,6 +441,77 @@ mod tests {
 
     fn ids(page: &Page) -> Vec<&str> {
         page.items.iter().map(|r| record_id(r)).collect()
+    }
+
+    fn named(id: &str, name: &str) -> Record {
+        let mut r = record(id, None);
+        r.insert("name".into(), json!(name));
+        r
+    }
+
+    fn rename(c: &Collection, id: &str, name: &str) {
+        c.update::<()>(id, |r| {
+            r.insert("name".into(), json!(name));
+            Ok(())
+        })
+        .expect("updated");
+    }
+
+    fn name_of(c: &Collection, id: &str) -> Option<String> {
+        c.get(id)
+            .and_then(|r| r.get("name").and_then(Value::as_str).map(str::to_owned))
+    }
+
+    #[test]
+    fn a_record_read_many_times_shows_every_write_at_once() {
+        let c = Collection::new(None, None);
+        c.insert(named("a", "one")).expect("unique");
+        // Past the reads after which this thread keeps its own copy.
+        for _ in 0..=hot::OWN_AFTER * 2 {
+            assert_eq!(name_of(&c, "a").as_deref(), Some("one"));
+        }
+        rename(&c, "a", "two");
+        assert_eq!(name_of(&c, "a").as_deref(), Some("two"));
+        let page = c.page(Scope::All, None, PageRequest { page: 1, size: 5 });
+        assert_eq!(page.items[0].get("name"), Some(&json!("two")));
+        c.remove("a");
+        assert!(c.get("a").is_none());
+        c.insert(named("a", "three")).expect("unique after removal");
+        assert_eq!(name_of(&c, "a").as_deref(), Some("three"));
+    }
+
+    #[test]
+    fn what_a_thread_remembers_of_one_collection_never_answers_for_another() {
+        let first = Collection::new(None, None);
+        first.insert(named("a", "first")).expect("unique");
+        for _ in 0..=hot::OWN_AFTER {
+            assert_eq!(name_of(&first, "a").as_deref(), Some("first"));
+        }
+        // A copy (a namespace forked from another) starts with the same records...
+        let copy = first.deep_copy();
+        assert_eq!(name_of(&copy, "a").as_deref(), Some("first"));
+        rename(&copy, "a", "copy");
+        // ...and from then on each shows its own.
+        assert_eq!(name_of(&copy, "a").as_deref(), Some("copy"));
+        assert_eq!(name_of(&first, "a").as_deref(), Some("first"));
+        let empty = Collection::new(None, None);
+        assert!(empty.get("a").is_none());
+    }
+
+    #[test]
+    fn a_write_on_another_thread_is_seen_by_the_next_read_here() {
+        let c = Arc::new(Collection::new(None, None));
+        c.insert(named("a", "before")).expect("unique");
+        for _ in 0..=hot::OWN_AFTER {
+            assert_eq!(name_of(&c, "a").as_deref(), Some("before"));
+        }
+        let writer = Arc::clone(&c);
+        std::thread::spawn(move || {
+            rename(&writer, "a", "after");
+        })
+        .join()
+        .expect("writer thread");
+        assert_eq!(name_of(&c, "a").as_deref(), Some("after"));
     }
 
     #[test]

@@ -8,6 +8,7 @@
 
 pub mod audit;
 mod collection;
+mod hot;
 mod order;
 mod seed;
 mod stored;

@@ -57,6 +57,17 @@ impl Doc {
         }
     }
 
+    /// A copy that shares nothing with this one, for a thread to keep as its own (see
+    /// [`super::hot`]): every count its handles touch is then written by that thread alone.
+    /// The answer, when already written, is copied too; the token facts are read again.
+    pub(super) fn own_copy(&self) -> Self {
+        let copy = Self::with_json(self.record.clone(), Bytes::copy_from_slice(&self.json));
+        if let Some(answer) = self.answer.get() {
+            let _ = copy.answer.set(answer.clone());
+        }
+        copy
+    }
+
     /// The answer showing this record, written by `write` the first time (a record never
     /// changes, so neither does its answer; an update stores a new record).
     pub fn answer(&self, write: impl FnOnce() -> Box<[u8]>) -> &[u8] {

@@ -1,0 +1,108 @@
+//! Each thread's copies of the records it reads again and again.
+//!
+//! Reading a record from a collection takes a `DashMap` shard's read lock and a new handle
+//! on the record: three writes to counts that every thread reading that record writes too.
+//! On a machine with more than one core those counts move between the cores' caches on
+//! nearly every read, and a record many clients read (the one a load test hammers, a
+//! fixture every test reads) costs several times what the same read costs on one core.
+//!
+//! So each thread keeps a small table of the records it read last: collection, id, the
+//! collection's write count when the record was read, and the record. A read whose entry is
+//! still current (the collection has not been written since) is answered from the table,
+//! touching nothing another thread writes. A record read [`OWN_AFTER`] times is replaced in
+//! the table by a copy of this thread's own, whose handle count only this thread writes;
+//! until then the table holds the shared record, so a record read once or twice costs no
+//! copy.
+//!
+//! A write to a collection bumps its write count after the change, before the writer
+//! answers: every read that begins after a write has answered sees the count move and
+//! reads the collection again.
+
+use std::cell::RefCell;
+use std::hash::Hasher;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use super::collection::Id;
+use super::stored::Doc;
+
+/// Entries in each thread's table (a power of two).
+const SLOTS: usize = 256;
+
+/// Reads of one record, at one write count, after which this thread keeps its own copy.
+pub const OWN_AFTER: u32 = 4;
+
+/// The next collection's number: every collection gets its own, never reused, so an entry
+/// of a collection that is gone cannot answer for a newer one.
+static NEXT_COLLECTION: AtomicU64 = AtomicU64::new(1);
+
+/// A number no other collection has or will have.
+pub fn collection_number() -> u64 {
+    NEXT_COLLECTION.fetch_add(1, Ordering::Relaxed)
+}
+
+/// One remembered read.
+struct Slot {
+    collection: u64,
+    writes: u64,
+    id: Id,
+    doc: Arc<Doc>,
+    reads: u32,
+}
+
+thread_local! {
+    static TABLE: RefCell<Vec<Option<Slot>>> = const { RefCell::new(Vec::new()) };
+}
+
+fn slot_of(collection: u64, id: &str) -> usize {
+    let mut hasher = rustc_hash::FxHasher::default();
+    hasher.write_u64(collection);
+    hasher.write(id.as_bytes());
+    // FxHash's high bits are its best mixed.
+    (hasher.finish() >> 32) as usize & (SLOTS - 1)
+}
+
+/// The record `id` of collection `collection`, as this thread last read it, if the
+/// collection has made no write since (`writes` is its write count now).
+pub fn get(collection: u64, writes: u64, id: &str) -> Option<Arc<Doc>> {
+    TABLE
+        .try_with(|table| {
+            let mut table = table.try_borrow_mut().ok()?;
+            let slot = table.get_mut(slot_of(collection, id))?.as_mut()?;
+            if slot.collection != collection || slot.writes != writes || *slot.id != *id {
+                return None;
+            }
+            if slot.reads < OWN_AFTER {
+                slot.reads += 1;
+                if slot.reads == OWN_AFTER {
+                    slot.doc = Arc::new(slot.doc.own_copy());
+                }
+            }
+            Some(Arc::clone(&slot.doc))
+        })
+        .ok()
+        .flatten()
+}
+
+/// Remembers that this thread read `doc` as record `id` of `collection` when the collection
+/// had made `writes` writes.
+pub fn put(collection: u64, writes: u64, id: &Id, doc: &Arc<Doc>) {
+    let _ = TABLE.try_with(|table| {
+        let Ok(mut table) = table.try_borrow_mut() else {
+            return;
+        };
+        if table.is_empty() {
+            table.resize_with(SLOTS, || None);
+        }
+        let fresh = Slot {
+            collection,
+            writes,
+            id: Arc::clone(id),
+            doc: Arc::clone(doc),
+            reads: 1,
+        };
+        if let Some(slot) = table.get_mut(slot_of(collection, id)) {
+            *slot = Some(fresh);
+        }
+    });
+}
