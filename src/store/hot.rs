@@ -3,8 +3,9 @@
 //! Reading a record from a collection takes a `DashMap` shard's read lock and a new handle
 //! on the record: three writes to counts that every thread reading that record writes too.
 //! On a machine with more than one core those counts move between the cores' caches on
-//! nearly every read, and a record many clients read (the one a load test hammers, a
-//! fixture every test reads) costs several times what the same read costs on one core.
+//! nearly every read of a record many clients read (the one a load test hammers, a fixture
+//! every test reads). Measured on 2 cores, a list page of 20 such records costs 4% less CPU
+//! with this table; a GET by id, whose one read is a small part of its cost, the same.
 //!
 //! So each thread keeps a small table of the records it read last: collection, id, the
 //! collection's write count when the record was read, and the record. A read whose entry is
