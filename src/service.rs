@@ -27,6 +27,7 @@
 //! becomes a logged 500 envelope; the connection is only dropped when a scenario asks for it.
 
 use std::any::Any;
+use std::borrow::Cow;
 use std::net::SocketAddr;
 use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
@@ -50,6 +51,7 @@ use crate::error::ApiError;
 use crate::headers::Known;
 use crate::namespace::{Held, Holder, Namespace};
 use crate::ratelimit::{Class, Verdict};
+use crate::routes::request::Query;
 use crate::routes::{self, Access, Ctx, Req, Route, Router};
 use crate::scenario::{self, Aborted, Call, Decision, Scenario, Scenarios, fault};
 use crate::schema;
@@ -596,7 +598,7 @@ fn authorize(
 }
 
 /// The query's name/value pairs in order, decoded as a form (`+` is a space, `%XX` a byte).
-fn parse_query(query: &str) -> Vec<(String, String)> {
+fn parse_query(query: &str) -> Query<'_> {
     // Most queries have nothing to decode (`page=2&pageSize=20`): split them the way
     // `form_urlencoded::parse` does, by byte scans (`str::split` sets up a searcher for each
     // piece), without its per-byte decoding.
@@ -614,13 +616,11 @@ fn parse_query(query: &str) -> Vec<(String, String)> {
                 Some(at) => (&pair[..at], &pair[at + 1..]),
                 None => (pair, ""),
             };
-            pairs.push((name.to_owned(), value.to_owned()));
+            pairs.push((Cow::Borrowed(name), Cow::Borrowed(value)));
         }
         return pairs;
     }
-    form_urlencoded::parse(query.as_bytes())
-        .into_owned()
-        .collect()
+    form_urlencoded::parse(query.as_bytes()).collect()
 }
 
 #[cfg(test)]
@@ -651,7 +651,11 @@ mod tests {
             let decoded: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes())
                 .into_owned()
                 .collect();
-            assert_eq!(parse_query(query), decoded, "query {query:?}");
+            let parsed: Vec<(String, String)> = parse_query(query)
+                .into_iter()
+                .map(|(name, value)| (name.into_owned(), value.into_owned()))
+                .collect();
+            assert_eq!(parsed, decoded, "query {query:?}");
         }
     }
 

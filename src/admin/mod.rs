@@ -8,6 +8,7 @@
 pub mod scenario;
 pub mod ui;
 
+use std::borrow::Cow;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -160,7 +161,7 @@ pub fn router() -> Router<AdminOp> {
 #[derive(Debug)]
 pub struct AdminReq<'a> {
     /// Query parameters in order.
-    pub query: &'a [(String, String)],
+    pub query: &'a [(Cow<'a, str>, Cow<'a, str>)],
     /// Request headers.
     pub headers: &'a HeaderMap,
     /// The body, read within the limit.
@@ -174,7 +175,7 @@ impl AdminReq<'_> {
         self.query
             .iter()
             .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
+            .map(|(_, v)| &**v)
             .filter(|v| !v.is_empty())
     }
 

@@ -9,6 +9,7 @@
 use std::net::{IpAddr, SocketAddr};
 
 use crate::hash::FastMap;
+use bytes::Bytes;
 use hyper::header::{HeaderName, HeaderValue, RETRY_AFTER};
 use hyper::{HeaderMap, Response};
 
@@ -144,13 +145,6 @@ const LIMIT: HeaderName = HeaderName::from_static("ratelimit-limit");
 const REMAINING: HeaderName = HeaderName::from_static("ratelimit-remaining");
 const RESET: HeaderName = HeaderName::from_static("ratelimit-reset");
 
-/// `n` as a header value, in one allocation (`HeaderValue::from` an integer makes two).
-fn number(n: i64) -> HeaderValue {
-    let mut digits = itoa::Buffer::new();
-    // Digits and a sign are always a valid value.
-    HeaderValue::from_bytes(digits.format(n).as_bytes()).unwrap_or_else(|_| HeaderValue::from(n))
-}
-
 /// The outcome of counting one call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Verdict {
@@ -184,13 +178,34 @@ impl Verdict {
     }
 
     /// Adds the `RateLimit-*` headers (and `Retry-After` on a refusal) to `headers`.
+    ///
+    /// The numbers are written into one buffer that the values share: two allocations
+    /// instead of one a value, and a copy of a value (the journal keeps one) is a count,
+    /// not another allocation.
     pub fn apply(&self, headers: &mut HeaderMap) {
         let clamp = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
-        headers.insert(LIMIT, number(clamp(self.limit)));
-        headers.insert(REMAINING, number(clamp(self.remaining)));
-        headers.insert(RESET, number(self.reset));
-        if self.refused {
-            headers.insert(RETRY_AFTER, number(self.retry_after));
+        let numbers = [
+            (LIMIT, clamp(self.limit)),
+            (REMAINING, clamp(self.remaining)),
+            (RESET, self.reset),
+            (RETRY_AFTER, self.retry_after),
+        ];
+        let shown = if self.refused { 4 } else { 3 };
+        let mut digits = itoa::Buffer::new();
+        let mut text = Vec::with_capacity(shown * 20);
+        let mut ends = [0; 4];
+        for ((_, n), end) in numbers.iter().zip(&mut ends).take(shown) {
+            text.extend_from_slice(digits.format(*n).as_bytes());
+            *end = text.len();
+        }
+        let text = Bytes::from(text);
+        let mut start = 0;
+        for ((name, _), end) in numbers.into_iter().zip(ends).take(shown) {
+            // Digits and a sign are always a valid value.
+            if let Ok(value) = HeaderValue::from_maybe_shared(text.slice(start..end)) {
+                headers.insert(name, value);
+            }
+            start = end;
         }
     }
 
@@ -311,6 +326,51 @@ mod tests {
         assert_eq!(
             (next.remaining, next.reset, next.refused),
             (1, 1_772_721_120, false)
+        );
+    }
+
+    #[test]
+    fn applied_headers_carry_each_number_and_retry_after_only_on_a_refusal() {
+        let shown = |verdict: Verdict| {
+            let mut headers = HeaderMap::new();
+            verdict.apply(&mut headers);
+            let mut pairs: Vec<(String, String)> = headers
+                .iter()
+                .map(|(n, v)| (n.to_string(), v.to_str().unwrap_or("?").to_owned()))
+                .collect();
+            pairs.sort();
+            pairs
+        };
+        let pair = |n: &str, v: &str| (n.to_owned(), v.to_owned());
+        let verdict = Verdict {
+            limit: u64::MAX,
+            remaining: 0,
+            reset: 1_772_721_060,
+            retry_after: 7,
+            refused: true,
+        };
+        assert_eq!(
+            shown(verdict),
+            [
+                pair("ratelimit-limit", &i64::MAX.to_string()),
+                pair("ratelimit-remaining", "0"),
+                pair("ratelimit-reset", "1772721060"),
+                pair("retry-after", "7"),
+            ]
+        );
+        let allowed = Verdict {
+            limit: 10,
+            remaining: 9,
+            refused: false,
+            ..verdict
+        };
+        assert_eq!(
+            shown(allowed),
+            [
+                pair("ratelimit-limit", "10"),
+                pair("ratelimit-remaining", "9"),
+                pair("ratelimit-reset", "1772721060"),
+            ]
         );
     }
 

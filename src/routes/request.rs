@@ -1,6 +1,7 @@
 //! What a handler sees of a request, with the parsing every handler shares: query
 //! parameters, pagination and the JSON body.
 
+use std::borrow::Cow;
 use std::sync::Mutex;
 
 use bytes::Bytes;
@@ -15,13 +16,17 @@ use crate::error::ApiError;
 use crate::headers::Known;
 use crate::store::PageRequest;
 
+/// Query parameters in order (a name may repeat), borrowed from the URI unless decoding
+/// (`+`, `%XX`) changed them.
+pub type Query<'a> = Vec<(Cow<'a, str>, Cow<'a, str>)>;
+
 /// A recognized request, ready for its handler.
 #[derive(Debug)]
 pub struct Req<'a> {
     /// The matched route and its path parameters.
     pub route: Route<'a>,
     /// Query parameters in order (a name may repeat).
-    pub query: Vec<(String, String)>,
+    pub query: Query<'a>,
     /// Request headers.
     pub headers: &'a HeaderMap,
     /// The headers the mock reads, found once.
@@ -61,7 +66,7 @@ impl<'a> Req<'a> {
         self.query
             .iter()
             .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
+            .map(|(_, v)| &**v)
     }
 
     /// The first non-empty query parameter called `name`.

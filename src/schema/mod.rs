@@ -538,14 +538,14 @@ fn refusal(name: &str, field: &Field, value: &Value) -> ApiError {
 /// value counts as absent) and returns the typed values of those present.
 pub fn check_query(
     fields: &[Field],
-    query: &[(String, String)],
+    query: &[(Cow<'_, str>, Cow<'_, str>)],
 ) -> Result<Map<String, Value>, ApiError> {
     let mut typed = Map::new();
     for field in fields {
         let given = query
             .iter()
-            .find(|(name, _)| name == field.name || Some(name.as_str()) == field.alias)
-            .map(|(_, value)| value.as_str())
+            .find(|(name, _)| name == field.name || Some(&**name) == field.alias)
+            .map(|(_, value)| &**value)
             .filter(|value| !value.is_empty());
         let Some(text) = given else {
             if field.presence == Presence::Required {
@@ -633,9 +633,9 @@ mod tests {
     fn query_values_are_typed_or_refused_naming_the_parameter() {
         let fields = [opt("active", Ty::Bool), opt("limit", Ty::Int { min: 1 })];
         let query = |pairs: &[(&str, &str)]| {
-            let pairs: Vec<(String, String)> = pairs
+            let pairs: Vec<(Cow<str>, Cow<str>)> = pairs
                 .iter()
-                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .map(|(k, v)| (Cow::Borrowed(*k), Cow::Borrowed(*v)))
                 .collect();
             check_query(&fields, &pairs)
         };

@@ -166,12 +166,29 @@ impl Collection {
     fn read(&self, id: &str) -> Option<Arc<Doc>> {
         // Read before the rows: a write after this makes the next read look again.
         let writes = self.writes.load(Ordering::Acquire);
-        if let Some(doc) = hot::get(self.number, writes, id) {
+        hot::with(|table| self.read_in(table, writes, hot::Key::Name(id)))
+    }
+
+    /// [`Collection::read`] with this thread's table lent and the write count read.
+    fn read_in(
+        &self,
+        table: Option<&mut hot::Table>,
+        writes: u64,
+        key: hot::Key<'_>,
+    ) -> Option<Arc<Doc>> {
+        let id = match key {
+            hot::Key::Name(id) => id,
+            hot::Key::Held(id) => &**id,
+        };
+        let Some(table) = table else {
+            return self.rows.get(id).map(|row| row.data.record());
+        };
+        if let Some(doc) = table.get(self.number, writes, key) {
             return Some(doc);
         }
         let row = self.rows.get(id)?;
         let doc = row.data.record();
-        hot::put(self.number, writes, row.key(), &doc);
+        table.put(self.number, writes, key, row.key(), &doc);
         Some(doc)
     }
 
@@ -342,10 +359,16 @@ impl Collection {
                 // The rows are read under the index lock, which every writer takes before a
                 // row's, so the ids are borrowed rather than copied (each copy of an `Id`
                 // is a write to a count the other threads read), and they are canonical.
-                let items = order::window(&lists, request.offset(), request.size())
-                    .into_iter()
-                    .filter_map(|id| self.read(id))
-                    .collect();
+                // One write-count load and one lending of the table for the whole page.
+                let ids = order::window(&lists, request.offset(), request.size());
+                let writes = self.writes.load(Ordering::Acquire);
+                let items = hot::with(|mut table| {
+                    let mut items = Vec::with_capacity(ids.len());
+                    items.extend(ids.iter().filter_map(|id| {
+                        self.read_in(table.as_deref_mut(), writes, hot::Key::Held(id))
+                    }));
+                    items
+                });
                 Page {
                     items,
                     total: total as u64,
@@ -478,6 +501,43 @@ mod tests {
         assert!(c.get("a").is_none());
         c.insert(named("a", "three")).expect("unique after removal");
         assert_eq!(name_of(&c, "a").as_deref(), Some("three"));
+    }
+
+    #[test]
+    fn a_page_read_many_times_shows_every_write_at_once() {
+        let c = Collection::new(None, None);
+        c.insert(named("a", "one")).expect("unique");
+        c.insert(named("b", "one")).expect("unique");
+        let names = |c: &Collection| -> Vec<String> {
+            let page = c.page(Scope::All, None, PageRequest { page: 1, size: 5 });
+            page.items
+                .iter()
+                .map(|r| {
+                    r.get("name")
+                        .and_then(Value::as_str)
+                        .unwrap_or("?")
+                        .to_owned()
+                })
+                .collect()
+        };
+        // Past the reads after which this thread keeps its own copies, by page and by id.
+        for _ in 0..=hot::OWN_AFTER * 2 {
+            assert_eq!(names(&c), ["one", "one"]);
+            assert_eq!(name_of(&c, "b").as_deref(), Some("one"));
+        }
+        rename(&c, "b", "two");
+        assert_eq!(names(&c), ["one", "two"]);
+        assert_eq!(name_of(&c, "b").as_deref(), Some("two"));
+        // A record removed and another given its id: the page shows the new one.
+        c.remove("a");
+        assert_eq!(names(&c), ["two"]);
+        c.insert(named("a", "three")).expect("unique after removal");
+        assert_eq!(names(&c), ["two", "three"]);
+        // A copy's page reads its own records, not what this thread read of the first.
+        let copy = c.deep_copy();
+        rename(&copy, "a", "copy");
+        assert_eq!(names(&copy), ["two", "copy"]);
+        assert_eq!(names(&c), ["two", "three"]);
     }
 
     #[test]

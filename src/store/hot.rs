@@ -51,49 +51,82 @@ struct Slot {
     reads: u32,
 }
 
+/// This thread's table, lent by [`with`] for one or many reads.
+pub struct Table(Vec<Option<Slot>>);
+
 thread_local! {
-    static TABLE: RefCell<Vec<Option<Slot>>> = const { RefCell::new(Vec::new()) };
+    static TABLE: RefCell<Table> = const { RefCell::new(Table(Vec::new())) };
 }
 
-fn slot_of(collection: u64, id: &str) -> usize {
-    let mut hasher = rustc_hash::FxHasher::default();
-    hasher.write_u64(collection);
-    hasher.write(id.as_bytes());
-    // FxHash's high bits are its best mixed.
-    (hasher.finish() >> 32) as usize & (SLOTS - 1)
-}
-
-/// The record `id` of collection `collection`, as this thread last read it, if the
-/// collection has made no write since (`writes` is its write count now).
-pub fn get(collection: u64, writes: u64, id: &str) -> Option<Arc<Doc>> {
+/// Runs `f` with this thread's table, or with `None` when it cannot be had (the thread is
+/// ending, or `f` is already running on it). A page borrows it once for all its rows.
+pub fn with<R>(mut f: impl FnMut(Option<&mut Table>) -> R) -> R {
     TABLE
         .try_with(|table| {
-            let mut table = table.try_borrow_mut().ok()?;
-            let slot = table.get_mut(slot_of(collection, id))?.as_mut()?;
-            if slot.collection != collection || slot.writes != writes || *slot.id != *id {
-                return None;
-            }
-            if slot.reads < OWN_AFTER {
-                slot.reads += 1;
-                if slot.reads == OWN_AFTER {
-                    slot.doc = Arc::new(slot.doc.own_copy());
-                }
-            }
-            Some(Arc::clone(&slot.doc))
+            table
+                .try_borrow_mut()
+                .ok()
+                .map(|mut table| f(Some(&mut table)))
         })
         .ok()
         .flatten()
+        .unwrap_or_else(|| f(None))
 }
 
-/// Remembers that this thread read `doc` as record `id` of `collection` when the collection
-/// had made `writes` writes.
-pub fn put(collection: u64, writes: u64, id: &Id, doc: &Arc<Doc>) {
-    let _ = TABLE.try_with(|table| {
-        let Ok(mut table) = table.try_borrow_mut() else {
-            return;
-        };
-        if table.is_empty() {
-            table.resize_with(SLOTS, || None);
+/// How a read names its record.
+#[derive(Clone, Copy)]
+pub enum Key<'k> {
+    /// By the id's text (a GET's path parameter).
+    Name(&'k str),
+    /// By an id the collection holds (a page's ids, from the index): the very allocation of
+    /// the row's key, so it is placed by its address and matched by it, with no hash or
+    /// comparison of its text. An address reused by a later record cannot match wrongly:
+    /// the removal and the insert that reuse it both count as writes.
+    Held(&'k Id),
+}
+
+impl Key<'_> {
+    fn slot(self, collection: u64) -> usize {
+        let mut hasher = rustc_hash::FxHasher::default();
+        hasher.write_u64(collection);
+        match self {
+            Key::Name(id) => hasher.write(id.as_bytes()),
+            Key::Held(id) => hasher.write_usize(Arc::as_ptr(id).cast::<u8>() as usize),
+        }
+        // FxHash's high bits are its best mixed.
+        (hasher.finish() >> 32) as usize & (SLOTS - 1)
+    }
+
+    fn names(self, id: &Id) -> bool {
+        match self {
+            Key::Name(name) => **id == *name,
+            Key::Held(held) => Arc::ptr_eq(held, id),
+        }
+    }
+}
+
+impl Table {
+    /// The record `key` of collection `collection`, as this thread last read it, if the
+    /// collection has made no write since (`writes` is its write count now).
+    pub fn get(&mut self, collection: u64, writes: u64, key: Key<'_>) -> Option<Arc<Doc>> {
+        let slot = self.0.get_mut(key.slot(collection))?.as_mut()?;
+        if slot.collection != collection || slot.writes != writes || !key.names(&slot.id) {
+            return None;
+        }
+        if slot.reads < OWN_AFTER {
+            slot.reads += 1;
+            if slot.reads == OWN_AFTER {
+                slot.doc = Arc::new(slot.doc.own_copy());
+            }
+        }
+        Some(Arc::clone(&slot.doc))
+    }
+
+    /// Remembers that this thread read `doc` as record `id` (found by `key`) of
+    /// `collection` when the collection had made `writes` writes.
+    pub fn put(&mut self, collection: u64, writes: u64, key: Key<'_>, id: &Id, doc: &Arc<Doc>) {
+        if self.0.is_empty() {
+            self.0.resize_with(SLOTS, || None);
         }
         let fresh = Slot {
             collection,
@@ -102,8 +135,8 @@ pub fn put(collection: u64, writes: u64, id: &Id, doc: &Arc<Doc>) {
             doc: Arc::clone(doc),
             reads: 1,
         };
-        if let Some(slot) = table.get_mut(slot_of(collection, id)) {
+        if let Some(slot) = self.0.get_mut(key.slot(collection)) {
             *slot = Some(fresh);
         }
-    });
+    }
 }

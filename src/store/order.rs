@@ -7,8 +7,9 @@
 //! reaching it across several partitions merged in creation order is a binary search on the
 //! sequence number, O(log seq × partitions × log n), then a merge of one page.
 
-use std::collections::HashMap;
 use std::sync::Arc;
+
+use rustc_hash::FxHashMap;
 
 use super::collection::{Id, Partition};
 
@@ -63,17 +64,22 @@ impl SeqList {
 }
 
 /// The whole index: every record, and the records of each partition.
+///
+/// The partitions are keyed by `str` (with records of no partition on a list of their own)
+/// so that a page looks its partition up by the borrowed name, and hashed with FxHash: the
+/// names are a handful of product slugs, and SipHash cost a list page more than its lookup.
 #[derive(Debug, Default, Clone)]
 pub struct Index {
     all: SeqList,
-    parts: HashMap<Partition, SeqList>,
+    parts: FxHashMap<Arc<str>, SeqList>,
+    unpartitioned: SeqList,
 }
 
 impl Index {
     /// Adds `id` at `seq` in `partition`.
     pub fn insert(&mut self, seq: u64, id: Id, partition: Partition) {
         self.all.insert(seq, Arc::clone(&id));
-        self.parts.entry(partition).or_default().insert(seq, id);
+        self.add_to(seq, id, partition);
     }
 
     /// Removes `seq` from the whole list and from `partition`.
@@ -84,17 +90,23 @@ impl Index {
 
     /// Removes `seq` from `partition` only; returns its id when it was there.
     pub fn remove_from(&mut self, seq: u64, partition: &Partition) -> Option<Id> {
-        let part = self.parts.get_mut(partition)?;
+        let Some(name) = partition else {
+            return self.unpartitioned.remove(seq);
+        };
+        let part = self.parts.get_mut(&**name)?;
         let id = part.remove(seq);
         if part.len() == 0 {
-            self.parts.remove(partition);
+            self.parts.remove(&**name);
         }
         id
     }
 
     /// Puts `id` at `seq` into `partition` (after [`Index::remove_from`] another).
     pub fn add_to(&mut self, seq: u64, id: Id, partition: Partition) {
-        self.parts.entry(partition).or_default().insert(seq, id);
+        match partition {
+            Some(name) => self.parts.entry(name).or_default().insert(seq, id),
+            None => self.unpartitioned.insert(seq, id),
+        }
     }
 
     /// Every id in creation order.
@@ -108,7 +120,10 @@ impl Index {
             None => vec![&self.all],
             Some(partitions) => partitions
                 .iter()
-                .filter_map(|p| self.parts.get(&p.map(Arc::from)))
+                .filter_map(|p| match p {
+                    Some(name) => self.parts.get(*name),
+                    None => Some(&self.unpartitioned).filter(|list| list.len() > 0),
+                })
                 .collect(),
         }
     }

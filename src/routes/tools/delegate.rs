@@ -10,7 +10,7 @@ use hyper::HeaderMap;
 use serde_json::{Map, Value};
 
 use super::super::operation::{Body, Handler, Outcome};
-use super::super::request::json_body;
+use super::super::request::{Query, json_body};
 use super::super::{Ctx, OPERATIONS, Req, Route};
 use crate::error::ApiError;
 use crate::headers::Known;
@@ -22,7 +22,7 @@ pub struct Call {
     /// The path parameter, for a row whose path has one.
     pub param: Option<String>,
     /// Query parameters, as a client would send them.
-    pub query: Vec<(String, String)>,
+    pub query: Query<'static>,
     /// The JSON body, for a row that reads one.
     pub body: Option<Map<String, Value>>,
 }
@@ -46,7 +46,8 @@ impl Call {
             Some(Value::String(s)) => s.clone(),
             Some(other) => other.to_string(),
         };
-        self.query.push((name.to_owned(), text));
+        self.query
+            .push((Cow::Owned(name.to_owned()), Cow::Owned(text)));
         self
     }
 
