@@ -176,10 +176,7 @@ impl Collection {
         writes: u64,
         key: hot::Key<'_>,
     ) -> Option<Arc<Doc>> {
-        let id = match key {
-            hot::Key::Name(id) => id,
-            hot::Key::Held(id) => &**id,
-        };
+        let id = key.text();
         let Some(table) = table else {
             return self.rows.get(id).map(|row| row.data.record());
         };
