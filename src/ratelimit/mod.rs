@@ -6,10 +6,10 @@
 //! `RateLimit-Reset` (Unix seconds); a refused call is a 429 error envelope with
 //! `Retry-After`. Windows are kept per namespace ([`Buckets`]), class and key.
 
+use std::cell::RefCell;
 use std::net::{IpAddr, SocketAddr};
 
 use crate::hash::FastMap;
-use bytes::Bytes;
 use hyper::header::{HeaderName, HeaderValue, RETRY_AFTER};
 use hyper::{HeaderMap, Response};
 
@@ -179,33 +179,16 @@ impl Verdict {
 
     /// Adds the `RateLimit-*` headers (and `Retry-After` on a refusal) to `headers`.
     ///
-    /// The numbers are written into one buffer that the values share: two allocations
-    /// instead of one a value, and a copy of a value (the journal keeps one) is a count,
-    /// not another allocation.
+    /// `RateLimit-Limit` and `RateLimit-Reset` change once a window, so the thread keeps the
+    /// last value of each and most answers clone it (a count) instead of formatting and
+    /// allocating; `RateLimit-Remaining` is written fresh.
     pub fn apply(&self, headers: &mut HeaderMap) {
         let clamp = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
-        let numbers = [
-            (LIMIT, clamp(self.limit)),
-            (REMAINING, clamp(self.remaining)),
-            (RESET, self.reset),
-            (RETRY_AFTER, self.retry_after),
-        ];
-        let shown = if self.refused { 4 } else { 3 };
-        let mut digits = itoa::Buffer::new();
-        let mut text = Vec::with_capacity(shown * 20);
-        let mut ends = [0; 4];
-        for ((_, n), end) in numbers.iter().zip(&mut ends).take(shown) {
-            text.extend_from_slice(digits.format(*n).as_bytes());
-            *end = text.len();
-        }
-        let text = Bytes::from(text);
-        let mut start = 0;
-        for ((name, _), end) in numbers.into_iter().zip(ends).take(shown) {
-            // Digits and a sign are always a valid value.
-            if let Ok(value) = HeaderValue::from_maybe_shared(text.slice(start..end)) {
-                headers.insert(name, value);
-            }
-            start = end;
+        headers.insert(LIMIT, recent(Slot::Limit, clamp(self.limit)));
+        headers.insert(REMAINING, HeaderValue::from(clamp(self.remaining)));
+        headers.insert(RESET, recent(Slot::Reset, self.reset));
+        if self.refused {
+            headers.insert(RETRY_AFTER, HeaderValue::from(self.retry_after));
         }
     }
 
@@ -220,6 +203,33 @@ impl Verdict {
         self.apply(response.headers_mut());
         response
     }
+}
+
+/// Which of the thread's remembered values [`recent`] reads.
+#[derive(Clone, Copy)]
+enum Slot {
+    Limit = 0,
+    Reset = 1,
+}
+
+thread_local! {
+    /// The last `RateLimit-Limit` and `RateLimit-Reset` values this thread wrote.
+    static RECENT: RefCell<[Option<(i64, HeaderValue)>; 2]> = const { RefCell::new([None, None]) };
+}
+
+/// `n` as a header value: the remembered one of `slot` when it is `n`, else a new one that
+/// is remembered in its place.
+fn recent(slot: Slot, n: i64) -> HeaderValue {
+    RECENT
+        .try_with(|recent| {
+            let mut recent = recent.borrow_mut();
+            let kept = &mut recent[slot as usize];
+            match kept {
+                Some((at, value)) if *at == n => value.clone(),
+                _ => kept.insert((n, HeaderValue::from(n))).1.clone(),
+            }
+        })
+        .unwrap_or_else(|_| HeaderValue::from(n))
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -372,6 +382,23 @@ mod tests {
                 pair("ratelimit-reset", "1772721060"),
             ]
         );
+        // The thread remembers the last limit and reset: a new window or another limit shows
+        // its own numbers, and going back shows the old ones again.
+        let next_window = Verdict {
+            limit: 5,
+            reset: 1_772_721_120,
+            ..allowed
+        };
+        assert_eq!(
+            shown(next_window),
+            [
+                pair("ratelimit-limit", "5"),
+                pair("ratelimit-remaining", "9"),
+                pair("ratelimit-reset", "1772721120"),
+            ]
+        );
+        assert_eq!(shown(allowed)[2], pair("ratelimit-reset", "1772721060"));
+        assert_eq!(shown(allowed)[0], pair("ratelimit-limit", "10"));
     }
 
     #[test]
